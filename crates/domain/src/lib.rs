@@ -1,0 +1,22 @@
+//! The pure core of voltdesk: types, the work-order state machine, service commitments
+//! (policy, calendar, clocks), roles and masking. No I/O, no async, no clock reads: every
+//! instant is passed in as epoch milliseconds (UTC).
+
+pub mod auth;
+pub mod calendar;
+pub mod clock;
+pub mod enums;
+pub mod import;
+pub mod order;
+pub mod policy;
+pub mod values;
+
+pub use enums::*;
+pub use values::*;
+
+/// Milliseconds since the Unix epoch, UTC. The one representation of an instant in the core.
+pub type Millis = i64;
+
+pub const MINUTE_MS: i64 = 60_000;
+pub const HOUR_MS: i64 = 3_600_000;
+pub const DAY_MS: i64 = 86_400_000;

@@ -1,0 +1,317 @@
+//! Users, passwords (argon2), browser sessions and scoped API tokens.
+
+use crate::*;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use sha2::{Digest, Sha256};
+use voltdesk_domain::auth::{Permission, allows};
+use voltdesk_store::UserRow;
+
+/// Session lifetime: one working shift and some.
+const SESSION_MS: i64 = 12 * voltdesk_domain::HOUR_MS;
+const MIN_PASSWORD: usize = 8;
+
+/// An authenticated caller and what it may do.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub actor: Actor,
+    /// For API tokens: the scopes that narrow the user's role; `None` for sessions.
+    pub scopes: Option<Vec<Permission>>,
+}
+
+impl Principal {
+    pub fn may(&self, p: Permission) -> bool {
+        allows(self.actor.role, p) && self.scopes.as_ref().is_none_or(|s| s.contains(&p))
+    }
+}
+
+pub fn hash_password(password: &str) -> Result<String> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(ServiceError::invalid(
+            "password",
+            format!("must be at least {MIN_PASSWORD} characters"),
+        ));
+    }
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| ServiceError::invalid("password", e.to_string()))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+fn secret_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_secret(prefix: &str) -> String {
+    let bytes: [u8; 24] = rand::random();
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password: String,
+    pub station_id: Option<i64>,
+    pub department_id: Option<i64>,
+}
+
+impl Service {
+    pub async fn add_user(&self, by: &Actor, u: NewUser) -> Result<UserRow> {
+        let name = u.username.trim();
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
+            return Err(ServiceError::invalid(
+                "username",
+                "1 to 64 letters, digits, '.', '_' or '-'",
+            ));
+        }
+        let hash = hash_password(&u.password)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let display = if u.display_name.trim().is_empty() {
+            name
+        } else {
+            u.display_name.trim()
+        };
+        let id = self
+            .store
+            .insert_user(
+                &mut tx,
+                name,
+                display,
+                u.role,
+                &hash,
+                u.station_id,
+                u.department_id,
+                now,
+            )
+            .await?;
+        self.trace_admin(
+            &mut tx,
+            by,
+            "user.created",
+            serde_json::json!({"user_id": id, "username": name, "role": u.role}),
+        )
+        .await?;
+        commit(tx).await?;
+        self.store
+            .user(id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "user" })
+    }
+
+    pub async fn users(&self) -> Result<Vec<UserRow>> {
+        Ok(self.store.users().await?)
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<UserRow> {
+        self.store
+            .user_by_name(username)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "user" })
+    }
+
+    pub async fn set_password(&self, by: &Actor, username: &str, password: &str) -> Result<()> {
+        let u = self.user_by_name(username).await?;
+        let hash = hash_password(password)?;
+        let mut tx = self.store.begin().await?;
+        self.store.set_password(&mut tx, u.id, &hash).await?;
+        self.trace_admin(
+            &mut tx,
+            by,
+            "user.password_changed",
+            serde_json::json!({"user_id": u.id}),
+        )
+        .await?;
+        commit(tx).await
+    }
+
+    /// Checks a password and opens a browser session; returns the session secret.
+    pub async fn login(&self, username: &str, password: &str) -> Result<(String, UserRow)> {
+        let u = self.store.user_by_name(username).await?;
+        let Some(u) = u.filter(|u| u.active && verify_password(password, &u.password_hash)) else {
+            return Err(ServiceError::Unauthorized);
+        };
+        let secret = new_secret("vds_");
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        self.store
+            .insert_session(&mut tx, &secret_hash(&secret), u.id, now, now + SESSION_MS)
+            .await?;
+        let actor = actor_of(&u);
+        self.trace_admin(
+            &mut tx,
+            &actor,
+            "user.signed_in",
+            serde_json::json!({"user_id": u.id}),
+        )
+        .await?;
+        commit(tx).await?;
+        Ok((secret, u))
+    }
+
+    pub async fn logout(&self, secret: &str) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        self.store
+            .delete_session(&mut tx, &secret_hash(secret))
+            .await?;
+        commit(tx).await
+    }
+
+    pub async fn authenticate_session(&self, secret: &str) -> Result<Principal> {
+        let u = self
+            .store
+            .session_user(&secret_hash(secret), self.now())
+            .await?;
+        let u = u.filter(|u| u.active).ok_or(ServiceError::Unauthorized)?;
+        Ok(Principal {
+            actor: actor_of(&u),
+            scopes: None,
+        })
+    }
+
+    /// Creates an API token for another system, acting as `username`, narrowed to `scopes`
+    /// (empty: everything the user's role allows). Returns the secret, shown once.
+    pub async fn create_token(
+        &self,
+        by: &Actor,
+        username: &str,
+        name: &str,
+        scopes: &[String],
+        ttl_days: Option<i64>,
+    ) -> Result<String> {
+        let u = self.user_by_name(username).await?;
+        let mut perms = Vec::new();
+        for s in scopes.iter().filter(|s| !s.is_empty()) {
+            let p = Permission::parse(s)
+                .ok_or_else(|| ServiceError::invalid("scopes", format!("unknown scope `{s}`")))?;
+            if !allows(u.role, p) {
+                return Err(ServiceError::invalid(
+                    "scopes",
+                    format!("role {} does not hold `{s}`", u.role),
+                ));
+            }
+            perms.push(p.code());
+        }
+        if name.trim().is_empty() {
+            return Err(ServiceError::invalid("name", "a token needs a name"));
+        }
+        let secret = new_secret("vdt_");
+        let now = self.now();
+        let expires = ttl_days.map(|d| now + d * voltdesk_domain::DAY_MS);
+        let mut tx = self.store.begin().await?;
+        let id = self
+            .store
+            .insert_token(
+                &mut tx,
+                name.trim(),
+                &secret_hash(&secret),
+                u.id,
+                &perms.join(","),
+                now,
+                expires,
+            )
+            .await?;
+        self.trace_admin(
+            &mut tx,
+            by,
+            "token.created",
+            serde_json::json!({"token_id": id, "user_id": u.id, "scopes": perms}),
+        )
+        .await?;
+        commit(tx).await?;
+        Ok(secret)
+    }
+
+    pub async fn authenticate_token(&self, secret: &str) -> Result<Principal> {
+        let (t, u) = self
+            .store
+            .token_by_hash(&secret_hash(secret), self.now())
+            .await?
+            .ok_or(ServiceError::Unauthorized)?;
+        if !u.active {
+            return Err(ServiceError::Unauthorized);
+        }
+        let scopes = if t.scopes.is_empty() {
+            None
+        } else {
+            Some(t.scopes.split(',').filter_map(Permission::parse).collect())
+        };
+        Ok(Principal {
+            actor: actor_of(&u),
+            scopes,
+        })
+    }
+
+    pub async fn tokens(&self) -> Result<Vec<voltdesk_store::TokenRow>> {
+        Ok(self.store.tokens().await?)
+    }
+
+    pub async fn revoke_token(&self, by: &Actor, id: i64) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        self.store
+            .revoke_token(&mut tx, id, self.now())
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ServiceError::NotFound { what: "token" },
+                e => e.into(),
+            })?;
+        self.trace_admin(
+            &mut tx,
+            by,
+            "token.revoked",
+            serde_json::json!({"token_id": id}),
+        )
+        .await?;
+        commit(tx).await
+    }
+
+    pub(crate) async fn trace_admin(
+        &self,
+        tx: &mut voltdesk_store::Tx,
+        by: &Actor,
+        kind: &str,
+        payload: serde_json::Value,
+    ) -> Result<()> {
+        self.store
+            .insert_traces(
+                tx,
+                &[voltdesk_store::NewTrace {
+                    at: self.now(),
+                    station_id: by.station_id,
+                    customer_id: None,
+                    order_id: None,
+                    channel: None,
+                    actor_id: by.user_id,
+                    actor: by.name.clone(),
+                    kind: kind.to_string(),
+                    payload,
+                }],
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+pub fn actor_of(u: &UserRow) -> Actor {
+    Actor {
+        user_id: Some(u.id),
+        name: u.username.clone(),
+        role: u.role,
+        station_id: u.station_id,
+    }
+}

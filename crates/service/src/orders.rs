@@ -1,0 +1,983 @@
+//! Work orders: intake with idempotency, the lifecycle commands, clocks, problems.
+
+use crate::*;
+use serde::{Deserialize, Serialize};
+use voltdesk_domain::clock::{ClockTimes, plan};
+use voltdesk_domain::order::{
+    ClockEffect, Command, EarlierOrder, OrderEvent, OrderState, execute, find_repeat_of,
+};
+use voltdesk_domain::policy::{ClockStart, OrderFacts, Policy};
+use voltdesk_domain::*;
+use voltdesk_store::{ClockRow, ClockState, NewTrace, OrderFilter, OrderRow, TraceRow, Tx};
+
+/// A contact that becomes a work order.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    pub customer_id: Option<i64>,
+    pub customer_account_no: Option<String>,
+    pub station_code: Option<String>,
+    pub order_type: Option<OrderType>,
+    pub service_kind: Option<ServiceKind>,
+    pub channel: Option<Channel>,
+    pub subject: Option<SubjectArea>,
+    pub complaint_class: Option<ComplaintClass>,
+    pub severity: Option<Severity>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub contact_phone: Option<String>,
+    /// The channel's message id; a retry with the same key returns the first order.
+    pub idempotency_key: Option<String>,
+}
+
+/// An order as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderView {
+    pub order_no: String,
+    #[serde(flatten)]
+    pub order: OrderRow,
+    pub clocks: Vec<ClockView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockView {
+    #[serde(flatten)]
+    pub clock: ClockRow,
+    /// Milliseconds left until due (negative when late), for running clocks.
+    pub remaining_ms: Option<i64>,
+}
+
+/// `GD` + the local acceptance date + the id: readable on the phone, derived, never stored.
+pub fn order_no(o: &OrderRow) -> String {
+    let day = chrono::DateTime::from_timestamp_millis(o.created_at + 8 * HOUR_MS)
+        .map(|d| d.format("%Y%m%d").to_string())
+        .unwrap_or_default();
+    format!("GD{day}{:08}", o.id)
+}
+
+/// The id inside an order number, or a plain id.
+pub fn parse_order_ref(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Some(rest) = s.strip_prefix("GD") {
+        return rest.get(8..).and_then(|d| d.parse().ok());
+    }
+    s.parse().ok()
+}
+
+fn severity_for(t: OrderType, subject: Option<SubjectArea>) -> Severity {
+    match (t, subject) {
+        (OrderType::Complaint, Some(SubjectArea::Integrity)) => Severity::Serious,
+        _ => Severity::General,
+    }
+}
+
+fn complaint_class_for(subject: Option<SubjectArea>) -> ComplaintClass {
+    use SubjectArea as S;
+    match subject {
+        Some(S::Outage) | Some(S::RepairQuality) => ComplaintClass::Outage,
+        Some(S::SupplyQuality) => ComplaintClass::SupplyQuality,
+        Some(S::ServiceConduct) | Some(S::ServiceChannel) | Some(S::Integrity) => {
+            ComplaintClass::Service
+        }
+        _ => ComplaintClass::Business,
+    }
+}
+
+fn trace(o: &OrderRow, by: &Actor, at: Millis, kind: &str, payload: serde_json::Value) -> NewTrace {
+    NewTrace {
+        at,
+        station_id: Some(o.station_id),
+        customer_id: o.customer_id,
+        order_id: Some(o.id),
+        channel: Some(o.channel),
+        actor_id: by.user_id,
+        actor: by.name.clone(),
+        kind: kind.to_string(),
+        payload,
+    }
+}
+
+impl Service {
+    fn policy_of_station(&self, station_id: i64) -> Result<Policy> {
+        let org = self.org.read().expect("org cache lock");
+        let st = org
+            .stations
+            .get(&station_id)
+            .ok_or(ServiceError::NotFound { what: "station" })?;
+        self.policies.get(&st.policy_id).cloned().ok_or_else(|| {
+            ServiceError::invalid(
+                "policy_id",
+                format!("station policy `{}` is not loaded", st.policy_id),
+            )
+        })
+    }
+
+    fn policy_by_id(&self, id: &str) -> Result<Policy> {
+        self.policies.get(id).cloned().ok_or_else(|| {
+            ServiceError::invalid("policy_id", format!("policy `{id}` is not loaded"))
+        })
+    }
+
+    fn region_of(&self, area_id: Option<i64>) -> Option<RegionClass> {
+        area_id.and_then(|a| {
+            self.org
+                .read()
+                .expect("org cache lock")
+                .areas
+                .get(&a)
+                .map(|a| a.region_class)
+        })
+    }
+
+    /// Plans the clocks of `kinds` (all when `None`) that start at `start` for this order.
+    fn plan_clocks(
+        &self,
+        o: &OrderRow,
+        policy: &Policy,
+        start: ClockStart,
+        kinds: Option<&[ClockKind]>,
+        now: Millis,
+    ) -> Vec<ClockRow> {
+        let facts = OrderFacts {
+            order_type: o.order_type,
+            channel: o.channel,
+            service_kind: o.service_kind,
+            region: self.region_of(o.area_id),
+        };
+        let cal = self.calendar.read().expect("calendar lock");
+        policy
+            .rules_for(&facts, start)
+            .into_iter()
+            .filter(|r| kinds.is_none_or(|k| k.contains(&r.kind)))
+            .map(|r| {
+                let p = plan(r, policy, &cal, now);
+                ClockRow {
+                    id: 0,
+                    order_id: o.id,
+                    kind: p.kind,
+                    state: ClockState::Running,
+                    limit_text: p.limit.to_string(),
+                    source: r.source.clone(),
+                    started_at: p.started_at,
+                    due_at: p.due_at,
+                    warn_at: p.warn_at,
+                    paused_at: None,
+                    paused_ms: 0,
+                    pause_reason: None,
+                    warned_at: None,
+                    breached_at: None,
+                    stopped_at: None,
+                    next_fire_at: Some(p.warn_at.min(p.due_at)),
+                }
+            })
+            .collect()
+    }
+
+    /// Takes a contact and opens a work order with its clocks, in one transaction.
+    /// Returns the order and whether it was a replay of an earlier request with the same key.
+    pub async fn create_order(&self, by: &Actor, n: NewOrder) -> Result<(OrderView, bool)> {
+        let order_type = n
+            .order_type
+            .ok_or_else(|| ServiceError::invalid("order_type", "required"))?;
+        let channel = n
+            .channel
+            .ok_or_else(|| ServiceError::invalid("channel", "required"))?;
+        let title = n.title.as_deref().map(str::trim).unwrap_or("").to_string();
+        if title.is_empty() || title.chars().count() > 200 {
+            return Err(ServiceError::invalid("title", "1 to 200 characters"));
+        }
+        let description = n.description.unwrap_or_default();
+        if description.chars().count() > 10_000 {
+            return Err(ServiceError::invalid(
+                "description",
+                "at most 10,000 characters",
+            ));
+        }
+        if order_type == OrderType::ServiceRequest && n.service_kind.is_none() {
+            return Err(ServiceError::invalid(
+                "service_kind",
+                "required for a service request",
+            ));
+        }
+        if order_type != OrderType::ServiceRequest && n.service_kind.is_some() {
+            return Err(ServiceError::invalid(
+                "service_kind",
+                "only for service requests",
+            ));
+        }
+        if let Some(k) = &n.idempotency_key
+            && (k.is_empty() || k.len() > 200)
+        {
+            return Err(ServiceError::invalid(
+                "idempotency_key",
+                "1 to 200 characters",
+            ));
+        }
+        let contact_phone = match n.contact_phone.as_deref().filter(|p| !p.trim().is_empty()) {
+            Some(p) => Some(
+                PhoneNumber::parse(p)
+                    .map_err(|e| ServiceError::invalid("contact_phone", e.to_string()))?
+                    .into_string(),
+            ),
+            None => None,
+        };
+        let customer = match (n.customer_id, n.customer_account_no.as_deref()) {
+            (Some(id), _) => Some(
+                self.store
+                    .customer(id)
+                    .await?
+                    .ok_or_else(|| ServiceError::invalid("customer_id", "no such customer"))?,
+            ),
+            (None, Some(a)) => {
+                let a = AccountNo::parse(a)
+                    .map_err(|e| ServiceError::invalid("customer_account_no", e.to_string()))?;
+                Some(
+                    self.store
+                        .customer_by_account(a.as_str())
+                        .await?
+                        .ok_or_else(|| {
+                            ServiceError::invalid("customer_account_no", "no such customer")
+                        })?,
+                )
+            }
+            (None, None) => None,
+        };
+        let station_id = match (&customer, n.station_code.as_deref()) {
+            (Some(c), _) => c.station_id,
+            (None, Some(code)) => {
+                let org = self.org.read().expect("org cache lock");
+                org.stations
+                    .values()
+                    .find(|s| s.code == code)
+                    .map(|s| s.id)
+                    .ok_or_else(|| ServiceError::invalid("station_code", "no such station"))?
+            }
+            (None, None) => {
+                let org = self.org.read().expect("org cache lock");
+                match (org.stations.len(), by.station_id) {
+                    (_, Some(s)) => s,
+                    (1, None) => *org.stations.keys().next().expect("one station"),
+                    _ => {
+                        return Err(ServiceError::invalid(
+                            "station_code",
+                            "required when the customer is unknown",
+                        ));
+                    }
+                }
+            }
+        };
+        let policy = self.policy_of_station(station_id)?;
+        let area_id = customer.as_ref().map(|c| c.area_id);
+        let grid_id = area_id.and_then(|a| {
+            self.org
+                .read()
+                .expect("org cache lock")
+                .areas
+                .get(&a)
+                .map(|a| a.grid_id)
+        });
+        let now = self.now();
+        let mut o = OrderRow {
+            id: 0,
+            station_id,
+            area_id,
+            grid_id,
+            customer_id: customer.as_ref().map(|c| c.id),
+            order_type,
+            service_kind: n.service_kind,
+            channel,
+            subject: n.subject,
+            complaint_class: if order_type == OrderType::Complaint {
+                Some(n.complaint_class.unwrap_or(complaint_class_for(n.subject)))
+            } else {
+                n.complaint_class
+            },
+            severity: n.severity.unwrap_or(severity_for(order_type, n.subject)),
+            status: OrderStatus::Accepted,
+            title,
+            description,
+            contact_phone,
+            department_id: None,
+            assignee_id: None,
+            co_handlers: vec![],
+            policy_id: policy.id.clone(),
+            policy_version: policy.version.clone(),
+            idem_key: n.idempotency_key.clone(),
+            created_by: by.user_id,
+            created_at: now,
+            updated_at: now,
+            closed_at: None,
+            next_due_at: None,
+            overdue: false,
+            escalated: false,
+            contacted: false,
+            replied: false,
+            reply_text: None,
+            verdict: None,
+            root_cause: None,
+            satisfaction: None,
+            urge_count: 0,
+            reopen_count: 0,
+            merged_into: None,
+            repeat_of: None,
+            problem_id: None,
+        };
+
+        let mut tx = self.store.begin().await?;
+        if let Some(key) = &n.idempotency_key
+            && let Some(id) = self.store.order_by_idem(&mut tx, channel, key).await?
+        {
+            drop(tx);
+            return Ok((self.order(id).await?, true));
+        }
+        if order_type == OrderType::Complaint
+            && let (Some(c), Some(subject)) = (&customer, n.subject)
+        {
+            let earlier: Vec<EarlierOrder> = self
+                .store
+                .customer_orders_of_type(&mut tx, c.id, OrderType::Complaint)
+                .await?
+                .into_iter()
+                .map(|e| EarlierOrder {
+                    id: e.id,
+                    subject: e.subject,
+                    status: e.status,
+                    closed_at: e.closed_at,
+                })
+                .collect();
+            o.repeat_of = find_repeat_of(subject, &earlier);
+        }
+        let mut clocks = self.plan_clocks(&o, &policy, ClockStart::Accepted, None, now);
+        o.next_due_at = clocks.iter().map(|c| c.due_at).min();
+        let inserted = self.store.insert_order(&mut tx, &o).await;
+        o.id = match inserted {
+            Ok(id) => id,
+            // A concurrent request with the same key won the race: answer with its order.
+            Err(StoreError::Conflict { field }) if field.contains("idem") => {
+                drop(tx);
+                let mut tx = self.store.begin().await?;
+                let id = self
+                    .store
+                    .order_by_idem(&mut tx, channel, n.idempotency_key.as_deref().unwrap_or(""))
+                    .await?;
+                drop(tx);
+                return Ok((
+                    self.order(id.ok_or(ServiceError::NotFound { what: "work order" })?)
+                        .await?,
+                    true,
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        for c in &mut clocks {
+            c.order_id = o.id;
+            c.id = self.store.insert_clock(&mut tx, c).await?;
+        }
+        let mut traces = vec![trace(
+            &o,
+            by,
+            now,
+            "order.accepted",
+            serde_json::json!({
+                "order_no": order_no(&o), "order_type": o.order_type, "channel": o.channel, "subject": o.subject,
+                "title": o.title, "policy": format!("{}@{}", o.policy_id, o.policy_version),
+                "clocks": clocks.iter().map(|c| serde_json::json!({"kind": c.kind, "limit": c.limit_text, "due_at": c.due_at})).collect::<Vec<_>>(),
+            }),
+        )];
+        if let Some(prev) = o.repeat_of {
+            traces.push(trace(
+                &o,
+                by,
+                now,
+                "order.repeat_detected",
+                serde_json::json!({"repeat_of": prev}),
+            ));
+        }
+        self.store.insert_traces(&mut tx, &traces).await?;
+        if o.customer_id.is_some() {
+            self.store
+                .insert_outbox(&mut tx, now, "sms", "order.accepted", &serde_json::json!({"order_id": o.id, "order_no": order_no(&o), "customer_id": o.customer_id}))
+                .await?;
+        }
+        commit(tx).await?;
+        self.publish(Committed {
+            kind: "order.accepted".into(),
+            order_id: Some(o.id),
+            customer_id: o.customer_id,
+            station_id: Some(o.station_id),
+            at: now,
+        });
+        let clocks = clocks.into_iter().map(|c| clock_view(c, now)).collect();
+        Ok((
+            OrderView {
+                order_no: order_no(&o),
+                order: o,
+                clocks,
+            },
+            false,
+        ))
+    }
+
+    pub async fn order(&self, id: i64) -> Result<OrderView> {
+        let o = self
+            .store
+            .order(id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "work order" })?;
+        let now = self.now();
+        let clocks = self
+            .store
+            .clocks_of(id)
+            .await?
+            .into_iter()
+            .map(|c| clock_view(c, now))
+            .collect();
+        Ok(OrderView {
+            order_no: order_no(&o),
+            order: o,
+            clocks,
+        })
+    }
+
+    pub async fn orders(&self, f: &OrderFilter) -> Result<(Vec<OrderView>, i64)> {
+        let (rows, total) = self.store.orders(f).await?;
+        let views = rows
+            .into_iter()
+            .map(|o| OrderView {
+                order_no: order_no(&o),
+                order: o,
+                clocks: vec![],
+            })
+            .collect();
+        Ok((views, total))
+    }
+
+    pub async fn order_trace(&self, id: i64) -> Result<Vec<TraceRow>> {
+        self.store
+            .order(id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "work order" })?;
+        Ok(self.store.order_trace(id).await?)
+    }
+
+    /// Runs one lifecycle command on an order: state, clocks, trace and outbox in one transaction.
+    pub async fn act(&self, by: &Actor, id: i64, cmd: Command) -> Result<OrderView> {
+        match &cmd {
+            Command::Dispatch { department_id, .. } | Command::Transfer { department_id, .. } => {
+                self.store
+                    .department(*department_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::invalid("department_id", "no such department"))?;
+            }
+            Command::CoHandle { department_ids } => {
+                for d in department_ids {
+                    self.store.department(*d).await?.ok_or_else(|| {
+                        ServiceError::invalid("department_ids", format!("no department {d}"))
+                    })?;
+                }
+            }
+            Command::Merge { into } => {
+                let target = self
+                    .store
+                    .order(*into)
+                    .await?
+                    .ok_or_else(|| ServiceError::invalid("into", "no such order"))?;
+                if !target.status.is_open() {
+                    return Err(ServiceError::invalid(
+                        "into",
+                        "the target order is not open",
+                    ));
+                }
+            }
+            _ => {}
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let mut o = self
+            .store
+            .order_in(&mut tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "work order" })?;
+        let mut state = state_of(&o);
+        let events = execute(&mut state, id, &cmd)?;
+        let mut traces = Vec::new();
+        for ev in &events {
+            match ev {
+                OrderEvent::Replied { text, .. } => o.reply_text = Some(text.clone()),
+                OrderEvent::ReturnVisited {
+                    satisfaction,
+                    comment,
+                } => {
+                    self.store
+                        .insert_return_visit(&mut tx, id, *satisfaction, comment, by.user_id, now)
+                        .await?;
+                }
+                OrderEvent::Closed => o.closed_at = Some(now),
+                OrderEvent::Reopened { .. } => o.closed_at = None,
+                _ => {}
+            }
+            traces.push(trace(
+                &o,
+                by,
+                now,
+                ev.kind(),
+                serde_json::to_value(ev).unwrap_or_default(),
+            ));
+            let policy = self.policy_by_id(&o.policy_id)?;
+            self.apply_clock_effect(&mut tx, &mut o, &policy, ev, by, now, &mut traces)
+                .await?;
+            if let Some((topic, kind)) = notice_of(ev) {
+                self.store.insert_outbox(&mut tx, now, topic, kind, &serde_json::json!({"order_id": id, "order_no": order_no(&o), "customer_id": o.customer_id})).await?;
+            }
+        }
+        copy_state(&state, &mut o);
+        o.updated_at = now;
+        self.store.update_order(&mut tx, &o).await?;
+        self.store.insert_traces(&mut tx, &traces).await?;
+        commit(tx).await?;
+        for ev in &events {
+            self.publish(Committed {
+                kind: ev.kind().into(),
+                order_id: Some(id),
+                customer_id: o.customer_id,
+                station_id: Some(o.station_id),
+                at: now,
+            });
+        }
+        self.order(id).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn apply_clock_effect(
+        &self,
+        tx: &mut Tx,
+        o: &mut OrderRow,
+        policy: &Policy,
+        ev: &OrderEvent,
+        by: &Actor,
+        now: Millis,
+        traces: &mut Vec<NewTrace>,
+    ) -> Result<()> {
+        let effect = ev.clock_effect();
+        if effect == ClockEffect::None {
+            return Ok(());
+        }
+        let clocks = self.store.clocks_in(tx, o.id).await?;
+        let live = |c: &ClockRow| matches!(c.state, ClockState::Running | ClockState::Paused);
+        let (stop, end_state, start): (
+            Vec<ClockKind>,
+            ClockState,
+            Option<(ClockStart, Option<Vec<ClockKind>>)>,
+        ) = match effect {
+            ClockEffect::None => unreachable!("handled above"),
+            ClockEffect::Stop(k) => (k, ClockState::Met, None),
+            ClockEffect::StopAndStartArrived(k) => {
+                (k, ClockState::Met, Some((ClockStart::Arrived, None)))
+            }
+            ClockEffect::StopAll => (
+                ClockKind::ALL.to_vec(),
+                if matches!(ev, OrderEvent::Closed) {
+                    ClockState::Met
+                } else {
+                    ClockState::Stopped
+                },
+                None,
+            ),
+            ClockEffect::Restart(k) => (
+                k.clone(),
+                ClockState::Stopped,
+                Some((ClockStart::Accepted, Some(k))),
+            ),
+        };
+        for mut c in clocks
+            .into_iter()
+            .filter(|c| live(c) && stop.contains(&c.kind))
+        {
+            c.state = end_state;
+            c.stopped_at = Some(now);
+            c.next_fire_at = None;
+            self.store.update_clock(tx, &c).await?;
+            let kind = if end_state == ClockState::Met {
+                "clock.met"
+            } else {
+                "clock.stopped"
+            };
+            traces.push(trace(o, by, now, kind, serde_json::json!({"clock_id": c.id, "kind": c.kind, "due_at": c.due_at, "late": now > c.due_at})));
+        }
+        if let Some((start, kinds)) = start {
+            for mut c in self.plan_clocks(o, policy, start, kinds.as_deref(), now) {
+                c.id = self.store.insert_clock(tx, &c).await?;
+                traces.push(trace(o, by, now, "clock.started", serde_json::json!({"clock_id": c.id, "kind": c.kind, "limit": c.limit_text, "due_at": c.due_at})));
+            }
+        }
+        self.refresh_due(tx, o).await
+    }
+
+    /// Recomputes the order's next due time and overdue flag from its live clocks.
+    async fn refresh_due(&self, tx: &mut Tx, o: &mut OrderRow) -> Result<()> {
+        let clocks = self.store.clocks_in(tx, o.id).await?;
+        let live: Vec<&ClockRow> = clocks
+            .iter()
+            .filter(|c| matches!(c.state, ClockState::Running | ClockState::Paused))
+            .collect();
+        o.next_due_at = live.iter().map(|c| c.due_at).min();
+        o.overdue = live.iter().any(|c| c.breached_at.is_some());
+        Ok(())
+    }
+
+    /// Pauses the order's running clocks while waiting on the customer, with the reason traced.
+    pub async fn pause_clocks(&self, by: &Actor, id: i64, reason: &str) -> Result<OrderView> {
+        self.pause_or_resume(by, id, Some(reason)).await
+    }
+
+    pub async fn resume_clocks(&self, by: &Actor, id: i64) -> Result<OrderView> {
+        self.pause_or_resume(by, id, None).await
+    }
+
+    async fn pause_or_resume(
+        &self,
+        by: &Actor,
+        id: i64,
+        pause_reason: Option<&str>,
+    ) -> Result<OrderView> {
+        if let Some(r) = pause_reason
+            && r.trim().is_empty()
+        {
+            return Err(ServiceError::invalid("reason", "a reason is required"));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let mut o = self
+            .store
+            .order_in(&mut tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "work order" })?;
+        let want = if pause_reason.is_some() {
+            ClockState::Running
+        } else {
+            ClockState::Paused
+        };
+        let mut traces = Vec::new();
+        for mut c in self
+            .store
+            .clocks_in(&mut tx, id)
+            .await?
+            .into_iter()
+            .filter(|c| c.state == want)
+        {
+            let mut t = times_of(&c);
+            match pause_reason {
+                Some(reason) => {
+                    t.pause(now)
+                        .map_err(|e| ServiceError::invalid("clock", e.to_string()))?;
+                    c.state = ClockState::Paused;
+                    c.pause_reason = Some(reason.to_string());
+                }
+                None => {
+                    t.resume(now)
+                        .map_err(|e| ServiceError::invalid("clock", e.to_string()))?;
+                    c.state = ClockState::Running;
+                    c.pause_reason = None;
+                }
+            }
+            c.due_at = t.due_at;
+            c.warn_at = t.warn_at;
+            c.paused_at = t.paused_at;
+            c.paused_ms = t.paused_ms;
+            c.next_fire_at = t.next_fire(c.warned_at.is_some(), c.breached_at.is_some());
+            self.store.update_clock(&mut tx, &c).await?;
+            let (kind, payload) = match pause_reason {
+                Some(r) => (
+                    "clock.paused",
+                    serde_json::json!({"clock_id": c.id, "kind": c.kind, "reason": r}),
+                ),
+                None => (
+                    "clock.resumed",
+                    serde_json::json!({"clock_id": c.id, "kind": c.kind, "due_at": c.due_at}),
+                ),
+            };
+            traces.push(trace(&o, by, now, kind, payload));
+        }
+        if traces.is_empty() {
+            return Err(ServiceError::invalid(
+                "clock",
+                if pause_reason.is_some() {
+                    "no running clock to pause"
+                } else {
+                    "no paused clock to resume"
+                },
+            ));
+        }
+        self.refresh_due(&mut tx, &mut o).await?;
+        o.updated_at = now;
+        self.store.update_order(&mut tx, &o).await?;
+        self.store.insert_traces(&mut tx, &traces).await?;
+        commit(tx).await?;
+        self.order(id).await
+    }
+
+    // ---- problems ----
+
+    pub async fn create_problem(
+        &self,
+        by: &Actor,
+        station_id: i64,
+        title: &str,
+        description: &str,
+    ) -> Result<voltdesk_store::ProblemRow> {
+        if title.trim().is_empty() {
+            return Err(ServiceError::invalid("title", "required"));
+        }
+        if !self
+            .org
+            .read()
+            .expect("org cache lock")
+            .stations
+            .contains_key(&station_id)
+        {
+            return Err(ServiceError::invalid("station_id", "no such station"));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let id = self
+            .store
+            .insert_problem(
+                &mut tx,
+                station_id,
+                title.trim(),
+                description,
+                by.user_id,
+                now,
+            )
+            .await?;
+        self.trace_admin(
+            &mut tx,
+            by,
+            "problem.opened",
+            serde_json::json!({"problem_id": id, "title": title}),
+        )
+        .await?;
+        commit(tx).await?;
+        self.store
+            .problem(id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "problem" })
+    }
+
+    /// Groups an order under a problem (many orders, one cause).
+    pub async fn link_problem(
+        &self,
+        by: &Actor,
+        order_id: i64,
+        problem_id: i64,
+    ) -> Result<OrderView> {
+        let p = self
+            .store
+            .problem(problem_id)
+            .await?
+            .ok_or_else(|| ServiceError::invalid("problem_id", "no such problem"))?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let mut o = self
+            .store
+            .order_in(&mut tx, order_id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "work order" })?;
+        o.problem_id = Some(p.id);
+        o.updated_at = now;
+        self.store.update_order(&mut tx, &o).await?;
+        self.store
+            .insert_traces(
+                &mut tx,
+                &[trace(
+                    &o,
+                    by,
+                    now,
+                    "order.problem_linked",
+                    serde_json::json!({"problem_id": p.id}),
+                )],
+            )
+            .await?;
+        commit(tx).await?;
+        self.order(order_id).await
+    }
+
+    /// Closes a problem once its cause is fixed.
+    pub async fn close_problem(
+        &self,
+        by: &Actor,
+        id: i64,
+        root_cause: &str,
+    ) -> Result<voltdesk_store::ProblemRow> {
+        if root_cause.trim().is_empty() {
+            return Err(ServiceError::invalid(
+                "root_cause",
+                "required to close a problem",
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        self.store
+            .close_problem(&mut tx, id, root_cause, self.now())
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ServiceError::NotFound {
+                    what: "open problem",
+                },
+                e => e.into(),
+            })?;
+        self.trace_admin(
+            &mut tx,
+            by,
+            "problem.closed",
+            serde_json::json!({"problem_id": id, "root_cause": root_cause}),
+        )
+        .await?;
+        commit(tx).await?;
+        self.store
+            .problem(id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "problem" })
+    }
+
+    pub async fn problems(
+        &self,
+        station_id: Option<i64>,
+        open_only: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<voltdesk_store::ProblemRow>, i64)> {
+        Ok(self
+            .store
+            .problems(station_id, open_only, limit.clamp(1, 500), offset.max(0))
+            .await?)
+    }
+
+    pub async fn problem(&self, id: i64) -> Result<voltdesk_store::ProblemRow> {
+        self.store
+            .problem(id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "problem" })
+    }
+
+    pub async fn escalations(
+        &self,
+        order_id: Option<i64>,
+        open_only: bool,
+        limit: i64,
+    ) -> Result<Vec<voltdesk_store::EscalationRow>> {
+        Ok(self
+            .store
+            .escalations(order_id, open_only, limit.clamp(1, 500))
+            .await?)
+    }
+
+    pub async fn acknowledge_escalation(&self, by: &Actor, id: i64) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let order_id = self
+            .store
+            .acknowledge_escalation(&mut tx, id, by.user_id.unwrap_or(0), now)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ServiceError::NotFound {
+                    what: "open escalation",
+                },
+                e => e.into(),
+            })?;
+        let o = self
+            .store
+            .order_in(&mut tx, order_id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "work order" })?;
+        self.store
+            .insert_traces(
+                &mut tx,
+                &[trace(
+                    &o,
+                    by,
+                    now,
+                    "escalation.acknowledged",
+                    serde_json::json!({"escalation_id": id}),
+                )],
+            )
+            .await?;
+        commit(tx).await
+    }
+
+    pub async fn return_visits(
+        &self,
+        order_id: i64,
+    ) -> Result<Vec<voltdesk_store::ReturnVisitRow>> {
+        Ok(self.store.return_visits(order_id).await?)
+    }
+
+    pub async fn outbox(&self, limit: i64) -> Result<Vec<voltdesk_store::OutboxRow>> {
+        Ok(self.store.outbox(limit.clamp(1, 1000)).await?)
+    }
+}
+
+fn notice_of(ev: &OrderEvent) -> Option<(&'static str, &'static str)> {
+    match ev {
+        OrderEvent::Dispatched { .. } | OrderEvent::Transferred { .. } => {
+            Some(("notify", "order.dispatched"))
+        }
+        OrderEvent::Replied { .. } => Some(("sms", "order.replied")),
+        OrderEvent::Closed => Some(("webhook", "order.closed")),
+        OrderEvent::Reopened { .. } => Some(("notify", "order.reopened")),
+        _ => None,
+    }
+}
+
+pub(crate) fn times_of(c: &ClockRow) -> ClockTimes {
+    ClockTimes {
+        started_at: c.started_at,
+        due_at: c.due_at,
+        warn_at: c.warn_at,
+        paused_at: c.paused_at,
+        paused_ms: c.paused_ms,
+    }
+}
+
+fn clock_view(c: ClockRow, now: Millis) -> ClockView {
+    let remaining_ms = match c.state {
+        ClockState::Running | ClockState::Paused => Some(times_of(&c).remaining(now)),
+        _ => None,
+    };
+    ClockView {
+        clock: c,
+        remaining_ms,
+    }
+}
+
+fn state_of(o: &OrderRow) -> OrderState {
+    OrderState {
+        order_type: o.order_type,
+        status: o.status,
+        replied: o.replied,
+        contacted: o.contacted,
+        department_id: o.department_id,
+        assignee_id: o.assignee_id,
+        co_handlers: o.co_handlers.clone(),
+        verdict: o.verdict,
+        root_cause: o.root_cause,
+        satisfaction: o.satisfaction,
+        merged_into: o.merged_into,
+        urge_count: o.urge_count as u32,
+        reopen_count: o.reopen_count as u32,
+    }
+}
+
+fn copy_state(s: &OrderState, o: &mut OrderRow) {
+    o.status = s.status;
+    o.replied = s.replied;
+    o.contacted = s.contacted;
+    o.department_id = s.department_id;
+    o.assignee_id = s.assignee_id;
+    o.co_handlers = s.co_handlers.clone();
+    o.verdict = s.verdict;
+    o.root_cause = s.root_cause;
+    o.satisfaction = s.satisfaction;
+    o.merged_into = s.merged_into;
+    o.urge_count = s.urge_count as i64;
+    o.reopen_count = s.reopen_count as i64;
+}

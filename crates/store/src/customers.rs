@@ -1,0 +1,235 @@
+//! Customers: bulk insert for imports, lookup by phone and account number, search.
+
+use crate::*;
+use voltdesk_domain::CareGroup;
+
+const COLS: &str = "id, account_no, name, phone, phone2, id_number, address, usage_class, station_id, area_id, meter_id, \
+                    payment_method, care_groups, segment, sensitive, grid_manager_id, arrears_fen, created_at, updated_at";
+
+fn customer(r: &AnyRow) -> Result<CustomerRow> {
+    let care = get_str(r, "care_groups")?;
+    Ok(CustomerRow {
+        id: get_i64(r, "id")?,
+        account_no: get_str(r, "account_no")?,
+        name: get_str(r, "name")?,
+        phone: get_opt_str(r, "phone")?,
+        phone2: get_opt_str(r, "phone2")?,
+        id_number: get_opt_str(r, "id_number")?,
+        address: get_str(r, "address")?,
+        usage_class: get_enum(r, "usage_class")?,
+        station_id: get_i64(r, "station_id")?,
+        area_id: get_i64(r, "area_id")?,
+        meter_id: get_opt_str(r, "meter_id")?,
+        payment_method: get_opt_enum(r, "payment_method")?,
+        care_groups: care
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| CareGroup::parse(s).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect::<Result<_>>()?,
+        segment: get_enum(r, "segment")?,
+        sensitive: get_bool(r, "sensitive")?,
+        grid_manager_id: get_opt_i64(r, "grid_manager_id")?,
+        arrears_fen: get_i64(r, "arrears_fen")?,
+        created_at: get_i64(r, "created_at")?,
+        updated_at: get_i64(r, "updated_at")?,
+    })
+}
+
+/// Rows per INSERT statement in bulk loads (19 parameters a row stays under both backends' limits).
+const BATCH: usize = 400;
+
+impl Store {
+    /// Inserts customers in multi-row statements inside the caller's transaction.
+    pub async fn insert_customers(
+        &self,
+        tx: &mut Tx,
+        rows: &[NewCustomer],
+        now: i64,
+    ) -> Result<()> {
+        for chunk in rows.chunks(BATCH) {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(
+                "INSERT INTO customers (account_no, name, phone, phone2, id_number, address, usage_class, station_id, area_id, \
+                 meter_id, payment_method, care_groups, segment, sensitive, grid_manager_id, arrears_fen, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut row, c| {
+                row.push_bind(c.account_no.as_str().to_string())
+                    .push_bind(c.name.clone())
+                    .push_bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
+                    .push_bind(c.phone2.as_ref().map(|p| p.as_str().to_string()))
+                    .push_bind(c.id_number.as_ref().map(|p| p.as_str().to_string()))
+                    .push_bind(c.address.clone())
+                    .push_bind(c.usage_class.code())
+                    .push_bind(c.station_id)
+                    .push_bind(c.area_id)
+                    .push_bind(c.meter_id.as_ref().map(|p| p.as_str().to_string()))
+                    .push_bind(c.payment_method.map(|p| p.code()))
+                    .push_bind(
+                        c.care_groups
+                            .iter()
+                            .map(|g| g.code())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    )
+                    .push_bind(c.segment.code())
+                    .push_bind(crate::b(c.sensitive))
+                    .push_bind(c.grid_manager_id)
+                    .push_bind(c.arrears_fen)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.build().execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn customer(&self, id: i64) -> Result<Option<CustomerRow>> {
+        let sql = format!("SELECT {COLS} FROM customers WHERE id = $1");
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        r.as_ref().map(customer).transpose()
+    }
+
+    pub async fn customer_by_account(&self, account_no: &str) -> Result<Option<CustomerRow>> {
+        let sql = format!("SELECT {COLS} FROM customers WHERE account_no = $1");
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account_no)
+            .fetch_optional(self.reader())
+            .await?;
+        r.as_ref().map(customer).transpose()
+    }
+
+    /// Customers with this number as first or second phone (a household may share one).
+    pub async fn customers_by_phone(&self, phone: &str) -> Result<Vec<CustomerRow>> {
+        let sql = format!(
+            "SELECT {COLS} FROM customers WHERE phone = $1 UNION SELECT {COLS} FROM customers WHERE phone2 = $1 ORDER BY id LIMIT 20"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(phone)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(customer).collect()
+    }
+
+    pub async fn customers(&self, f: &CustomerFilter) -> Result<(Vec<CustomerRow>, i64)> {
+        let mut where_ = String::from(" WHERE 1=1");
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        let mut binds: Vec<Bind> = Vec::new();
+        if let Some(s) = f.station_id {
+            where_ += &format!(" AND station_id = {}", next());
+            binds.push(Bind::I(s));
+        }
+        if let Some(a) = f.area_id {
+            where_ += &format!(" AND area_id = {}", next());
+            binds.push(Bind::I(a));
+        }
+        if let Some(s) = f.segment {
+            where_ += &format!(" AND segment = {}", next());
+            binds.push(Bind::S(s.code().to_string()));
+        }
+        if let Some(s) = f.sensitive {
+            where_ += &format!(" AND sensitive = {}", next());
+            binds.push(Bind::I(s as i64));
+        }
+        if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
+            // Prefix matches stay on the indexes (account_no unique index, phone and name indexes).
+            let (a, b2, c) = (next(), next(), next());
+            where_ += &format!(
+                " AND (account_no >= {a} AND account_no < {a} || '~' OR phone >= {b2} AND phone < {b2} || '~' OR name >= {c} AND name < {c} || '\u{10FFFF}')"
+            );
+            binds.push(Bind::S(q.to_string()));
+            binds.push(Bind::S(q.to_string()));
+            binds.push(Bind::S(q.to_string()));
+        }
+        let sql = format!(
+            "SELECT {COLS} FROM customers{where_} ORDER BY id LIMIT {} OFFSET {}",
+            f.limit.clamp(1, 500),
+            f.offset.max(0)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for bnd in &binds {
+            q = bnd.bind(q);
+        }
+        let rows = q.fetch_all(self.reader()).await?;
+        let csql = format!("SELECT COUNT(*) AS n FROM customers{where_}");
+        let mut cq = sqlx::query(sqlx::AssertSqlSafe(csql));
+        for bnd in &binds {
+            cq = bnd.bind(cq);
+        }
+        let total = get_i64(&cq.fetch_one(self.reader()).await?, "n")?;
+        Ok((rows.iter().map(customer).collect::<Result<_>>()?, total))
+    }
+
+    pub async fn set_customer_sensitive(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        sensitive: bool,
+        now: i64,
+    ) -> Result<()> {
+        let n = sqlx::query("UPDATE customers SET sensitive = $1, updated_at = $2 WHERE id = $3")
+            .bind(b(sensitive))
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn count_customers(&self) -> Result<i64> {
+        get_i64(
+            &sqlx::query("SELECT COUNT(*) AS n FROM customers")
+                .fetch_one(self.reader())
+                .await?,
+            "n",
+        )
+    }
+
+    /// Account numbers among `accounts` that already exist.
+    pub async fn existing_accounts(&self, accounts: &[String]) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for chunk in accounts.chunks(500) {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(
+                "SELECT account_no FROM customers WHERE account_no IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for a in chunk {
+                sep.push_bind(a.clone());
+            }
+            qb.push(")");
+            for r in qb.build().fetch_all(self.reader()).await? {
+                out.push(get_str(&r, "account_no")?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A bind value of a dynamically built query.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    I(i64),
+    S(String),
+}
+
+impl Bind {
+    pub(crate) fn bind<'q>(
+        &self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        match self {
+            Bind::I(v) => q.bind(*v),
+            Bind::S(v) => q.bind(v.clone()),
+        }
+    }
+}

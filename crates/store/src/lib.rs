@@ -1,0 +1,253 @@
+//! The only code in voltdesk that speaks SQL. One schema per backend (same numbering), one
+//! code path through sqlx's `Any` driver: instants are BIGINT epoch milliseconds, booleans
+//! 0/1 integers, enums their stable codes, JSON as TEXT.
+//!
+//! SQLite runs in WAL mode with one writer connection (SQLite allows one writer at a time;
+//! queuing in the pool is cheaper than lock retries) and several readers. PostgreSQL uses one
+//! pool for both.
+
+mod customers;
+mod orders;
+mod org;
+mod rows;
+mod users;
+
+pub use rows::*;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key already exists; `field` names the column when it can be told.
+    #[error("{field} already exists")]
+    Conflict { field: String },
+    #[error("not found")]
+    NotFound,
+    #[error("a stored value could not be read: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return StoreError::Conflict {
+                field: conflict_field(db.message(), db.constraint()),
+            };
+        }
+        if matches!(e, sqlx::Error::RowNotFound) {
+            return StoreError::NotFound;
+        }
+        StoreError::Database(e)
+    }
+}
+
+/// Names the column of a unique violation: SQLite says `UNIQUE constraint failed: t.col`,
+/// PostgreSQL names the constraint `t_col_key`.
+fn conflict_field(message: &str, constraint: Option<&str>) -> String {
+    if let Some(rest) = message.split("UNIQUE constraint failed: ").nth(1) {
+        let first = rest.split(',').next().unwrap_or(rest).trim();
+        return first.rsplit('.').next().unwrap_or(first).to_string();
+    }
+    if let Some(c) = constraint {
+        let c = c.strip_suffix("_key").unwrap_or(c);
+        for table in [
+            "customers_",
+            "users_",
+            "stations_",
+            "grids_",
+            "feeders_",
+            "transformer_areas_",
+            "departments_",
+            "api_tokens_",
+            "work_orders_",
+        ] {
+            if let Some(col) = c.strip_prefix(table) {
+                return col.to_string();
+            }
+        }
+        return c.to_string();
+    }
+    "key".to_string()
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Handle on the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    write: AnyPool,
+    read: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Connects to `sqlite://path` (created if missing) or `postgres://...`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        if url.starts_with("sqlite:") {
+            let url = if url.contains('?') {
+                url.to_string()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            let write = sqlite_pool(&url, 1).await?;
+            // The schema may not exist yet; readers open lazily so WAL is set by the writer first.
+            let read = sqlite_pool(&url, 4).await?;
+            Ok(Store {
+                write,
+                read,
+                backend: Backend::Sqlite,
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Ok(Store {
+                write: pool.clone(),
+                read: pool,
+                backend: Backend::Postgres,
+            })
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_string()))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations of this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATOR.run(&self.write).await?,
+            Backend::Postgres => PG_MIGRATOR.run(&self.write).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts the one transaction of a command.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(self.write.begin().await?)
+    }
+
+    pub(crate) fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool> {
+    Ok(AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // WAL + synchronous=NORMAL: a committed transaction survives a process crash
+                // (SIGKILL); only a power loss may take the last commits.
+                conn.execute(
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
+                     PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?)
+}
+
+// ---- row decoding helpers, shared by the modules ----
+
+pub(crate) fn get_i64(row: &AnyRow, col: &str) -> Result<i64> {
+    row.try_get::<i64, _>(col)
+        .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+pub(crate) fn get_opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
+    row.try_get::<Option<i64>, _>(col)
+        .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+pub(crate) fn get_str(row: &AnyRow, col: &str) -> Result<String> {
+    row.try_get::<String, _>(col)
+        .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+pub(crate) fn get_opt_str(row: &AnyRow, col: &str) -> Result<Option<String>> {
+    row.try_get::<Option<String>, _>(col)
+        .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+pub(crate) fn get_bool(row: &AnyRow, col: &str) -> Result<bool> {
+    Ok(get_i64(row, col)? != 0)
+}
+
+pub(crate) fn get_enum<T: FromStr>(row: &AnyRow, col: &str) -> Result<T> {
+    let s = get_str(row, col)?;
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{col}: unknown code `{s}`")))
+}
+
+pub(crate) fn get_opt_enum<T: FromStr>(row: &AnyRow, col: &str) -> Result<Option<T>> {
+    match get_opt_str(row, col)? {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| StoreError::Corrupt(format!("{col}: unknown code `{s}`"))),
+    }
+}
+
+pub(crate) fn b(v: bool) -> i64 {
+    v as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_fields() {
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: customers.account_no", None),
+            "account_no"
+        );
+        assert_eq!(
+            conflict_field("duplicate key value", Some("customers_account_no_key")),
+            "account_no"
+        );
+        assert_eq!(
+            conflict_field("duplicate key", Some("work_orders_channel_idem_key_key")),
+            "channel_idem_key"
+        );
+    }
+}

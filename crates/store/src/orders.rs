@@ -1,0 +1,775 @@
+//! Work orders, their clocks, trace events, outbox, escalations, return visits, problems.
+
+use crate::customers::Bind;
+use crate::*;
+
+const ORDER_COLS: &str = "id, station_id, area_id, grid_id, customer_id, order_type, service_kind, channel, subject, complaint_class, \
+    severity, status, title, description, contact_phone, department_id, assignee_id, co_handlers, policy_id, policy_version, \
+    idem_key, created_by, created_at, updated_at, closed_at, next_due_at, overdue, escalated, contacted, replied, reply_text, \
+    verdict, root_cause, satisfaction, urge_count, reopen_count, merged_into, repeat_of, problem_id";
+
+fn order(r: &AnyRow) -> Result<OrderRow> {
+    let co: String = get_str(r, "co_handlers")?;
+    Ok(OrderRow {
+        id: get_i64(r, "id")?,
+        station_id: get_i64(r, "station_id")?,
+        area_id: get_opt_i64(r, "area_id")?,
+        grid_id: get_opt_i64(r, "grid_id")?,
+        customer_id: get_opt_i64(r, "customer_id")?,
+        order_type: get_enum(r, "order_type")?,
+        service_kind: get_opt_enum(r, "service_kind")?,
+        channel: get_enum(r, "channel")?,
+        subject: get_opt_enum(r, "subject")?,
+        complaint_class: get_opt_enum(r, "complaint_class")?,
+        severity: get_enum(r, "severity")?,
+        status: get_enum(r, "status")?,
+        title: get_str(r, "title")?,
+        description: get_str(r, "description")?,
+        contact_phone: get_opt_str(r, "contact_phone")?,
+        department_id: get_opt_i64(r, "department_id")?,
+        assignee_id: get_opt_i64(r, "assignee_id")?,
+        co_handlers: serde_json::from_str(&co)
+            .map_err(|e| StoreError::Corrupt(format!("co_handlers: {e}")))?,
+        policy_id: get_str(r, "policy_id")?,
+        policy_version: get_str(r, "policy_version")?,
+        idem_key: get_opt_str(r, "idem_key")?,
+        created_by: get_opt_i64(r, "created_by")?,
+        created_at: get_i64(r, "created_at")?,
+        updated_at: get_i64(r, "updated_at")?,
+        closed_at: get_opt_i64(r, "closed_at")?,
+        next_due_at: get_opt_i64(r, "next_due_at")?,
+        overdue: get_bool(r, "overdue")?,
+        escalated: get_bool(r, "escalated")?,
+        contacted: get_bool(r, "contacted")?,
+        replied: get_bool(r, "replied")?,
+        reply_text: get_opt_str(r, "reply_text")?,
+        verdict: get_opt_enum(r, "verdict")?,
+        root_cause: get_opt_enum(r, "root_cause")?,
+        satisfaction: get_opt_enum(r, "satisfaction")?,
+        urge_count: get_i64(r, "urge_count")?,
+        reopen_count: get_i64(r, "reopen_count")?,
+        merged_into: get_opt_i64(r, "merged_into")?,
+        repeat_of: get_opt_i64(r, "repeat_of")?,
+        problem_id: get_opt_i64(r, "problem_id")?,
+    })
+}
+
+const CLOCK_COLS: &str = "id, order_id, kind, state, limit_text, source, started_at, due_at, warn_at, paused_at, paused_ms, \
+    pause_reason, warned_at, breached_at, stopped_at, next_fire_at";
+
+fn clock(r: &AnyRow) -> Result<ClockRow> {
+    let st = get_str(r, "state")?;
+    Ok(ClockRow {
+        id: get_i64(r, "id")?,
+        order_id: get_i64(r, "order_id")?,
+        kind: get_enum(r, "kind")?,
+        state: ClockState::parse(&st)
+            .ok_or_else(|| StoreError::Corrupt(format!("clock state `{st}`")))?,
+        limit_text: get_str(r, "limit_text")?,
+        source: get_str(r, "source")?,
+        started_at: get_i64(r, "started_at")?,
+        due_at: get_i64(r, "due_at")?,
+        warn_at: get_i64(r, "warn_at")?,
+        paused_at: get_opt_i64(r, "paused_at")?,
+        paused_ms: get_i64(r, "paused_ms")?,
+        pause_reason: get_opt_str(r, "pause_reason")?,
+        warned_at: get_opt_i64(r, "warned_at")?,
+        breached_at: get_opt_i64(r, "breached_at")?,
+        stopped_at: get_opt_i64(r, "stopped_at")?,
+        next_fire_at: get_opt_i64(r, "next_fire_at")?,
+    })
+}
+
+const TRACE_COLS: &str =
+    "id, at, station_id, customer_id, order_id, channel, actor_id, actor, kind, payload";
+
+fn trace(r: &AnyRow) -> Result<TraceRow> {
+    let p = get_str(r, "payload")?;
+    Ok(TraceRow {
+        id: get_i64(r, "id")?,
+        at: get_i64(r, "at")?,
+        station_id: get_opt_i64(r, "station_id")?,
+        customer_id: get_opt_i64(r, "customer_id")?,
+        order_id: get_opt_i64(r, "order_id")?,
+        channel: get_opt_str(r, "channel")?,
+        actor_id: get_opt_i64(r, "actor_id")?,
+        actor: get_str(r, "actor")?,
+        kind: get_str(r, "kind")?,
+        payload: serde_json::from_str(&p)
+            .map_err(|e| StoreError::Corrupt(format!("payload: {e}")))?,
+    })
+}
+
+impl Store {
+    /// Inserts a new order; `o.id` is ignored and the new id returned.
+    pub async fn insert_order(&self, tx: &mut Tx, o: &OrderRow) -> Result<i64> {
+        let r = sqlx::query(
+            "INSERT INTO work_orders (station_id, area_id, grid_id, customer_id, order_type, service_kind, channel, subject, \
+             complaint_class, severity, status, title, description, contact_phone, department_id, assignee_id, co_handlers, \
+             policy_id, policy_version, idem_key, created_by, created_at, updated_at, next_due_at, repeat_of, problem_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
+             RETURNING id",
+        )
+        .bind(o.station_id)
+        .bind(o.area_id)
+        .bind(o.grid_id)
+        .bind(o.customer_id)
+        .bind(o.order_type.code())
+        .bind(o.service_kind.map(|v| v.code()))
+        .bind(o.channel.code())
+        .bind(o.subject.map(|v| v.code()))
+        .bind(o.complaint_class.map(|v| v.code()))
+        .bind(o.severity.code())
+        .bind(o.status.code())
+        .bind(&o.title)
+        .bind(&o.description)
+        .bind(&o.contact_phone)
+        .bind(o.department_id)
+        .bind(o.assignee_id)
+        .bind(serde_json::to_string(&o.co_handlers).unwrap_or_else(|_| "[]".into()))
+        .bind(&o.policy_id)
+        .bind(&o.policy_version)
+        .bind(&o.idem_key)
+        .bind(o.created_by)
+        .bind(o.created_at)
+        .bind(o.updated_at)
+        .bind(o.next_due_at)
+        .bind(o.repeat_of)
+        .bind(o.problem_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        get_i64(&r, "id")
+    }
+
+    /// Writes back every mutable field of an order.
+    pub async fn update_order(&self, tx: &mut Tx, o: &OrderRow) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE work_orders SET status = $1, department_id = $2, assignee_id = $3, co_handlers = $4, updated_at = $5, \
+             closed_at = $6, next_due_at = $7, overdue = $8, escalated = $9, contacted = $10, replied = $11, reply_text = $12, \
+             verdict = $13, root_cause = $14, satisfaction = $15, urge_count = $16, reopen_count = $17, merged_into = $18, \
+             repeat_of = $19, problem_id = $20, severity = $21 WHERE id = $22",
+        )
+        .bind(o.status.code())
+        .bind(o.department_id)
+        .bind(o.assignee_id)
+        .bind(serde_json::to_string(&o.co_handlers).unwrap_or_else(|_| "[]".into()))
+        .bind(o.updated_at)
+        .bind(o.closed_at)
+        .bind(o.next_due_at)
+        .bind(b(o.overdue))
+        .bind(b(o.escalated))
+        .bind(b(o.contacted))
+        .bind(b(o.replied))
+        .bind(&o.reply_text)
+        .bind(o.verdict.map(|v| v.code()))
+        .bind(o.root_cause.map(|v| v.code()))
+        .bind(o.satisfaction.map(|v| v.code()))
+        .bind(o.urge_count)
+        .bind(o.reopen_count)
+        .bind(o.merged_into)
+        .bind(o.repeat_of)
+        .bind(o.problem_id)
+        .bind(o.severity.code())
+        .bind(o.id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn order(&self, id: i64) -> Result<Option<OrderRow>> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLS} FROM work_orders WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await?;
+        r.as_ref().map(order).transpose()
+    }
+
+    /// Reads an order inside a transaction (the row a command is about to change).
+    pub async fn order_in(&self, tx: &mut Tx, id: i64) -> Result<Option<OrderRow>> {
+        let sql = match self.backend {
+            Backend::Postgres => {
+                format!("SELECT {ORDER_COLS} FROM work_orders WHERE id = $1 FOR UPDATE")
+            }
+            Backend::Sqlite => format!("SELECT {ORDER_COLS} FROM work_orders WHERE id = $1"),
+        };
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        r.as_ref().map(order).transpose()
+    }
+
+    /// The order an earlier request with this idempotency key created.
+    pub async fn order_by_idem(
+        &self,
+        tx: &mut Tx,
+        channel: voltdesk_domain::Channel,
+        key: &str,
+    ) -> Result<Option<i64>> {
+        let r = sqlx::query("SELECT id FROM work_orders WHERE channel = $1 AND idem_key = $2")
+            .bind(channel.code())
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?;
+        r.as_ref().map(|r| get_i64(r, "id")).transpose()
+    }
+
+    pub async fn orders(&self, f: &OrderFilter) -> Result<(Vec<OrderRow>, i64)> {
+        let mut where_ = String::from(" WHERE 1=1");
+        let mut binds: Vec<Bind> = Vec::new();
+        let mut push = |clause: &str, v: Bind, binds: &mut Vec<Bind>| {
+            binds.push(v);
+            where_ += &clause.replace('?', &format!("${}", binds.len()));
+        };
+        if let Some(v) = f.station_id {
+            push(" AND station_id = ?", Bind::I(v), &mut binds);
+        }
+        if let Some(v) = f.grid_id {
+            push(" AND grid_id = ?", Bind::I(v), &mut binds);
+        }
+        if let Some(v) = f.area_id {
+            push(" AND area_id = ?", Bind::I(v), &mut binds);
+        }
+        if let Some(v) = f.customer_id {
+            push(" AND customer_id = ?", Bind::I(v), &mut binds);
+        }
+        if let Some(v) = f.order_type {
+            push(" AND order_type = ?", Bind::S(v.code().into()), &mut binds);
+        }
+        if let Some(v) = f.department_id {
+            push(" AND department_id = ?", Bind::I(v), &mut binds);
+        }
+        if let Some(v) = f.assignee_id {
+            push(" AND assignee_id = ?", Bind::I(v), &mut binds);
+        }
+        if let Some(v) = f.overdue {
+            push(" AND overdue = ?", Bind::I(v as i64), &mut binds);
+        }
+        if let Some(v) = f.escalated {
+            push(" AND escalated = ?", Bind::I(v as i64), &mut binds);
+        }
+        if let Some(v) = f.created_from {
+            push(" AND created_at >= ?", Bind::I(v), &mut binds);
+        }
+        if let Some(v) = f.created_to {
+            push(" AND created_at < ?", Bind::I(v), &mut binds);
+        }
+        let statuses: Vec<voltdesk_domain::OrderStatus> = if f.open_only && f.statuses.is_empty() {
+            voltdesk_domain::OrderStatus::ALL
+                .iter()
+                .copied()
+                .filter(|s| s.is_open())
+                .collect()
+        } else {
+            f.statuses.clone()
+        };
+        if !statuses.is_empty() {
+            let mut parts = Vec::new();
+            for s in &statuses {
+                binds.push(Bind::S(s.code().into()));
+                parts.push(format!("${}", binds.len()));
+            }
+            where_ += &format!(" AND status IN ({})", parts.join(", "));
+        }
+        let dir = if f.descending { "DESC" } else { "ASC" };
+        let order_by = match f.sort {
+            OrderSort::CreatedAt => format!("created_at {dir}, id {dir}"),
+            OrderSort::UpdatedAt => format!("updated_at {dir}, id {dir}"),
+            OrderSort::Id => format!("id {dir}"),
+            // Orders with no running clock sort last either way.
+            OrderSort::DueAt => format!(
+                "CASE WHEN next_due_at IS NULL THEN 1 ELSE 0 END, next_due_at {dir}, id {dir}"
+            ),
+        };
+        let sql = format!(
+            "SELECT {ORDER_COLS} FROM work_orders{where_} ORDER BY {order_by} LIMIT {} OFFSET {}",
+            f.limit.clamp(1, 1000),
+            f.offset.max(0)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in &binds {
+            q = v.bind(q);
+        }
+        let rows = q.fetch_all(self.reader()).await?;
+        let mut cq = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM work_orders{where_}"
+        )));
+        for v in &binds {
+            cq = v.bind(cq);
+        }
+        let total = get_i64(&cq.fetch_one(self.reader()).await?, "n")?;
+        Ok((rows.iter().map(order).collect::<Result<_>>()?, total))
+    }
+
+    /// Earlier orders of a customer of one type (for repeat-complaint detection).
+    pub async fn customer_orders_of_type(
+        &self,
+        tx: &mut Tx,
+        customer_id: i64,
+        t: voltdesk_domain::OrderType,
+    ) -> Result<Vec<OrderRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLS} FROM work_orders WHERE customer_id = $1 AND order_type = $2 ORDER BY id DESC LIMIT 200"
+        )))
+        .bind(customer_id)
+        .bind(t.code())
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.iter().map(order).collect()
+    }
+
+    pub async fn count_orders(&self) -> Result<i64> {
+        get_i64(
+            &sqlx::query("SELECT COUNT(*) AS n FROM work_orders")
+                .fetch_one(self.reader())
+                .await?,
+            "n",
+        )
+    }
+
+    // ---- clocks ----
+
+    pub async fn insert_clock(&self, tx: &mut Tx, c: &ClockRow) -> Result<i64> {
+        let r = sqlx::query(
+            "INSERT INTO clocks (order_id, kind, state, limit_text, source, started_at, due_at, warn_at, paused_at, paused_ms, \
+             pause_reason, warned_at, breached_at, stopped_at, next_fire_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+        )
+        .bind(c.order_id)
+        .bind(c.kind.code())
+        .bind(c.state.code())
+        .bind(&c.limit_text)
+        .bind(&c.source)
+        .bind(c.started_at)
+        .bind(c.due_at)
+        .bind(c.warn_at)
+        .bind(c.paused_at)
+        .bind(c.paused_ms)
+        .bind(&c.pause_reason)
+        .bind(c.warned_at)
+        .bind(c.breached_at)
+        .bind(c.stopped_at)
+        .bind(c.next_fire_at)
+        .fetch_one(&mut **tx)
+        .await?;
+        get_i64(&r, "id")
+    }
+
+    pub async fn update_clock(&self, tx: &mut Tx, c: &ClockRow) -> Result<()> {
+        sqlx::query(
+            "UPDATE clocks SET state = $1, due_at = $2, warn_at = $3, paused_at = $4, paused_ms = $5, pause_reason = $6, \
+             warned_at = $7, breached_at = $8, stopped_at = $9, next_fire_at = $10 WHERE id = $11",
+        )
+        .bind(c.state.code())
+        .bind(c.due_at)
+        .bind(c.warn_at)
+        .bind(c.paused_at)
+        .bind(c.paused_ms)
+        .bind(&c.pause_reason)
+        .bind(c.warned_at)
+        .bind(c.breached_at)
+        .bind(c.stopped_at)
+        .bind(c.next_fire_at)
+        .bind(c.id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn clocks_of(&self, order_id: i64) -> Result<Vec<ClockRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CLOCK_COLS} FROM clocks WHERE order_id = $1 ORDER BY id"
+        )))
+        .bind(order_id)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(clock).collect()
+    }
+
+    pub async fn clocks_in(&self, tx: &mut Tx, order_id: i64) -> Result<Vec<ClockRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CLOCK_COLS} FROM clocks WHERE order_id = $1 ORDER BY id"
+        )))
+        .bind(order_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.iter().map(clock).collect()
+    }
+
+    /// Clocks with something to fire at or before `now`, earliest first.
+    pub async fn due_clocks(&self, tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<ClockRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CLOCK_COLS} FROM clocks WHERE next_fire_at IS NOT NULL AND next_fire_at <= $1 ORDER BY next_fire_at LIMIT $2"
+        )))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.iter().map(clock).collect()
+    }
+
+    /// The earliest instant any clock needs the scheduler.
+    pub async fn next_clock_fire(&self) -> Result<Option<i64>> {
+        let r =
+            sqlx::query("SELECT MIN(next_fire_at) AS t FROM clocks WHERE next_fire_at IS NOT NULL")
+                .fetch_one(self.reader())
+                .await?;
+        get_opt_i64(&r, "t")
+    }
+
+    pub async fn count_open_clocks(&self) -> Result<i64> {
+        get_i64(
+            &sqlx::query("SELECT COUNT(*) AS n FROM clocks WHERE next_fire_at IS NOT NULL")
+                .fetch_one(self.reader())
+                .await?,
+            "n",
+        )
+    }
+
+    // ---- trace ----
+
+    pub async fn insert_traces(&self, tx: &mut Tx, events: &[NewTrace]) -> Result<()> {
+        for chunk in events.chunks(500) {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(
+                "INSERT INTO trace_events (at, station_id, customer_id, order_id, channel, actor_id, actor, kind, payload) ",
+            );
+            qb.push_values(chunk, |mut bq, e| {
+                bq.push_bind(e.at)
+                    .push_bind(e.station_id)
+                    .push_bind(e.customer_id)
+                    .push_bind(e.order_id)
+                    .push_bind(e.channel.map(|c| c.code()))
+                    .push_bind(e.actor_id)
+                    .push_bind(e.actor.clone())
+                    .push_bind(e.kind.clone())
+                    .push_bind(e.payload.to_string());
+            });
+            qb.build().execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Latest trace events of a customer, newest first; `before` is an id cursor.
+    pub async fn customer_trace(
+        &self,
+        customer_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<TraceRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TRACE_COLS} FROM trace_events WHERE customer_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+        )))
+        .bind(customer_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit.clamp(1, 500))
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(trace).collect()
+    }
+
+    /// Every trace event of an order, oldest first.
+    pub async fn order_trace(&self, order_id: i64) -> Result<Vec<TraceRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TRACE_COLS} FROM trace_events WHERE order_id = $1 ORDER BY id"
+        )))
+        .bind(order_id)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(trace).collect()
+    }
+
+    /// The audit trail: all events, newest first, optionally one kind prefix.
+    pub async fn trace_all(
+        &self,
+        kind_prefix: Option<&str>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<TraceRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TRACE_COLS} FROM trace_events WHERE id < $1 AND ($2 IS NULL OR kind LIKE $2) ORDER BY id DESC LIMIT $3"
+        )))
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(kind_prefix.map(|k| format!("{k}%")))
+        .bind(limit.clamp(1, 500))
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(trace).collect()
+    }
+
+    pub async fn count_trace(&self) -> Result<i64> {
+        get_i64(
+            &sqlx::query("SELECT COUNT(*) AS n FROM trace_events")
+                .fetch_one(self.reader())
+                .await?,
+            "n",
+        )
+    }
+
+    // ---- outbox ----
+
+    pub async fn insert_outbox(
+        &self,
+        tx: &mut Tx,
+        now: i64,
+        topic: &str,
+        kind: &str,
+        payload: &serde_json::Value,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO outbox (created_at, topic, kind, payload, status, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, 'pending', 0, $1)")
+            .bind(now)
+            .bind(topic)
+            .bind(kind)
+            .bind(payload.to_string())
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn outbox(&self, limit: i64) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query("SELECT id, created_at, topic, kind, payload, status, attempts FROM outbox ORDER BY id DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxRow {
+                    id: get_i64(r, "id")?,
+                    created_at: get_i64(r, "created_at")?,
+                    topic: get_str(r, "topic")?,
+                    kind: get_str(r, "kind")?,
+                    payload: serde_json::from_str(&get_str(r, "payload")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    status: get_str(r, "status")?,
+                    attempts: get_i64(r, "attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    // ---- escalations, return visits ----
+
+    pub async fn insert_escalation(
+        &self,
+        tx: &mut Tx,
+        order_id: i64,
+        clock_id: Option<i64>,
+        reason: &str,
+        to_role: &str,
+        now: i64,
+    ) -> Result<i64> {
+        let r = sqlx::query("INSERT INTO escalations (order_id, clock_id, reason, to_role, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(order_id)
+            .bind(clock_id)
+            .bind(reason)
+            .bind(to_role)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await?;
+        get_i64(&r, "id")
+    }
+
+    pub async fn escalations(
+        &self,
+        order_id: Option<i64>,
+        open_only: bool,
+        limit: i64,
+    ) -> Result<Vec<EscalationRow>> {
+        let rows = sqlx::query(
+            "SELECT id, order_id, clock_id, reason, to_role, created_at, acknowledged_by, acknowledged_at FROM escalations \
+             WHERE ($1 IS NULL OR order_id = $1) AND ($2 = 0 OR acknowledged_at IS NULL) ORDER BY id DESC LIMIT $3",
+        )
+        .bind(order_id)
+        .bind(open_only as i64)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(EscalationRow {
+                    id: get_i64(r, "id")?,
+                    order_id: get_i64(r, "order_id")?,
+                    clock_id: get_opt_i64(r, "clock_id")?,
+                    reason: get_str(r, "reason")?,
+                    to_role: get_str(r, "to_role")?,
+                    created_at: get_i64(r, "created_at")?,
+                    acknowledged_by: get_opt_i64(r, "acknowledged_by")?,
+                    acknowledged_at: get_opt_i64(r, "acknowledged_at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn acknowledge_escalation(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        by: i64,
+        now: i64,
+    ) -> Result<i64> {
+        let r = sqlx::query("UPDATE escalations SET acknowledged_by = $1, acknowledged_at = $2 WHERE id = $3 AND acknowledged_at IS NULL RETURNING order_id")
+            .bind(by)
+            .bind(now)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        get_i64(&r.ok_or(StoreError::NotFound)?, "order_id")
+    }
+
+    pub async fn insert_return_visit(
+        &self,
+        tx: &mut Tx,
+        order_id: i64,
+        s: voltdesk_domain::Satisfaction,
+        comment: &str,
+        actor_id: Option<i64>,
+        now: i64,
+    ) -> Result<i64> {
+        let r = sqlx::query("INSERT INTO return_visits (order_id, satisfaction, comment, actor_id, at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(order_id)
+            .bind(s.code())
+            .bind(comment)
+            .bind(actor_id)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await?;
+        get_i64(&r, "id")
+    }
+
+    pub async fn return_visits(&self, order_id: i64) -> Result<Vec<ReturnVisitRow>> {
+        let rows = sqlx::query("SELECT id, order_id, satisfaction, comment, actor_id, at FROM return_visits WHERE order_id = $1 ORDER BY id")
+            .bind(order_id)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ReturnVisitRow {
+                    id: get_i64(r, "id")?,
+                    order_id: get_i64(r, "order_id")?,
+                    satisfaction: get_enum(r, "satisfaction")?,
+                    comment: get_str(r, "comment")?,
+                    actor_id: get_opt_i64(r, "actor_id")?,
+                    at: get_i64(r, "at")?,
+                })
+            })
+            .collect()
+    }
+
+    // ---- problems ----
+
+    pub async fn insert_problem(
+        &self,
+        tx: &mut Tx,
+        station_id: i64,
+        title: &str,
+        description: &str,
+        by: Option<i64>,
+        now: i64,
+    ) -> Result<i64> {
+        let r = sqlx::query("INSERT INTO problems (station_id, title, description, status, created_by, created_at) VALUES ($1, $2, $3, 'open', $4, $5) RETURNING id")
+            .bind(station_id)
+            .bind(title)
+            .bind(description)
+            .bind(by)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await?;
+        get_i64(&r, "id")
+    }
+
+    pub async fn close_problem(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        root_cause: &str,
+        now: i64,
+    ) -> Result<()> {
+        let n = sqlx::query("UPDATE problems SET status = 'closed', root_cause = $1, closed_at = $2 WHERE id = $3 AND status = 'open'")
+            .bind(root_cause)
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn problems(
+        &self,
+        station_id: Option<i64>,
+        open_only: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<ProblemRow>, i64)> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.station_id, p.title, p.description, p.status, p.root_cause, p.created_by, p.created_at, p.closed_at, \
+             (SELECT COUNT(*) FROM work_orders w WHERE w.problem_id = p.id) AS order_count FROM problems p \
+             WHERE ($1 IS NULL OR p.station_id = $1) AND ($2 = 0 OR p.status = 'open') ORDER BY p.id DESC LIMIT $3 OFFSET $4",
+        )
+        .bind(station_id)
+        .bind(open_only as i64)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.reader())
+        .await?;
+        let total = sqlx::query("SELECT COUNT(*) AS n FROM problems WHERE ($1 IS NULL OR station_id = $1) AND ($2 = 0 OR status = 'open')")
+            .bind(station_id)
+            .bind(open_only as i64)
+            .fetch_one(self.reader())
+            .await?;
+        Ok((
+            rows.iter().map(problem).collect::<Result<_>>()?,
+            get_i64(&total, "n")?,
+        ))
+    }
+
+    pub async fn problem(&self, id: i64) -> Result<Option<ProblemRow>> {
+        let r = sqlx::query(
+            "SELECT p.id, p.station_id, p.title, p.description, p.status, p.root_cause, p.created_by, p.created_at, p.closed_at, \
+             (SELECT COUNT(*) FROM work_orders w WHERE w.problem_id = p.id) AS order_count FROM problems p WHERE p.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await?;
+        r.as_ref().map(problem).transpose()
+    }
+}
+
+fn problem(r: &AnyRow) -> Result<ProblemRow> {
+    Ok(ProblemRow {
+        id: get_i64(r, "id")?,
+        station_id: get_i64(r, "station_id")?,
+        title: get_str(r, "title")?,
+        description: get_str(r, "description")?,
+        status: get_str(r, "status")?,
+        root_cause: get_opt_str(r, "root_cause")?,
+        created_by: get_opt_i64(r, "created_by")?,
+        created_at: get_i64(r, "created_at")?,
+        closed_at: get_opt_i64(r, "closed_at")?,
+        order_count: get_i64(r, "order_count")?,
+    })
+}
+
+impl Store {
+    /// Marks an order late and escalated (a clock breached).
+    pub async fn mark_order_breached(&self, tx: &mut Tx, order_id: i64, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE work_orders SET overdue = 1, escalated = 1, updated_at = $1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
