@@ -1,0 +1,111 @@
+//! The one place errors become HTTP. Every error has a stable code (this table), a message
+//! for a person and, where it concerns one input, the field. Internal causes are logged,
+//! never sent.
+//!
+//! | code | status | meaning |
+//! | --- | --- | --- |
+//! | `unauthorized` | 401 | no or invalid session / token |
+//! | `forbidden` | 403 | the role (or token scope) may not do this |
+//! | `not_found` | 404 | no such record or route |
+//! | `invalid_json` | 400 | the body is not valid JSON of the expected shape (`field` names where) |
+//! | `invalid_query` | 400 | a query parameter is malformed (`field` names it) |
+//! | `invalid_field` | 422 | a value is not acceptable (`field` names it) |
+//! | `missing_field` | 422 | an action needs a field (e.g. `verdict` for a complaint reply) |
+//! | `transition_not_allowed` | 409 | the action is not allowed in the order's status |
+//! | `transition_repair_only` | 409 | the action applies to repair orders only |
+//! | `return_visit_required` | 409 | the order needs a return visit before it closes |
+//! | `merge_into_self` | 422 | an order cannot be merged into itself |
+//! | `conflict` | 409 | a unique value already exists (`field` names it) |
+//! | `import_invalid_rows` | 422 | an import was rejected; `rows` lists line, field, code, message |
+//! | `payload_too_large` | 413 | the body is larger than the route accepts |
+//! | `internal` | 500 | a failure on our side; the log has the cause |
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use voltdesk_service::ServiceError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+    pub rows: Option<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rows: Option<&'a serde_json::Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), field: None, rows: None }
+    }
+    pub fn field(mut self, f: impl Into<String>) -> Self {
+        self.field = Some(f.into());
+        self
+    }
+    pub fn unauthorized() -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in or send a valid API token")
+    }
+    pub fn forbidden(what: &str) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("your role may not {what}"))
+    }
+    pub fn not_found(what: &str) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message).field(field)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body {
+            error: Inner { code: self.code, message: &self.message, field: self.field.as_deref(), rows: self.rows.as_ref() },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        use voltdesk_domain::order::TransitionError as T;
+        let code = e.code();
+        let msg = e.to_string();
+        match e {
+            ServiceError::NotFound { what } => ApiError::new(StatusCode::NOT_FOUND, code, format!("{what} not found")),
+            ServiceError::Invalid { field, message } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).field(field),
+            ServiceError::Conflict { field } => ApiError::new(StatusCode::CONFLICT, code, msg).field(field),
+            ServiceError::Transition(T::Missing { field }) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg).field(field),
+            ServiceError::Transition(T::MergeIntoSelf) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg).field("into"),
+            ServiceError::Transition(_) => ApiError::new(StatusCode::CONFLICT, code, msg),
+            ServiceError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, code, m),
+            ServiceError::Unauthorized => ApiError::unauthorized(),
+            ServiceError::Import(rows) => {
+                let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg);
+                e.rows = Some(serde_json::to_value(&rows).unwrap_or_default());
+                e
+            }
+            ServiceError::Store(inner) => {
+                tracing::error!(error = ?inner, "storage failure");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, code, "internal error; the server log has the cause")
+            }
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
