@@ -47,37 +47,40 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         for chunk in rows.chunks(BATCH) {
-            let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(
+            let sql = format!(
                 "INSERT INTO customers (account_no, name, phone, phone2, id_number, address, usage_class, station_id, area_id, \
-                 meter_id, payment_method, care_groups, segment, sensitive, grid_manager_id, arrears_fen, created_at, updated_at) ",
+                 meter_id, payment_method, care_groups, segment, sensitive, grid_manager_id, arrears_fen, created_at, updated_at) VALUES {}",
+                placeholders(chunk.len(), 18)
             );
-            qb.push_values(chunk, |mut row, c| {
-                row.push_bind(c.account_no.as_str().to_string())
-                    .push_bind(c.name.clone())
-                    .push_bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
-                    .push_bind(c.phone2.as_ref().map(|p| p.as_str().to_string()))
-                    .push_bind(c.id_number.as_ref().map(|p| p.as_str().to_string()))
-                    .push_bind(c.address.clone())
-                    .push_bind(c.usage_class.code())
-                    .push_bind(c.station_id)
-                    .push_bind(c.area_id)
-                    .push_bind(c.meter_id.as_ref().map(|p| p.as_str().to_string()))
-                    .push_bind(c.payment_method.map(|p| p.code()))
-                    .push_bind(
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for c in chunk {
+                q = q
+                    .bind(c.account_no.as_str().to_string())
+                    .bind(c.name.clone())
+                    .bind(c.phone.as_ref().map(|p| p.as_str().to_string()))
+                    .bind(c.phone2.as_ref().map(|p| p.as_str().to_string()))
+                    .bind(c.id_number.as_ref().map(|p| p.as_str().to_string()))
+                    .bind(c.address.clone())
+                    .bind(c.usage_class.code())
+                    .bind(c.station_id)
+                    .bind(c.area_id)
+                    .bind(c.meter_id.as_ref().map(|p| p.as_str().to_string()))
+                    .bind(c.payment_method.map(|p| p.code()))
+                    .bind(
                         c.care_groups
                             .iter()
                             .map(|g| g.code())
                             .collect::<Vec<_>>()
                             .join(","),
                     )
-                    .push_bind(c.segment.code())
-                    .push_bind(crate::b(c.sensitive))
-                    .push_bind(c.grid_manager_id)
-                    .push_bind(c.arrears_fen)
-                    .push_bind(now)
-                    .push_bind(now);
-            });
-            qb.build().execute(&mut **tx).await?;
+                    .bind(c.segment.code())
+                    .bind(crate::b(c.sensitive))
+                    .bind(c.grid_manager_id)
+                    .bind(c.arrears_fen)
+                    .bind(now)
+                    .bind(now);
+            }
+            q.execute(&mut **tx).await?;
         }
         Ok(())
     }
@@ -199,15 +202,18 @@ impl Store {
     pub async fn existing_accounts(&self, accounts: &[String]) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for chunk in accounts.chunks(500) {
-            let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(
-                "SELECT account_no FROM customers WHERE account_no IN (",
+            let sql = format!(
+                "SELECT account_no FROM customers WHERE account_no IN ({})",
+                (1..=chunk.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
-            let mut sep = qb.separated(", ");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for a in chunk {
-                sep.push_bind(a.clone());
+                q = q.bind(a.clone());
             }
-            qb.push(")");
-            for r in qb.build().fetch_all(self.reader()).await? {
+            for r in q.fetch_all(self.reader()).await? {
                 out.push(get_str(&r, "account_no")?);
             }
         }
@@ -232,4 +238,25 @@ impl Bind {
             Bind::S(v) => q.bind(v.clone()),
         }
     }
+}
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `cols` values: numbered placeholders work on both
+/// backends (sqlx's QueryBuilder writes `?` under the Any driver, which PostgreSQL rejects).
+pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
 }

@@ -10,6 +10,7 @@ mod customers;
 mod orders;
 mod org;
 mod rows;
+pub mod testing;
 mod users;
 
 pub use rows::*;

@@ -437,21 +437,24 @@ impl Store {
 
     pub async fn insert_traces(&self, tx: &mut Tx, events: &[NewTrace]) -> Result<()> {
         for chunk in events.chunks(500) {
-            let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(
-                "INSERT INTO trace_events (at, station_id, customer_id, order_id, channel, actor_id, actor, kind, payload) ",
+            let sql = format!(
+                "INSERT INTO trace_events (at, station_id, customer_id, order_id, channel, actor_id, actor, kind, payload) VALUES {}",
+                crate::customers::placeholders(chunk.len(), 9)
             );
-            qb.push_values(chunk, |mut bq, e| {
-                bq.push_bind(e.at)
-                    .push_bind(e.station_id)
-                    .push_bind(e.customer_id)
-                    .push_bind(e.order_id)
-                    .push_bind(e.channel.map(|c| c.code()))
-                    .push_bind(e.actor_id)
-                    .push_bind(e.actor.clone())
-                    .push_bind(e.kind.clone())
-                    .push_bind(e.payload.to_string());
-            });
-            qb.build().execute(&mut **tx).await?;
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for e in chunk {
+                q = q
+                    .bind(e.at)
+                    .bind(e.station_id)
+                    .bind(e.customer_id)
+                    .bind(e.order_id)
+                    .bind(e.channel.map(|c| c.code()))
+                    .bind(e.actor_id)
+                    .bind(e.actor.clone())
+                    .bind(e.kind.clone())
+                    .bind(e.payload.to_string());
+            }
+            q.execute(&mut **tx).await?;
         }
         Ok(())
     }

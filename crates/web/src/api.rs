@@ -35,10 +35,18 @@ fn paging(p: Option<i64>, pp: Option<i64>, default: i64) -> ApiResult<(i64, i64)
     let page = p.unwrap_or(1);
     let per_page = pp.unwrap_or(default);
     if page < 1 {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "page starts at 1").field("page"));
+        return Err(
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "page starts at 1")
+                .field("page"),
+        );
     }
     if !(1..=500).contains(&per_page) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "per_page is 1 to 500").field("per_page"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "per_page is 1 to 500",
+        )
+        .field("per_page"));
     }
     Ok((page, per_page))
 }
@@ -63,9 +71,13 @@ pub struct Login {
 
 pub async fn login(State(svc): S, J(b): J<Login>) -> ApiResult<Response> {
     let (secret, user) = svc.login(&b.username, &b.password).await?;
-    let cookie = format!("{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Lax; Path=/; Max-Age=43200");
+    let cookie =
+        format!("{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Lax; Path=/; Max-Age=43200");
     let mut resp = Json(json!({"user": user})).into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|_| ApiError::unauthorized())?);
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|_| ApiError::unauthorized())?,
+    );
     Ok(resp)
 }
 
@@ -74,14 +86,22 @@ pub async fn logout(State(svc): S, headers: HeaderMap) -> ApiResult<Response> {
         svc.logout(&secret).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static("vd_session=; HttpOnly; Path=/; Max-Age=0"));
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("vd_session=; HttpOnly; Path=/; Max-Age=0"),
+    );
     Ok(resp)
 }
 
 pub async fn me(Caller(p): Caller) -> Json<Value> {
-    let perms: Vec<&str> =
-        voltdesk_domain::auth::Permission::ALL.iter().filter(|x| p.may(**x)).map(|x| x.code()).collect();
-    Json(json!({"user_id": p.actor.user_id, "username": p.actor.name, "role": p.actor.role, "station_id": p.actor.station_id, "permissions": perms}))
+    let perms: Vec<&str> = voltdesk_domain::auth::Permission::ALL
+        .iter()
+        .filter(|x| p.may(**x))
+        .map(|x| x.code())
+        .collect();
+    Json(
+        json!({"user_id": p.actor.user_id, "username": p.actor.name, "role": p.actor.role, "station_id": p.actor.station_id, "permissions": perms}),
+    )
 }
 
 // ---- organisation ----
@@ -102,7 +122,12 @@ pub struct PolicyChoice {
     policy_id: String,
 }
 
-pub async fn set_station_policy(State(svc): S, Caller(p): Caller, Path(id): Path<i64>, J(b): J<PolicyChoice>) -> ApiResult<StatusCode> {
+pub async fn set_station_policy(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+    J(b): J<PolicyChoice>,
+) -> ApiResult<StatusCode> {
     svc.set_station_policy(&p.actor, id, &b.policy_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -127,20 +152,40 @@ pub struct AreaQ {
     per_page: Option<i64>,
 }
 
-pub async fn areas(State(svc): S, Q(q): Q<AreaQ>) -> ApiResult<Json<Page<voltdesk_store::AreaRow>>> {
+pub async fn areas(
+    State(svc): S,
+    Q(q): Q<AreaQ>,
+) -> ApiResult<Json<Page<voltdesk_store::AreaRow>>> {
     let (page, per_page) = paging(q.page, q.per_page, 100)?;
-    let (items, total) = svc.areas(q.grid_id, per_page, (page - 1) * per_page).await?;
-    Ok(Json(Page { items, total, page, per_page }))
+    let (items, total) = svc
+        .areas(q.grid_id, per_page, (page - 1) * per_page)
+        .await?;
+    Ok(Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 fn decode(body: &[u8]) -> ApiResult<String> {
     voltdesk_domain::import::decode(body)
         .map(|(t, _)| t.into_owned())
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_encoding", e.to_string()))
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_encoding",
+                e.to_string(),
+            )
+        })
 }
 
 fn header_error(e: voltdesk_domain::import::RowError) -> ApiError {
-    let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_invalid_rows", "the file's header is not usable");
+    let mut err = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "import_invalid_rows",
+        "the file's header is not usable",
+    );
     err.rows = Some(json!([e]));
     err
 }
@@ -151,7 +196,12 @@ pub struct ImportQ {
     skip_invalid: bool,
 }
 
-pub async fn import_org(State(svc): S, Caller(p): Caller, Q(q): Q<ImportQ>, body: axum::body::Bytes) -> ApiResult<Json<Value>> {
+pub async fn import_org(
+    State(svc): S,
+    Caller(p): Caller,
+    Q(q): Q<ImportQ>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
     let text = decode(&body)?;
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -168,7 +218,12 @@ pub async fn import_org(State(svc): S, Caller(p): Caller, Q(q): Q<ImportQ>, body
     Ok(Json(json!({"report": report, "skipped": errors})))
 }
 
-pub async fn import_customers(State(svc): S, Caller(p): Caller, Q(q): Q<ImportQ>, body: axum::body::Bytes) -> ApiResult<Json<Value>> {
+pub async fn import_customers(
+    State(svc): S,
+    Caller(p): Caller,
+    Q(q): Q<ImportQ>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
     let text = decode(&body)?;
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -178,7 +233,9 @@ pub async fn import_customers(State(svc): S, Caller(p): Caller, Q(q): Q<ImportQ>
             Err(e) => errors.push(e),
         }
     }
-    let report = svc.import_customers(&p.actor, rows, errors, q.skip_invalid, &|_| {}).await?;
+    let report = svc
+        .import_customers(&p.actor, rows, errors, q.skip_invalid, &|_| {})
+        .await?;
     Ok(Json(json!({"report": report})))
 }
 
@@ -196,7 +253,10 @@ pub struct CustomerQ {
     per_page: Option<i64>,
 }
 
-pub async fn customers(State(svc): S, Q(q): Q<CustomerQ>) -> ApiResult<Json<Page<voltdesk_service::CustomerView>>> {
+pub async fn customers(
+    State(svc): S,
+    Q(q): Q<CustomerQ>,
+) -> ApiResult<Json<Page<voltdesk_service::CustomerView>>> {
     let (page, per_page) = paging(q.page, q.per_page, 50)?;
     let f = CustomerFilter {
         station_id: q.station_id,
@@ -208,7 +268,12 @@ pub async fn customers(State(svc): S, Q(q): Q<CustomerQ>) -> ApiResult<Json<Page
         offset: (page - 1) * per_page,
     };
     let (items, total) = svc.customers(&f).await?;
-    Ok(Json(Page { items, total, page, per_page }))
+    Ok(Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 #[derive(Deserialize, Default)]
@@ -219,7 +284,9 @@ pub struct LookupQ {
 }
 
 pub async fn lookup(State(svc): S, Caller(p): Caller, Q(q): Q<LookupQ>) -> ApiResult<Json<Value>> {
-    let items = svc.lookup_customers(&p, q.phone.as_deref(), q.account_no.as_deref()).await?;
+    let items = svc
+        .lookup_customers(&p, q.phone.as_deref(), q.account_no.as_deref())
+        .await?;
     Ok(Json(json!({"items": items, "total": items.len()})))
 }
 
@@ -229,7 +296,12 @@ pub struct RevealQ {
     reveal: bool,
 }
 
-pub async fn customer(State(svc): S, Caller(p): Caller, Path(id): Path<i64>, Q(q): Q<RevealQ>) -> ApiResult<Json<voltdesk_service::CustomerView>> {
+pub async fn customer(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+    Q(q): Q<RevealQ>,
+) -> ApiResult<Json<voltdesk_service::CustomerView>> {
     Ok(Json(svc.customer(&p, id, q.reveal).await?))
 }
 
@@ -241,21 +313,49 @@ pub struct TraceQ {
     kind: Option<String>,
 }
 
-pub async fn customer_trace(State(svc): S, Path(id): Path<i64>, Q(q): Q<TraceQ>) -> ApiResult<Json<Value>> {
+pub async fn customer_trace(
+    State(svc): S,
+    Path(id): Path<i64>,
+    Q(q): Q<TraceQ>,
+) -> ApiResult<Json<Value>> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "limit is 1 to 500").field("limit"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "limit is 1 to 500",
+        )
+        .field("limit"));
     }
     let items = svc.customer_trace(id, q.before, limit).await?;
-    let next = if items.len() as i64 == limit { items.last().map(|e| e.id) } else { None };
+    let next = if items.len() as i64 == limit {
+        items.last().map(|e| e.id)
+    } else {
+        None
+    };
     Ok(Json(json!({"items": items, "next_before": next})))
 }
 
-pub async fn customer_orders(State(svc): S, Path(id): Path<i64>, Q(q): Q<Paging>) -> ApiResult<Json<Page<voltdesk_service::OrderView>>> {
+pub async fn customer_orders(
+    State(svc): S,
+    Path(id): Path<i64>,
+    Q(q): Q<Paging>,
+) -> ApiResult<Json<Page<voltdesk_service::OrderView>>> {
     let (page, per_page) = paging(q.page, q.per_page, 50)?;
-    let f = OrderFilter { customer_id: Some(id), descending: true, limit: per_page, offset: (page - 1) * per_page, ..Default::default() };
+    let f = OrderFilter {
+        customer_id: Some(id),
+        descending: true,
+        limit: per_page,
+        offset: (page - 1) * per_page,
+        ..Default::default()
+    };
     let (items, total) = svc.orders(&f).await?;
-    Ok(Json(Page { items, total, page, per_page }))
+    Ok(Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -265,8 +365,14 @@ pub struct SensitiveFlag {
     reason: String,
 }
 
-pub async fn set_sensitive(State(svc): S, Caller(p): Caller, Path(id): Path<i64>, J(b): J<SensitiveFlag>) -> ApiResult<StatusCode> {
-    svc.set_sensitive(&p.actor, id, b.sensitive, &b.reason).await?;
+pub async fn set_sensitive(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+    J(b): J<SensitiveFlag>,
+) -> ApiResult<StatusCode> {
+    svc.set_sensitive(&p.actor, id, b.sensitive, &b.reason)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -297,42 +403,90 @@ pub struct OrderQ {
 }
 
 fn day_start(field: &str, s: &str) -> ApiResult<i64> {
-    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "a date as YYYY-MM-DD").field(field))?;
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "a date as YYYY-MM-DD",
+        )
+        .field(field)
+    })?;
     // Dates are the station's (Asia/Shanghai, UTC+8, no daylight saving).
-    Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp_millis() - 8 * HOUR_MS)
+    Ok(d.and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+        .timestamp_millis()
+        - 8 * HOUR_MS)
 }
 
 async fn order_filter(svc: &Service, q: OrderQ, max_per_page: i64) -> ApiResult<OrderFilter> {
     let page = q.page.unwrap_or(1);
     let per_page = q.per_page.unwrap_or(50);
     if page < 1 {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "page starts at 1").field("page"));
+        return Err(
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "page starts at 1")
+                .field("page"),
+        );
     }
     if !(1..=max_per_page).contains(&per_page) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("per_page is 1 to {max_per_page}")).field("per_page"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("per_page is 1 to {max_per_page}"),
+        )
+        .field("per_page"));
     }
     let station_id = match (q.station_id, q.station.as_deref()) {
         (Some(id), _) => Some(id),
-        (None, Some(code)) => Some(svc.station_by_code(code).await.map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "no such station").field("station"))?.id),
+        (None, Some(code)) => Some(
+            svc.station_by_code(code)
+                .await
+                .map_err(|_| {
+                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "no such station")
+                        .field("station")
+                })?
+                .id,
+        ),
         _ => None,
     };
     let mut statuses = Vec::new();
-    for s in q.status.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()) {
-        statuses.push(OrderStatus::parse(s).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string()).field("status"))?);
+    for s in q
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
+        statuses.push(OrderStatus::parse(s).map_err(|e| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string()).field("status")
+        })?);
     }
     let sort = match q.sort.as_deref().unwrap_or("created_at") {
         "created_at" => OrderSort::CreatedAt,
         "due_at" => OrderSort::DueAt,
         "updated_at" => OrderSort::UpdatedAt,
         "id" => OrderSort::Id,
-        _ => return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "sort is created_at, due_at, updated_at or id").field("sort")),
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "sort is created_at, due_at, updated_at or id",
+            )
+            .field("sort"));
+        }
     };
     let descending = match q.order.as_deref() {
         None => sort != OrderSort::DueAt,
         Some("asc") => false,
         Some("desc") => true,
-        Some(_) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "order is asc or desc").field("order")),
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "order is asc or desc",
+            )
+            .field("order"));
+        }
     };
     Ok(OrderFilter {
         station_id,
@@ -346,8 +500,16 @@ async fn order_filter(svc: &Service, q: OrderQ, max_per_page: i64) -> ApiResult<
         escalated: q.escalated,
         department_id: q.department_id,
         assignee_id: q.assignee_id,
-        created_from: q.from.as_deref().map(|s| day_start("from", s)).transpose()?,
-        created_to: q.to.as_deref().map(|s| day_start("to", s).map(|t| t + DAY_MS)).transpose()?,
+        created_from: q
+            .from
+            .as_deref()
+            .map(|s| day_start("from", s))
+            .transpose()?,
+        created_to: q
+            .to
+            .as_deref()
+            .map(|s| day_start("to", s).map(|t| t + DAY_MS))
+            .transpose()?,
         sort,
         descending,
         limit: per_page,
@@ -355,11 +517,19 @@ async fn order_filter(svc: &Service, q: OrderQ, max_per_page: i64) -> ApiResult<
     })
 }
 
-pub async fn orders(State(svc): S, Q(q): Q<OrderQ>) -> ApiResult<Json<Page<voltdesk_service::OrderView>>> {
+pub async fn orders(
+    State(svc): S,
+    Q(q): Q<OrderQ>,
+) -> ApiResult<Json<Page<voltdesk_service::OrderView>>> {
     let f = order_filter(&svc, q, 500).await?;
     let (page, per_page) = (f.offset / f.limit + 1, f.limit);
     let (items, total) = svc.orders(&f).await?;
-    Ok(Json(Page { items, total, page, per_page }))
+    Ok(Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 pub async fn export_orders(State(svc): S, Q(mut q): Q<OrderQ>) -> ApiResult<Response> {
@@ -367,23 +537,53 @@ pub async fn export_orders(State(svc): S, Q(mut q): Q<OrderQ>) -> ApiResult<Resp
     q.per_page = Some(1000);
     let mut f = order_filter(&svc, q, 1000).await?;
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let _ = w.write_record(["order_no", "type", "channel", "subject", "status", "title", "customer_id", "created_at", "next_due_at", "overdue", "closed_at"]);
+    let _ = w.write_record([
+        "order_no",
+        "type",
+        "channel",
+        "subject",
+        "status",
+        "title",
+        "customer_id",
+        "created_at",
+        "next_due_at",
+        "overdue",
+        "closed_at",
+    ]);
     let mut written = 0;
     loop {
         let (items, total) = svc.orders(&f).await?;
         for o in &items {
-            let t = |ms: Option<i64>| ms.and_then(chrono::DateTime::from_timestamp_millis).map(|d| (d + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+            let t = |ms: Option<i64>| {
+                ms.and_then(chrono::DateTime::from_timestamp_millis)
+                    .map(|d| {
+                        (d + chrono::Duration::hours(8))
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_default()
+            };
             let _ = w.write_record([
                 o.order_no.clone(),
                 o.order.order_type.zh().to_string(),
                 o.order.channel.zh().to_string(),
-                o.order.subject.map(|s| s.zh().to_string()).unwrap_or_default(),
+                o.order
+                    .subject
+                    .map(|s| s.zh().to_string())
+                    .unwrap_or_default(),
                 o.order.status.zh().to_string(),
                 o.order.title.clone(),
-                o.order.customer_id.map(|c| c.to_string()).unwrap_or_default(),
+                o.order
+                    .customer_id
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
                 t(Some(o.order.created_at)),
                 t(o.order.next_due_at),
-                if o.order.overdue { "是".into() } else { "否".into() },
+                if o.order.overdue {
+                    "是".into()
+                } else {
+                    "否".into()
+                },
                 t(o.order.closed_at),
             ]);
         }
@@ -393,29 +593,52 @@ pub async fn export_orders(State(svc): S, Q(mut q): Q<OrderQ>) -> ApiResult<Resp
         }
         f.offset += f.limit;
     }
-    let bytes = w.into_inner().map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "csv"))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "csv"))?;
     Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"work-orders.csv\"")],
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"work-orders.csv\"",
+            ),
+        ],
         bytes,
     )
         .into_response())
 }
 
-pub async fn create_order(State(svc): S, Caller(p): Caller, headers: HeaderMap, J(mut b): J<NewOrder>) -> ApiResult<Response> {
+pub async fn create_order(
+    State(svc): S,
+    Caller(p): Caller,
+    headers: HeaderMap,
+    J(mut b): J<NewOrder>,
+) -> ApiResult<Response> {
     if let Some(k) = headers.get("idempotency-key") {
-        let k = k.to_str().map_err(|_| ApiError::invalid("Idempotency-Key", "must be visible ASCII"))?;
+        let k = k
+            .to_str()
+            .map_err(|_| ApiError::invalid("Idempotency-Key", "must be visible ASCII"))?;
         b.idempotency_key = Some(k.to_string());
     }
     let (view, replayed) = svc.create_order(&p.actor, b).await?;
-    let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };
+    let status = if replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     let mut resp = (status, Json(view)).into_response();
     if replayed {
-        resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        resp.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(resp)
 }
 
-pub async fn order(State(svc): S, Path(id): Path<String>) -> ApiResult<Json<voltdesk_service::OrderView>> {
+pub async fn order(
+    State(svc): S,
+    Path(id): Path<String>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
     Ok(Json(svc.order(order_id(&id)?).await?))
 }
 
@@ -425,7 +648,9 @@ pub async fn order_trace(State(svc): S, Path(id): Path<String>) -> ApiResult<Jso
 }
 
 pub async fn return_visits(State(svc): S, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"items": svc.return_visits(order_id(&id)?).await?})))
+    Ok(Json(
+        json!({"items": svc.return_visits(order_id(&id)?).await?}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -479,58 +704,195 @@ pub struct VisitB {
     comment: String,
 }
 
-async fn run(svc: &Service, p: &voltdesk_service::Principal, id: &str, cmd: Command) -> ApiResult<Json<voltdesk_service::OrderView>> {
+async fn run(
+    svc: &Service,
+    p: &voltdesk_service::Principal,
+    id: &str,
+    cmd: Command,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
     Ok(Json(svc.act(&p.actor, order_id(id)?, cmd).await?))
 }
 
-pub async fn dispatch(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<DispatchB>) -> ApiResult<Json<voltdesk_service::OrderView>> {
-    run(&svc, &p, &id, Command::Dispatch { department_id: b.department_id, assignee_id: b.assignee_id }).await
+pub async fn dispatch(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<DispatchB>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
+    run(
+        &svc,
+        &p,
+        &id,
+        Command::Dispatch {
+            department_id: b.department_id,
+            assignee_id: b.assignee_id,
+        },
+    )
+    .await
 }
-pub async fn transfer(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<DispatchB>) -> ApiResult<Json<voltdesk_service::OrderView>> {
-    run(&svc, &p, &id, Command::Transfer { department_id: b.department_id, assignee_id: b.assignee_id }).await
+pub async fn transfer(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<DispatchB>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
+    run(
+        &svc,
+        &p,
+        &id,
+        Command::Transfer {
+            department_id: b.department_id,
+            assignee_id: b.assignee_id,
+        },
+    )
+    .await
 }
-pub async fn merge(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<MergeB>) -> ApiResult<Json<voltdesk_service::OrderView>> {
+pub async fn merge(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<MergeB>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
     run(&svc, &p, &id, Command::Merge { into: b.into }).await
 }
-pub async fn cancel(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<ReasonB>) -> ApiResult<Json<voltdesk_service::OrderView>> {
+pub async fn cancel(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<ReasonB>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
     run(&svc, &p, &id, Command::Cancel { reason: b.reason }).await
 }
-pub async fn acknowledge(State(svc): S, Caller(p): Caller, Path(id): Path<String>, body: axum::body::Bytes) -> ApiResult<Json<voltdesk_service::OrderView>> {
-    let b: AckB = if body.is_empty() { AckB::default() } else { crate::extract::parse_json(&body)? };
-    let assignee_id = b.assignee_id.or(p.actor.user_id).ok_or_else(|| ApiError::invalid("assignee_id", "required"))?;
+pub async fn acknowledge(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
+    let b: AckB = if body.is_empty() {
+        AckB::default()
+    } else {
+        crate::extract::parse_json(&body)?
+    };
+    let assignee_id = b
+        .assignee_id
+        .or(p.actor.user_id)
+        .ok_or_else(|| ApiError::invalid("assignee_id", "required"))?;
     run(&svc, &p, &id, Command::Acknowledge { assignee_id }).await
 }
-pub async fn contact(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<NoteB>) -> ApiResult<Json<voltdesk_service::OrderView>> {
+pub async fn contact(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<NoteB>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
     run(&svc, &p, &id, Command::Contact { note: b.note }).await
 }
-pub async fn arrive(State(svc): S, Caller(p): Caller, Path(id): Path<String>) -> ApiResult<Json<voltdesk_service::OrderView>> {
+pub async fn arrive(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
     run(&svc, &p, &id, Command::Arrive).await
 }
-pub async fn reply(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<ReplyB>) -> ApiResult<Json<voltdesk_service::OrderView>> {
-    run(&svc, &p, &id, Command::Reply { text: b.text, verdict: b.verdict, root_cause: b.root_cause }).await
+pub async fn reply(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<ReplyB>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
+    run(
+        &svc,
+        &p,
+        &id,
+        Command::Reply {
+            text: b.text,
+            verdict: b.verdict,
+            root_cause: b.root_cause,
+        },
+    )
+    .await
 }
-pub async fn return_to_sender(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<ReasonB>) -> ApiResult<Json<voltdesk_service::OrderView>> {
+pub async fn return_to_sender(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<ReasonB>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
     run(&svc, &p, &id, Command::ReturnToSender { reason: b.reason }).await
 }
-pub async fn co_handle(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<CoHandleB>) -> ApiResult<Json<voltdesk_service::OrderView>> {
-    run(&svc, &p, &id, Command::CoHandle { department_ids: b.department_ids }).await
+pub async fn co_handle(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<CoHandleB>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
+    run(
+        &svc,
+        &p,
+        &id,
+        Command::CoHandle {
+            department_ids: b.department_ids,
+        },
+    )
+    .await
 }
-pub async fn close(State(svc): S, Caller(p): Caller, Path(id): Path<String>) -> ApiResult<Json<voltdesk_service::OrderView>> {
+pub async fn close(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
     run(&svc, &p, &id, Command::Close).await
 }
-pub async fn urge(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<NoteB>) -> ApiResult<Json<voltdesk_service::OrderView>> {
+pub async fn urge(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<NoteB>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
     run(&svc, &p, &id, Command::Urge { note: b.note }).await
 }
-pub async fn return_visit(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<VisitB>) -> ApiResult<Json<voltdesk_service::OrderView>> {
-    run(&svc, &p, &id, Command::ReturnVisit { satisfaction: b.satisfaction, comment: b.comment }).await
+pub async fn return_visit(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<VisitB>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
+    run(
+        &svc,
+        &p,
+        &id,
+        Command::ReturnVisit {
+            satisfaction: b.satisfaction,
+            comment: b.comment,
+        },
+    )
+    .await
 }
-pub async fn reopen(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<ReasonB>) -> ApiResult<Json<voltdesk_service::OrderView>> {
+pub async fn reopen(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<ReasonB>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
     run(&svc, &p, &id, Command::Reopen { reason: b.reason }).await
 }
-pub async fn pause(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<ReasonB>) -> ApiResult<Json<voltdesk_service::OrderView>> {
-    Ok(Json(svc.pause_clocks(&p.actor, order_id(&id)?, &b.reason).await?))
+pub async fn pause(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<ReasonB>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
+    Ok(Json(
+        svc.pause_clocks(&p.actor, order_id(&id)?, &b.reason)
+            .await?,
+    ))
 }
-pub async fn resume(State(svc): S, Caller(p): Caller, Path(id): Path<String>) -> ApiResult<Json<voltdesk_service::OrderView>> {
+pub async fn resume(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
     Ok(Json(svc.resume_clocks(&p.actor, order_id(&id)?).await?))
 }
 
@@ -540,8 +902,16 @@ pub struct ProblemLink {
     problem_id: i64,
 }
 
-pub async fn link_problem(State(svc): S, Caller(p): Caller, Path(id): Path<String>, J(b): J<ProblemLink>) -> ApiResult<Json<voltdesk_service::OrderView>> {
-    Ok(Json(svc.link_problem(&p.actor, order_id(&id)?, b.problem_id).await?))
+pub async fn link_problem(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    J(b): J<ProblemLink>,
+) -> ApiResult<Json<voltdesk_service::OrderView>> {
+    Ok(Json(
+        svc.link_problem(&p.actor, order_id(&id)?, b.problem_id)
+            .await?,
+    ))
 }
 
 // ---- problems, escalations ----
@@ -555,10 +925,20 @@ pub struct ProblemQ {
     per_page: Option<i64>,
 }
 
-pub async fn problems(State(svc): S, Q(q): Q<ProblemQ>) -> ApiResult<Json<Page<voltdesk_store::ProblemRow>>> {
+pub async fn problems(
+    State(svc): S,
+    Q(q): Q<ProblemQ>,
+) -> ApiResult<Json<Page<voltdesk_store::ProblemRow>>> {
     let (page, per_page) = paging(q.page, q.per_page, 50)?;
-    let (items, total) = svc.problems(q.station_id, q.open, per_page, (page - 1) * per_page).await?;
-    Ok(Json(Page { items, total, page, per_page }))
+    let (items, total) = svc
+        .problems(q.station_id, q.open, per_page, (page - 1) * per_page)
+        .await?;
+    Ok(Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -570,11 +950,24 @@ pub struct NewProblem {
     description: String,
 }
 
-pub async fn create_problem(State(svc): S, Caller(p): Caller, J(b): J<NewProblem>) -> ApiResult<(StatusCode, Json<voltdesk_store::ProblemRow>)> {
-    Ok((StatusCode::CREATED, Json(svc.create_problem(&p.actor, b.station_id, &b.title, &b.description).await?)))
+pub async fn create_problem(
+    State(svc): S,
+    Caller(p): Caller,
+    J(b): J<NewProblem>,
+) -> ApiResult<(StatusCode, Json<voltdesk_store::ProblemRow>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            svc.create_problem(&p.actor, b.station_id, &b.title, &b.description)
+                .await?,
+        ),
+    ))
 }
 
-pub async fn problem(State(svc): S, Path(id): Path<i64>) -> ApiResult<Json<voltdesk_store::ProblemRow>> {
+pub async fn problem(
+    State(svc): S,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<voltdesk_store::ProblemRow>> {
     Ok(Json(svc.problem(id).await?))
 }
 
@@ -584,7 +977,12 @@ pub struct CloseProblem {
     root_cause: String,
 }
 
-pub async fn close_problem(State(svc): S, Caller(p): Caller, Path(id): Path<i64>, J(b): J<CloseProblem>) -> ApiResult<Json<voltdesk_store::ProblemRow>> {
+pub async fn close_problem(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+    J(b): J<CloseProblem>,
+) -> ApiResult<Json<voltdesk_store::ProblemRow>> {
     Ok(Json(svc.close_problem(&p.actor, id, &b.root_cause).await?))
 }
 
@@ -597,10 +995,16 @@ pub struct EscQ {
 }
 
 pub async fn escalations(State(svc): S, Q(q): Q<EscQ>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"items": svc.escalations(q.order_id, q.open, q.limit.unwrap_or(100)).await?})))
+    Ok(Json(
+        json!({"items": svc.escalations(q.order_id, q.open, q.limit.unwrap_or(100)).await?}),
+    ))
 }
 
-pub async fn acknowledge_escalation(State(svc): S, Caller(p): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn acknowledge_escalation(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     svc.acknowledge_escalation(&p.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -619,8 +1023,13 @@ pub async fn policies(State(svc): S) -> Json<Value> {
 }
 
 pub async fn policy(State(svc): S, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let p = svc.policies().get(&id).ok_or_else(|| ApiError::not_found("policy"))?;
-    Ok(Json(json!({"id": p.id, "version": p.version, "name": p.name, "timezone": p.timezone.name(), "warn_share": p.warn_share, "rules": p.rules})))
+    let p = svc
+        .policies()
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found("policy"))?;
+    Ok(Json(
+        json!({"id": p.id, "version": p.version, "name": p.name, "timezone": p.timezone.name(), "warn_share": p.warn_share, "rules": p.rules}),
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -647,15 +1056,33 @@ pub struct CalendarDay {
 }
 
 fn parse_day(s: &str) -> ApiResult<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ApiError::invalid("day", "a date as YYYY-MM-DD"))
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid("day", "a date as YYYY-MM-DD"))
 }
 
-pub async fn set_calendar_day(State(svc): S, Caller(p): Caller, Path(day): Path<String>, J(b): J<CalendarDay>) -> ApiResult<StatusCode> {
-    svc.set_calendar_day(&p.actor, CalendarEntry { day: parse_day(&day)?, kind: b.kind, name: b.name }).await?;
+pub async fn set_calendar_day(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(day): Path<String>,
+    J(b): J<CalendarDay>,
+) -> ApiResult<StatusCode> {
+    svc.set_calendar_day(
+        &p.actor,
+        CalendarEntry {
+            day: parse_day(&day)?,
+            kind: b.kind,
+            name: b.name,
+        },
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn delete_calendar_day(State(svc): S, Caller(p): Caller, Path(day): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_calendar_day(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(day): Path<String>,
+) -> ApiResult<StatusCode> {
     svc.delete_calendar_day(&p.actor, parse_day(&day)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -680,11 +1107,22 @@ pub struct NewUserB {
     department_id: Option<i64>,
 }
 
-pub async fn create_user(State(svc): S, Caller(p): Caller, J(b): J<NewUserB>) -> ApiResult<(StatusCode, Json<voltdesk_store::UserRow>)> {
+pub async fn create_user(
+    State(svc): S,
+    Caller(p): Caller,
+    J(b): J<NewUserB>,
+) -> ApiResult<(StatusCode, Json<voltdesk_store::UserRow>)> {
     let u = svc
         .add_user(
             &p.actor,
-            NewUser { username: b.username, display_name: b.display_name, role: b.role, password: b.password, station_id: b.station_id, department_id: b.department_id },
+            NewUser {
+                username: b.username,
+                display_name: b.display_name,
+                role: b.role,
+                password: b.password,
+                station_id: b.station_id,
+                department_id: b.department_id,
+            },
         )
         .await?;
     Ok((StatusCode::CREATED, Json(u)))
@@ -705,21 +1143,39 @@ pub struct NewTokenB {
     ttl_days: Option<i64>,
 }
 
-pub async fn create_token(State(svc): S, Caller(p): Caller, J(b): J<NewTokenB>) -> ApiResult<(StatusCode, Json<Value>)> {
-    let secret = svc.create_token(&p.actor, &b.username, &b.name, &b.scopes, b.ttl_days).await?;
+pub async fn create_token(
+    State(svc): S,
+    Caller(p): Caller,
+    J(b): J<NewTokenB>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let secret = svc
+        .create_token(&p.actor, &b.username, &b.name, &b.scopes, b.ttl_days)
+        .await?;
     Ok((StatusCode::CREATED, Json(json!({"token": secret}))))
 }
 
-pub async fn revoke_token(State(svc): S, Caller(p): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn revoke_token(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     svc.revoke_token(&p.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn audit(State(svc): S, Q(q): Q<TraceQ>) -> ApiResult<Json<Value>> {
-    let items = svc.audit_trail(q.kind.as_deref(), q.before, q.limit.unwrap_or(100).clamp(1, 500)).await?;
+    let items = svc
+        .audit_trail(
+            q.kind.as_deref(),
+            q.before,
+            q.limit.unwrap_or(100).clamp(1, 500),
+        )
+        .await?;
     Ok(Json(json!({"items": items})))
 }
 
 pub async fn outbox(State(svc): S, Q(q): Q<TraceQ>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"items": svc.outbox(q.limit.unwrap_or(100)).await?})))
+    Ok(Json(
+        json!({"items": svc.outbox(q.limit.unwrap_or(100)).await?}),
+    ))
 }

@@ -52,20 +52,38 @@ struct Inner<'a> {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None, rows: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            rows: None,
+        }
     }
     pub fn field(mut self, f: impl Into<String>) -> Self {
         self.field = Some(f.into());
         self
     }
     pub fn unauthorized() -> Self {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in or send a valid API token")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "sign in or send a valid API token",
+        )
     }
     pub fn forbidden(what: &str) -> Self {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("your role may not {what}"))
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("your role may not {what}"),
+        )
     }
     pub fn not_found(what: &str) -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message).field(field)
@@ -75,7 +93,12 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Body {
-            error: Inner { code: self.code, message: &self.message, field: self.field.as_deref(), rows: self.rows.as_ref() },
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+                field: self.field.as_deref(),
+                rows: self.rows.as_ref(),
+            },
         };
         (self.status, Json(body)).into_response()
     }
@@ -87,11 +110,21 @@ impl From<ServiceError> for ApiError {
         let code = e.code();
         let msg = e.to_string();
         match e {
-            ServiceError::NotFound { what } => ApiError::new(StatusCode::NOT_FOUND, code, format!("{what} not found")),
-            ServiceError::Invalid { field, message } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).field(field),
-            ServiceError::Conflict { field } => ApiError::new(StatusCode::CONFLICT, code, msg).field(field),
-            ServiceError::Transition(T::Missing { field }) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg).field(field),
-            ServiceError::Transition(T::MergeIntoSelf) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg).field("into"),
+            ServiceError::NotFound { what } => {
+                ApiError::new(StatusCode::NOT_FOUND, code, format!("{what} not found"))
+            }
+            ServiceError::Invalid { field, message } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).field(field)
+            }
+            ServiceError::Conflict { field } => {
+                ApiError::new(StatusCode::CONFLICT, code, msg).field(field)
+            }
+            ServiceError::Transition(T::Missing { field }) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg).field(field)
+            }
+            ServiceError::Transition(T::MergeIntoSelf) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg).field("into")
+            }
             ServiceError::Transition(_) => ApiError::new(StatusCode::CONFLICT, code, msg),
             ServiceError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, code, m),
             ServiceError::Unauthorized => ApiError::unauthorized(),
@@ -102,7 +135,11 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Store(inner) => {
                 tracing::error!(error = ?inner, "storage failure");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, code, "internal error; the server log has the cause")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    code,
+                    "internal error; the server log has the cause",
+                )
             }
         }
     }

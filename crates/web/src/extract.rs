@@ -17,13 +17,19 @@ pub struct Caller(pub Principal);
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        parts.extensions.get::<Caller>().cloned().ok_or_else(ApiError::unauthorized)
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(ApiError::unauthorized)
     }
 }
 
 /// The bearer token or session cookie of a request.
 pub fn credentials(parts: &axum::http::HeaderMap) -> Option<(bool, String)> {
-    if let Some(v) = parts.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+    if let Some(v) = parts
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
         && let Some(t) = v.strip_prefix("Bearer ")
     {
         return Some((true, t.trim().to_string()));
@@ -31,7 +37,11 @@ pub fn credentials(parts: &axum::http::HeaderMap) -> Option<(bool, String)> {
     let cookies = parts.get_all(axum::http::header::COOKIE);
     for c in cookies.iter().filter_map(|v| v.to_str().ok()) {
         for pair in c.split(';') {
-            if let Some(v) = pair.trim().strip_prefix(SESSION_COOKIE).and_then(|r| r.strip_prefix('=')) {
+            if let Some(v) = pair
+                .trim()
+                .strip_prefix(SESSION_COOKIE)
+                .and_then(|r| r.strip_prefix('='))
+            {
                 return Some((false, v.to_string()));
             }
         }
@@ -45,13 +55,19 @@ pub struct J<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for J<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
-            } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.body_text())
-            }
-        })?;
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "the request body is too large",
+                    )
+                } else {
+                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.body_text())
+                }
+            })?;
         parse_json(&bytes).map(J)
     }
 }
@@ -72,7 +88,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 fn missing_field(msg: &str) -> Option<String> {
-    let rest = msg.split("missing field `").nth(1).or_else(|| msg.split("unknown field `").nth(1))?;
+    let rest = msg
+        .split("missing field `")
+        .nth(1)
+        .or_else(|| msg.split("unknown field `").nth(1))?;
     Some(rest.split('`').next()?.to_string())
 }
 

@@ -19,8 +19,14 @@ use voltdesk_service::Service;
 
 /// Checks the caller against the route table before any handler runs.
 async fn authorize(State(svc): State<Service>, mut req: Request, next: Next) -> Response {
-    let path = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
-    let Some(route) = path.as_deref().and_then(|p| routes::find(req.method().as_str(), p)) else {
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
+    let Some(route) = path
+        .as_deref()
+        .and_then(|p| routes::find(req.method().as_str(), p))
+    else {
         // A handler without a table entry is refused: the table is the role model.
         return ApiError::forbidden("call an unlisted route").into_response();
     };
@@ -88,10 +94,16 @@ pub fn router(svc: Service) -> Router {
         .route("/api/v1/grids", get(grids))
         .route("/api/v1/feeders", get(feeders))
         .route("/api/v1/areas", get(areas))
-        .route("/api/v1/org/import", post(import_org).layer(axum::extract::DefaultBodyLimit::max(64 << 20)))
+        .route(
+            "/api/v1/org/import",
+            post(import_org).layer(axum::extract::DefaultBodyLimit::max(64 << 20)),
+        )
         .route("/api/v1/customers", get(customers))
         .route("/api/v1/customers/lookup", get(lookup))
-        .route("/api/v1/customers/import", post(import_customers).layer(axum::extract::DefaultBodyLimit::max(512 << 20)))
+        .route(
+            "/api/v1/customers/import",
+            post(import_customers).layer(axum::extract::DefaultBodyLimit::max(512 << 20)),
+        )
         .route("/api/v1/customers/{id}", get(customer))
         .route("/api/v1/customers/{id}/trace", get(customer_trace))
         .route("/api/v1/customers/{id}/orders", get(customer_orders))
@@ -109,7 +121,10 @@ pub fn router(svc: Service) -> Router {
         .route("/api/v1/work-orders/{id}/contact", post(contact))
         .route("/api/v1/work-orders/{id}/arrive", post(arrive))
         .route("/api/v1/work-orders/{id}/reply", post(reply))
-        .route("/api/v1/work-orders/{id}/return-to-sender", post(return_to_sender))
+        .route(
+            "/api/v1/work-orders/{id}/return-to-sender",
+            post(return_to_sender),
+        )
         .route("/api/v1/work-orders/{id}/co-handle", post(co_handle))
         .route("/api/v1/work-orders/{id}/close", post(close))
         .route("/api/v1/work-orders/{id}/pause", post(pause))
@@ -122,11 +137,17 @@ pub fn router(svc: Service) -> Router {
         .route("/api/v1/problems/{id}", get(problem))
         .route("/api/v1/problems/{id}/close", post(close_problem))
         .route("/api/v1/escalations", get(escalations))
-        .route("/api/v1/escalations/{id}/acknowledge", post(acknowledge_escalation))
+        .route(
+            "/api/v1/escalations/{id}/acknowledge",
+            post(acknowledge_escalation),
+        )
         .route("/api/v1/policies", get(policies))
         .route("/api/v1/policies/{id}", get(policy))
         .route("/api/v1/calendar", get(calendar))
-        .route("/api/v1/calendar/{day}", put(set_calendar_day).delete(delete_calendar_day))
+        .route(
+            "/api/v1/calendar/{day}",
+            put(set_calendar_day).delete(delete_calendar_day),
+        )
         .route("/api/v1/users", get(users).post(create_user))
         .route("/api/v1/tokens", get(tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
@@ -143,7 +164,9 @@ pub fn router(svc: Service) -> Router {
 
 /// Serves the API on `listener` until Ctrl-C or SIGTERM.
 pub async fn serve(svc: Service, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(svc)).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, router(svc))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {
@@ -152,7 +175,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -7,9 +7,18 @@ use serde_json::{Value, json};
 fn body_schema(name: &str) -> Value {
     let s = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required});
     match name {
-        "Login" => s(json!({"username": {"type": "string"}, "password": {"type": "string"}}), &["username", "password"]),
-        "PolicyChoice" => s(json!({"policy_id": {"type": "string", "examples": ["sgcc", "csg"]}}), &["policy_id"]),
-        "SensitiveFlag" => s(json!({"sensitive": {"type": "boolean"}, "reason": {"type": "string"}}), &["sensitive", "reason"]),
+        "Login" => s(
+            json!({"username": {"type": "string"}, "password": {"type": "string"}}),
+            &["username", "password"],
+        ),
+        "PolicyChoice" => s(
+            json!({"policy_id": {"type": "string", "examples": ["sgcc", "csg"]}}),
+            &["policy_id"],
+        ),
+        "SensitiveFlag" => s(
+            json!({"sensitive": {"type": "boolean"}, "reason": {"type": "string"}}),
+            &["sensitive", "reason"],
+        ),
         "NewOrder" => s(
             json!({
                 "customer_id": {"type": "integer"}, "customer_account_no": {"type": "string"}, "station_code": {"type": "string"},
@@ -24,26 +33,41 @@ fn body_schema(name: &str) -> Value {
             }),
             &["order_type", "channel", "title"],
         ),
-        "Dispatch" => s(json!({"department_id": {"type": "integer"}, "assignee_id": {"type": "integer"}}), &["department_id"]),
+        "Dispatch" => s(
+            json!({"department_id": {"type": "integer"}, "assignee_id": {"type": "integer"}}),
+            &["department_id"],
+        ),
         "Merge" => s(json!({"into": {"type": "integer"}}), &["into"]),
         "Reason" => s(json!({"reason": {"type": "string"}}), &["reason"]),
         "Note" => s(json!({"note": {"type": "string"}}), &[]),
-        "Acknowledge" => s(json!({"assignee_id": {"type": "integer", "description": "defaults to the caller"}}), &[]),
+        "Acknowledge" => s(
+            json!({"assignee_id": {"type": "integer", "description": "defaults to the caller"}}),
+            &[],
+        ),
         "Reply" => s(
             json!({"text": {"type": "string"},
                    "verdict": {"type": "string", "enum": voltdesk_domain::Verdict::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()},
                    "root_cause": {"type": "string", "enum": voltdesk_domain::RootCause::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()}}),
             &["text"],
         ),
-        "CoHandle" => s(json!({"department_ids": {"type": "array", "items": {"type": "integer"}}}), &["department_ids"]),
+        "CoHandle" => s(
+            json!({"department_ids": {"type": "array", "items": {"type": "integer"}}}),
+            &["department_ids"],
+        ),
         "ReturnVisit" => s(
             json!({"satisfaction": {"type": "string", "enum": voltdesk_domain::Satisfaction::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()}, "comment": {"type": "string"}}),
             &["satisfaction"],
         ),
         "ProblemLink" => s(json!({"problem_id": {"type": "integer"}}), &["problem_id"]),
-        "NewProblem" => s(json!({"station_id": {"type": "integer"}, "title": {"type": "string"}, "description": {"type": "string"}}), &["station_id", "title"]),
+        "NewProblem" => s(
+            json!({"station_id": {"type": "integer"}, "title": {"type": "string"}, "description": {"type": "string"}}),
+            &["station_id", "title"],
+        ),
         "CloseProblem" => s(json!({"root_cause": {"type": "string"}}), &["root_cause"]),
-        "CalendarDay" => s(json!({"kind": {"type": "string", "enum": ["holiday", "workday"]}, "name": {"type": "string"}}), &["kind", "name"]),
+        "CalendarDay" => s(
+            json!({"kind": {"type": "string", "enum": ["holiday", "workday"]}, "name": {"type": "string"}}),
+            &["kind", "name"],
+        ),
         "NewUser" => s(
             json!({"username": {"type": "string"}, "display_name": {"type": "string"},
                    "role": {"type": "string", "enum": voltdesk_domain::Role::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()},
@@ -125,7 +149,9 @@ pub fn document() -> Value {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A readable page of the API: every route, what it needs, what it takes.
@@ -156,7 +182,13 @@ pub fn docs_page() -> String {
         };
         let body = match r.body {
             Some("CSV") => "CSV text".to_string(),
-            Some(b) => format!("<code>{}</code>", esc(&body_schema(b)["properties"].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default())),
+            Some(b) => format!(
+                "<code>{}</code>",
+                esc(&body_schema(b)["properties"]
+                    .as_object()
+                    .map(|o| o.keys().cloned().collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default())
+            ),
             None => String::new(),
         };
         out.push_str(&format!(
