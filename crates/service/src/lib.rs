@@ -3,12 +3,14 @@
 //! what was committed on the in-process bus. Nothing outside this crate writes to the store.
 
 mod auth;
+mod bulk;
 mod customers;
 mod orders;
 mod org;
 pub mod scheduler;
 
 pub use auth::*;
+pub use bulk::*;
 pub use customers::*;
 pub use orders::*;
 pub use org::*;

@@ -6,6 +6,7 @@
 //! queuing in the pool is cheaper than lock retries) and several readers. PostgreSQL uses one
 //! pool for both.
 
+mod bulk;
 mod customers;
 mod orders;
 mod org;

@@ -1,0 +1,224 @@
+//! Generated history for demo counties and benchmarks: orders, clocks and trace events
+//! written in bulk with explicit ids. Deterministic for a seed. Runs while nothing else
+//! writes (the demo and benchmark seeders call it before serving).
+
+use crate::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use voltdesk_domain::*;
+use voltdesk_store::{ClockRow, ClockState, NewTrace, OrderRow};
+
+#[derive(Debug, Clone)]
+pub struct HistorySpec {
+    pub orders: u64,
+    /// Trace events per order (at least 1: the acceptance).
+    pub traces_per_order: u32,
+    /// Share of orders still open, each with one running clock.
+    pub open_share: f64,
+    /// Orders are created uniformly in [from, to).
+    pub from: Millis,
+    pub to: Millis,
+    /// Open clocks fall due uniformly in [due_from, due_from + due_spread).
+    pub due_from: Millis,
+    pub due_spread: i64,
+    pub seed: u64,
+}
+
+const TYPES: &[(OrderType, u32)] = &[
+    (OrderType::Consultation, 55),
+    (OrderType::Repair, 24),
+    (OrderType::ServiceRequest, 10),
+    (OrderType::Opinion, 3),
+    (OrderType::Suggestion, 2),
+    (OrderType::Praise, 2),
+    (OrderType::Complaint, 3),
+    (OrderType::Report, 1),
+];
+const CHANNELS: &[(Channel, u32)] = &[
+    (Channel::Hotline95598, 50),
+    (Channel::App, 25),
+    (Channel::Wechat, 8),
+    (Channel::Counter, 8),
+    (Channel::GridStaff, 4),
+    (Channel::Gov12345, 3),
+    (Channel::Regulator12398, 1),
+    (Channel::Web, 1),
+];
+
+fn pick<T: Copy>(rng: &mut StdRng, table: &[(T, u32)]) -> T {
+    let total: u32 = table.iter().map(|(_, w)| w).sum();
+    let mut x = rng.random_range(0..total);
+    for (v, w) in table {
+        if x < *w {
+            return *v;
+        }
+        x -= w;
+    }
+    table[0].0
+}
+
+fn subject_for(t: OrderType, rng: &mut StdRng) -> SubjectArea {
+    match t {
+        OrderType::Repair => SubjectArea::Outage,
+        _ => SubjectArea::ALL[rng.random_range(0..SubjectArea::ALL.len())],
+    }
+}
+
+impl Service {
+    /// Writes `spec.orders` orders over the existing customers. `progress` gets orders written.
+    pub async fn seed_history(
+        &self,
+        spec: &HistorySpec,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<()> {
+        let customers = self.store.customer_areas().await?;
+        if customers.is_empty() {
+            return Err(ServiceError::invalid(
+                "customers",
+                "import customers before generating history",
+            ));
+        }
+        let grids: HashMap<i64, i64> = self
+            .org
+            .read()
+            .expect("org cache lock")
+            .areas
+            .values()
+            .map(|a| (a.id, a.grid_id))
+            .collect();
+        let policy = {
+            let org = self.org.read().expect("org cache lock");
+            let st = org
+                .stations
+                .values()
+                .next()
+                .ok_or(ServiceError::NotFound { what: "station" })?;
+            self.policies
+                .get(&st.policy_id)
+                .cloned()
+                .ok_or(ServiceError::NotFound { what: "policy" })?
+        };
+        let mut rng = StdRng::seed_from_u64(spec.seed);
+        let mut tx = self.store.begin().await?;
+        let mut next_id = self.store.max_id(&mut tx, "work_orders").await? + 1;
+        drop(tx);
+        let span = (spec.to - spec.from).max(1);
+        let mut written = 0u64;
+        while written < spec.orders {
+            let n = (spec.orders - written).min(20_000);
+            let mut orders = Vec::with_capacity(n as usize);
+            let mut clocks = Vec::new();
+            let mut traces = Vec::with_capacity(n as usize * spec.traces_per_order as usize);
+            for _ in 0..n {
+                let (cid, area, station) = customers[rng.random_range(0..customers.len())];
+                let t = pick(&mut rng, TYPES);
+                let channel = pick(&mut rng, CHANNELS);
+                let created = spec.from + rng.random_range(0..span);
+                let open = rng.random_bool(spec.open_share.clamp(0.0, 1.0));
+                let subject = subject_for(t, &mut rng);
+                let due = spec.due_from
+                    + if spec.due_spread > 0 {
+                        rng.random_range(0..spec.due_spread)
+                    } else {
+                        0
+                    };
+                let o = OrderRow {
+                    id: next_id,
+                    station_id: station,
+                    area_id: Some(area),
+                    grid_id: grids.get(&area).copied(),
+                    customer_id: Some(cid),
+                    order_type: t,
+                    service_kind: (t == OrderType::ServiceRequest).then_some(ServiceKind::Other),
+                    channel,
+                    subject: Some(subject),
+                    complaint_class: (t == OrderType::Complaint)
+                        .then_some(ComplaintClass::Business),
+                    severity: Severity::General,
+                    status: if open {
+                        OrderStatus::Accepted
+                    } else {
+                        OrderStatus::Closed
+                    },
+                    title: format!("{}：{}", t.zh(), subject.zh()),
+                    description: String::new(),
+                    contact_phone: None,
+                    department_id: None,
+                    assignee_id: None,
+                    co_handlers: vec![],
+                    policy_id: policy.id.clone(),
+                    policy_version: policy.version.clone(),
+                    idem_key: None,
+                    created_by: None,
+                    created_at: created,
+                    updated_at: created,
+                    closed_at: (!open).then_some(created + HOUR_MS),
+                    next_due_at: open.then_some(due),
+                    overdue: false,
+                    escalated: false,
+                    contacted: false,
+                    replied: !open,
+                    reply_text: (!open).then(|| "已处理".to_string()),
+                    verdict: None,
+                    root_cause: None,
+                    satisfaction: (!open).then_some(Satisfaction::Satisfied),
+                    urge_count: 0,
+                    reopen_count: 0,
+                    merged_into: None,
+                    repeat_of: None,
+                    problem_id: None,
+                };
+                if open {
+                    clocks.push(ClockRow {
+                        id: 0,
+                        order_id: o.id,
+                        kind: ClockKind::Answer,
+                        state: ClockState::Running,
+                        limit_text: "4wd".into(),
+                        source: "seed".into(),
+                        started_at: created.min(due),
+                        due_at: due,
+                        warn_at: due,
+                        paused_at: None,
+                        paused_ms: 0,
+                        pause_reason: None,
+                        warned_at: None,
+                        breached_at: None,
+                        stopped_at: None,
+                        next_fire_at: Some(due),
+                    });
+                }
+                for k in 0..spec.traces_per_order.max(1) {
+                    let kind = match (k, open) {
+                        (0, _) => "order.accepted",
+                        (k, false) if k + 1 == spec.traces_per_order => "order.closed",
+                        _ => "order.contacted",
+                    };
+                    traces.push(NewTrace {
+                        at: created + k as i64 * 10 * MINUTE_MS,
+                        station_id: Some(station),
+                        customer_id: Some(cid),
+                        order_id: Some(o.id),
+                        channel: Some(channel),
+                        actor_id: None,
+                        actor: "seed".into(),
+                        kind: kind.into(),
+                        payload: serde_json::json!({"order_type": t}),
+                    });
+                }
+                next_id += 1;
+                orders.push(o);
+            }
+            let mut tx = self.store.begin().await?;
+            self.store.bulk_orders(&mut tx, &orders).await?;
+            self.store.bulk_clocks(&mut tx, &clocks).await?;
+            self.store.insert_traces(&mut tx, &traces).await?;
+            self.store.sync_sequence(&mut tx, "work_orders").await?;
+            commit(tx).await?;
+            written += n;
+            progress(written);
+        }
+        self.store.analyze().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,119 @@
+//! Bulk loads with explicit ids, for seeding large histories (demo counties, benchmarks)
+//! while nothing else writes. Each call is one multi-row statement per chunk.
+
+use crate::customers::placeholders;
+use crate::*;
+
+impl Store {
+    /// The highest id in `table` (0 when empty). `table` is one of ours, never user input.
+    pub async fn max_id(&self, tx: &mut Tx, table: &'static str) -> Result<i64> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COALESCE(MAX(id), 0) AS m FROM {table}"
+        )))
+        .fetch_one(&mut **tx)
+        .await?;
+        get_i64(&r, "m")
+    }
+
+    /// After explicit ids, moves PostgreSQL's sequence past them (SQLite needs nothing).
+    pub async fn sync_sequence(&self, tx: &mut Tx, table: &'static str) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1)) AS v"
+            )))
+            .fetch_one(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts orders with the ids they carry.
+    pub async fn bulk_orders(&self, tx: &mut Tx, rows: &[OrderRow]) -> Result<()> {
+        for chunk in rows.chunks(300) {
+            let sql = format!(
+                "INSERT INTO work_orders (id, station_id, area_id, grid_id, customer_id, order_type, service_kind, channel, subject, \
+                 complaint_class, severity, status, title, description, policy_id, policy_version, created_at, updated_at, closed_at, \
+                 next_due_at, replied, reply_text, satisfaction, department_id) VALUES {}",
+                placeholders(chunk.len(), 24)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for o in chunk {
+                q = q
+                    .bind(o.id)
+                    .bind(o.station_id)
+                    .bind(o.area_id)
+                    .bind(o.grid_id)
+                    .bind(o.customer_id)
+                    .bind(o.order_type.code())
+                    .bind(o.service_kind.map(|v| v.code()))
+                    .bind(o.channel.code())
+                    .bind(o.subject.map(|v| v.code()))
+                    .bind(o.complaint_class.map(|v| v.code()))
+                    .bind(o.severity.code())
+                    .bind(o.status.code())
+                    .bind(o.title.clone())
+                    .bind(o.description.clone())
+                    .bind(o.policy_id.clone())
+                    .bind(o.policy_version.clone())
+                    .bind(o.created_at)
+                    .bind(o.updated_at)
+                    .bind(o.closed_at)
+                    .bind(o.next_due_at)
+                    .bind(b(o.replied))
+                    .bind(o.reply_text.clone())
+                    .bind(o.satisfaction.map(|v| v.code()))
+                    .bind(o.department_id);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn bulk_clocks(&self, tx: &mut Tx, rows: &[ClockRow]) -> Result<()> {
+        for chunk in rows.chunks(500) {
+            let sql = format!(
+                "INSERT INTO clocks (order_id, kind, state, limit_text, source, started_at, due_at, warn_at, paused_ms, stopped_at, next_fire_at) VALUES {}",
+                placeholders(chunk.len(), 11)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for c in chunk {
+                q = q
+                    .bind(c.order_id)
+                    .bind(c.kind.code())
+                    .bind(c.state.code())
+                    .bind(c.limit_text.clone())
+                    .bind(c.source.clone())
+                    .bind(c.started_at)
+                    .bind(c.due_at)
+                    .bind(c.warn_at)
+                    .bind(c.paused_ms)
+                    .bind(c.stopped_at)
+                    .bind(c.next_fire_at);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Every customer id with its area, for spreading generated history over them.
+    pub async fn customer_areas(&self) -> Result<Vec<(i64, i64, i64)>> {
+        let rows = sqlx::query("SELECT id, area_id, station_id FROM customers ORDER BY id")
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    get_i64(r, "id")?,
+                    get_i64(r, "area_id")?,
+                    get_i64(r, "station_id")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Refreshes the planner's statistics after a bulk load.
+    pub async fn analyze(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(&self.write).await?;
+        Ok(())
+    }
+}
