@@ -353,7 +353,8 @@ impl Service {
         o.id = match inserted {
             Ok(id) => id,
             // A concurrent request with the same key won the race: answer with its order.
-            Err(StoreError::Conflict { field }) if field.contains("idem") => {
+            // SQLite names the first column of the key (`channel`), PostgreSQL the constraint.
+            Err(StoreError::Conflict { field }) if field.contains("idem") || field == "channel" => {
                 drop(tx);
                 let mut tx = self.store.begin().await?;
                 let id = self
@@ -564,11 +565,12 @@ impl Service {
         }
         let clocks = self.store.clocks_in(tx, o.id).await?;
         let live = |c: &ClockRow| matches!(c.state, ClockState::Running | ClockState::Paused);
-        let (stop, end_state, start): (
+        type Plan = (
             Vec<ClockKind>,
             ClockState,
             Option<(ClockStart, Option<Vec<ClockKind>>)>,
-        ) = match effect {
+        );
+        let (stop, end_state, start): Plan = match effect {
             ClockEffect::None => unreachable!("handled above"),
             ClockEffect::Stop(k) => (k, ClockState::Met, None),
             ClockEffect::StopAndStartArrived(k) => {

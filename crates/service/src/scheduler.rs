@@ -31,10 +31,26 @@ impl Service {
             let mut traces = Vec::new();
             let mut published = Vec::new();
             let system = Actor::system();
-            for mut c in due {
-                let Some(o) = self.store.order_in(&mut tx, c.order_id).await? else {
+            for seen in due {
+                let Some(o) = self.store.order_in(&mut tx, seen.order_id).await? else {
                     continue;
                 };
+                // `due_clocks` read the clock before the order was locked: a command on the
+                // order (a contact, a reply, a pause) or another tick may have changed it
+                // since. Read it again under the lock, or a met clock would be written back
+                // as running and breach later.
+                let Some(mut c) = self
+                    .store
+                    .clocks_in(&mut tx, o.id)
+                    .await?
+                    .into_iter()
+                    .find(|c| c.id == seen.id)
+                else {
+                    continue;
+                };
+                if c.next_fire_at.is_none_or(|t| t > now) {
+                    continue;
+                }
                 let base = |kind: &str, payload: serde_json::Value| NewTrace {
                     at: now,
                     station_id: Some(o.station_id),

@@ -34,7 +34,7 @@ impl Store {
                 "INSERT INTO work_orders (id, station_id, area_id, grid_id, customer_id, order_type, service_kind, channel, subject, \
                  complaint_class, severity, status, title, description, policy_id, policy_version, created_at, updated_at, closed_at, \
                  next_due_at, replied, reply_text, satisfaction, department_id) VALUES {}",
-                placeholders(chunk.len(), 24)
+                placeholders(self.backend, chunk.len(), 24)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for o in chunk {
@@ -73,7 +73,7 @@ impl Store {
         for chunk in rows.chunks(500) {
             let sql = format!(
                 "INSERT INTO clocks (order_id, kind, state, limit_text, source, started_at, due_at, warn_at, paused_ms, stopped_at, next_fire_at) VALUES {}",
-                placeholders(chunk.len(), 11)
+                placeholders(self.backend, chunk.len(), 11)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for c in chunk {

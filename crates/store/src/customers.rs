@@ -50,7 +50,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO customers (account_no, name, phone, phone2, id_number, address, usage_class, station_id, area_id, \
                  meter_id, payment_method, care_groups, segment, sensitive, grid_manager_id, arrears_fen, created_at, updated_at) VALUES {}",
-                placeholders(chunk.len(), 18)
+                placeholders(self.backend, chunk.len(), 18)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for c in chunk {
@@ -242,7 +242,10 @@ impl Bind {
 
 /// `($1, $2), ($3, $4)` for `rows` rows of `cols` values: numbered placeholders work on both
 /// backends (sqlx's QueryBuilder writes `?` under the Any driver, which PostgreSQL rejects).
-pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
+///
+/// On SQLite plain `?` is used: sqlx looks numbered parameters up by name one by one, which
+/// is quadratic in a statement's parameter count.
+pub(crate) fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -253,8 +256,13 @@ pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
             if c > 0 {
                 s.push_str(", ");
             }
-            s.push('$');
-            s.push_str(&(r * cols + c + 1).to_string());
+            match backend {
+                Backend::Sqlite => s.push('?'),
+                Backend::Postgres => {
+                    s.push('$');
+                    s.push_str(&(r * cols + c + 1).to_string());
+                }
+            }
         }
         s.push(')');
     }

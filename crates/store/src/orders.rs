@@ -439,7 +439,7 @@ impl Store {
         for chunk in events.chunks(500) {
             let sql = format!(
                 "INSERT INTO trace_events (at, station_id, customer_id, order_id, channel, actor_id, actor, kind, payload) VALUES {}",
-                crate::customers::placeholders(chunk.len(), 9)
+                crate::customers::placeholders(self.backend, chunk.len(), 9)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for e in chunk {

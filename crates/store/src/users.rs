@@ -159,6 +159,7 @@ impl Store {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn insert_token(
         &self,
         tx: &mut Tx,

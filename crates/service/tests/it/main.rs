@@ -1,0 +1,13 @@
+//! voltdesk-service integration tests: every use case through the `Service` API, each on
+//! SQLite and (with `VOLTDESK_TEST_PG` set) on PostgreSQL, with a hand-moved clock.
+
+#[macro_use]
+mod support;
+
+mod auth;
+mod import;
+mod intake;
+mod lifecycle;
+mod pause;
+mod privacy;
+mod scheduler;
