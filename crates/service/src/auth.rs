@@ -10,6 +10,8 @@ use voltdesk_store::UserRow;
 /// Session lifetime: one working shift and some.
 const SESSION_MS: i64 = 12 * voltdesk_domain::HOUR_MS;
 const MIN_PASSWORD: usize = 8;
+/// How long a resolved API token is remembered.
+const TOKEN_CACHE_MS: i64 = 5_000;
 
 /// An authenticated caller and what it may do.
 #[derive(Debug, Clone)]
@@ -237,10 +239,24 @@ impl Service {
         Ok(secret)
     }
 
+    /// Resolves an API token. Resolved tokens are remembered for a few seconds: other systems
+    /// send request after request with one token. A revocation through this server forgets
+    /// them at once; another server sharing the database notices within `TOKEN_CACHE_MS`.
     pub async fn authenticate_token(&self, secret: &str) -> Result<Principal> {
+        let hash = secret_hash(secret);
+        let now = self.now();
+        if let Some((p, until)) = self
+            .token_cache
+            .lock()
+            .expect("token cache lock")
+            .get(&hash)
+            && *until > now
+        {
+            return Ok(p.clone());
+        }
         let (t, u) = self
             .store
-            .token_by_hash(&secret_hash(secret), self.now())
+            .token_by_hash(&hash, now)
             .await?
             .ok_or(ServiceError::Unauthorized)?;
         if !u.active {
@@ -251,10 +267,19 @@ impl Service {
         } else {
             Some(t.scopes.split(',').filter_map(Permission::parse).collect())
         };
-        Ok(Principal {
+        let p = Principal {
             actor: actor_of(&u),
             scopes,
-        })
+        };
+        let until = t
+            .expires_at
+            .map_or(now + TOKEN_CACHE_MS, |e| e.min(now + TOKEN_CACHE_MS));
+        let mut cache = self.token_cache.lock().expect("token cache lock");
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(hash, (p.clone(), until));
+        Ok(p)
     }
 
     pub async fn tokens(&self) -> Result<Vec<voltdesk_store::TokenRow>> {
@@ -277,7 +302,9 @@ impl Service {
             serde_json::json!({"token_id": id}),
         )
         .await?;
-        commit(tx).await
+        commit(tx).await?;
+        self.token_cache.lock().expect("token cache lock").clear();
+        Ok(())
     }
 
     pub(crate) async fn trace_admin(

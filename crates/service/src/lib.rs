@@ -208,6 +208,8 @@ pub struct Service {
     pub(crate) calendar: Arc<RwLock<Calendar>>,
     pub(crate) org: Arc<RwLock<OrgCache>>,
     pub(crate) bus: broadcast::Sender<Committed>,
+    /// Resolved API tokens by secret hash, with the instant they must be checked again.
+    pub(crate) token_cache: Arc<std::sync::Mutex<HashMap<String, (Principal, Millis)>>>,
 }
 
 impl Service {
@@ -231,6 +233,7 @@ impl Service {
             calendar: Arc::new(RwLock::new(calendar)),
             org: Arc::new(RwLock::new(OrgCache::default())),
             bus,
+            token_cache: Arc::default(),
         };
         svc.reload_org().await?;
         Ok(svc)
