@@ -5,6 +5,7 @@
 mod auth;
 mod bulk;
 mod customers;
+mod intake;
 mod orders;
 mod org;
 pub mod scheduler;
@@ -209,6 +210,7 @@ pub struct Service {
     pub(crate) org: Arc<RwLock<OrgCache>>,
     pub(crate) bus: broadcast::Sender<Committed>,
     /// Resolved API tokens by secret hash, with the instant they must be checked again.
+    pub(crate) intake: intake::Intake,
     pub(crate) token_cache: Arc<std::sync::Mutex<HashMap<String, (Principal, Millis)>>>,
 }
 
@@ -226,6 +228,7 @@ impl Service {
         }
         let calendar = Calendar::from_entries(store.calendar().await?);
         let (bus, _) = broadcast::channel(4096);
+        let intake = intake::Intake::start(store.clone());
         let svc = Service {
             store,
             clock,
@@ -233,6 +236,7 @@ impl Service {
             calendar: Arc::new(RwLock::new(calendar)),
             org: Arc::new(RwLock::new(OrgCache::default())),
             bus,
+            intake,
             token_cache: Arc::default(),
         };
         svc.reload_org().await?;

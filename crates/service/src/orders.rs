@@ -3,9 +3,7 @@
 use crate::*;
 use serde::{Deserialize, Serialize};
 use voltdesk_domain::clock::{ClockTimes, plan};
-use voltdesk_domain::order::{
-    ClockEffect, Command, EarlierOrder, OrderEvent, OrderState, execute, find_repeat_of,
-};
+use voltdesk_domain::order::{ClockEffect, Command, OrderEvent, OrderState, execute};
 use voltdesk_domain::policy::{ClockStart, OrderFacts, Policy};
 use voltdesk_domain::*;
 use voltdesk_store::{ClockRow, ClockState, NewTrace, OrderFilter, OrderRow, TraceRow, Tx};
@@ -83,7 +81,13 @@ fn complaint_class_for(subject: Option<SubjectArea>) -> ComplaintClass {
     }
 }
 
-fn trace(o: &OrderRow, by: &Actor, at: Millis, kind: &str, payload: serde_json::Value) -> NewTrace {
+pub(crate) fn trace(
+    o: &OrderRow,
+    by: &Actor,
+    at: Millis,
+    kind: &str,
+    payload: serde_json::Value,
+) -> NewTrace {
     NewTrace {
         at,
         station_id: Some(o.station_id),
@@ -323,100 +327,38 @@ impl Service {
             problem_id: None,
         };
 
-        let mut tx = self.store.begin().await?;
-        if let Some(key) = &n.idempotency_key
-            && let Some(id) = self.store.order_by_idem(&mut tx, channel, key).await?
-        {
-            drop(tx);
-            return Ok((self.order(id).await?, true));
-        }
-        if order_type == OrderType::Complaint
-            && let (Some(c), Some(subject)) = (&customer, n.subject)
-        {
-            let earlier: Vec<EarlierOrder> = self
-                .store
-                .customer_orders_of_type(&mut tx, c.id, OrderType::Complaint)
-                .await?
-                .into_iter()
-                .map(|e| EarlierOrder {
-                    id: e.id,
-                    subject: e.subject,
-                    status: e.status,
-                    closed_at: e.closed_at,
-                })
-                .collect();
-            o.repeat_of = find_repeat_of(subject, &earlier);
-        }
-        let mut clocks = self.plan_clocks(&o, &policy, ClockStart::Accepted, None, now);
+        let clocks = self.plan_clocks(&o, &policy, ClockStart::Accepted, None, now);
         o.next_due_at = clocks.iter().map(|c| c.due_at).min();
-        let inserted = self.store.insert_order(&mut tx, &o).await;
-        o.id = match inserted {
-            Ok(id) => id,
-            // A concurrent request with the same key won the race: answer with its order.
-            // SQLite names the first column of the key (`channel`), PostgreSQL the constraint.
-            Err(StoreError::Conflict { field }) if field.contains("idem") || field == "channel" => {
-                drop(tx);
-                let mut tx = self.store.begin().await?;
-                let id = self
-                    .store
-                    .order_by_idem(&mut tx, channel, n.idempotency_key.as_deref().unwrap_or(""))
-                    .await?;
-                drop(tx);
-                return Ok((
-                    self.order(id.ok_or(ServiceError::NotFound { what: "work order" })?)
-                        .await?,
-                    true,
-                ));
-            }
-            Err(e) => return Err(e.into()),
+        let job_subject = if order_type == OrderType::Complaint {
+            n.subject
+        } else {
+            None
         };
-        for c in &mut clocks {
-            c.order_id = o.id;
-            c.id = self.store.insert_clock(&mut tx, c).await?;
+        match self
+            .intake
+            .submit(by.clone(), o, clocks, job_subject)
+            .await?
+        {
+            crate::intake::Outcome::Replayed(id) => Ok((self.order(id).await?, true)),
+            crate::intake::Outcome::Created(o, clocks) => {
+                self.publish(Committed {
+                    kind: "order.accepted".into(),
+                    order_id: Some(o.id),
+                    customer_id: o.customer_id,
+                    station_id: Some(o.station_id),
+                    at: now,
+                });
+                let clocks = clocks.into_iter().map(|c| clock_view(c, now)).collect();
+                Ok((
+                    OrderView {
+                        order_no: order_no(&o),
+                        order: o,
+                        clocks,
+                    },
+                    false,
+                ))
+            }
         }
-        let mut traces = vec![trace(
-            &o,
-            by,
-            now,
-            "order.accepted",
-            serde_json::json!({
-                "order_no": order_no(&o), "order_type": o.order_type, "channel": o.channel, "subject": o.subject,
-                "title": o.title, "policy": format!("{}@{}", o.policy_id, o.policy_version),
-                "clocks": clocks.iter().map(|c| serde_json::json!({"kind": c.kind, "limit": c.limit_text, "due_at": c.due_at})).collect::<Vec<_>>(),
-            }),
-        )];
-        if let Some(prev) = o.repeat_of {
-            traces.push(trace(
-                &o,
-                by,
-                now,
-                "order.repeat_detected",
-                serde_json::json!({"repeat_of": prev}),
-            ));
-        }
-        self.store.insert_traces(&mut tx, &traces).await?;
-        if o.customer_id.is_some() {
-            self.store
-                .insert_outbox(&mut tx, now, "sms", "order.accepted", &serde_json::json!({"order_id": o.id, "order_no": order_no(&o), "customer_id": o.customer_id}))
-                .await?;
-        }
-        commit(tx).await?;
-        self.publish(Committed {
-            kind: "order.accepted".into(),
-            order_id: Some(o.id),
-            customer_id: o.customer_id,
-            station_id: Some(o.station_id),
-            at: now,
-        });
-        let clocks = clocks.into_iter().map(|c| clock_view(c, now)).collect();
-        Ok((
-            OrderView {
-                order_no: order_no(&o),
-                order: o,
-                clocks,
-            },
-            false,
-        ))
     }
 
     pub async fn order(&self, id: i64) -> Result<OrderView> {

@@ -776,3 +776,158 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Orders already holding any of these idempotency keys: (id, channel, key).
+    pub async fn orders_by_idem_keys(
+        &self,
+        tx: &mut Tx,
+        keys: &[String],
+    ) -> Result<Vec<(i64, String, String)>> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(500) {
+            let marks = crate::customers::placeholders(self.backend, 1, chunk.len());
+            let sql =
+                format!("SELECT id, channel, idem_key FROM work_orders WHERE idem_key IN {marks}");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for k in chunk {
+                q = q.bind(k.clone());
+            }
+            for r in q.fetch_all(&mut **tx).await? {
+                out.push((
+                    get_i64(&r, "id")?,
+                    get_str(&r, "channel")?,
+                    get_str(&r, "idem_key")?,
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Takes `n` new ids for `table` inside the transaction. PostgreSQL draws them from the
+    /// table's sequence; SQLite counts on from the highest id (the transaction holds the
+    /// database's only write lock once it writes, and a concurrent writer in another process
+    /// would make the insert fail, not collide silently).
+    pub async fn reserve_ids(
+        &self,
+        tx: &mut Tx,
+        table: &'static str,
+        n: usize,
+    ) -> Result<Vec<i64>> {
+        if n == 0 {
+            return Ok(vec![]);
+        }
+        match self.backend {
+            Backend::Postgres => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, $1)"
+                )))
+                .bind(n as i64)
+                .fetch_all(&mut **tx)
+                .await?;
+                rows.iter().map(|r| get_i64(r, "id")).collect()
+            }
+            Backend::Sqlite => {
+                let first = self.max_id(tx, table).await? + 1;
+                Ok((first..first + n as i64).collect())
+            }
+        }
+    }
+
+    /// Inserts new orders with the ids they carry (from `reserve_ids`).
+    pub async fn insert_orders(&self, tx: &mut Tx, rows: &[OrderRow]) -> Result<()> {
+        for chunk in rows.chunks(200) {
+            let sql = format!(
+                "INSERT INTO work_orders (id, station_id, area_id, grid_id, customer_id, order_type, service_kind, channel, subject, \
+                 complaint_class, severity, status, title, description, contact_phone, policy_id, policy_version, idem_key, \
+                 created_by, created_at, updated_at, next_due_at, repeat_of) VALUES {}",
+                crate::customers::placeholders(self.backend, chunk.len(), 23)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for o in chunk {
+                q = q
+                    .bind(o.id)
+                    .bind(o.station_id)
+                    .bind(o.area_id)
+                    .bind(o.grid_id)
+                    .bind(o.customer_id)
+                    .bind(o.order_type.code())
+                    .bind(o.service_kind.map(|v| v.code()))
+                    .bind(o.channel.code())
+                    .bind(o.subject.map(|v| v.code()))
+                    .bind(o.complaint_class.map(|v| v.code()))
+                    .bind(o.severity.code())
+                    .bind(o.status.code())
+                    .bind(o.title.clone())
+                    .bind(o.description.clone())
+                    .bind(o.contact_phone.clone())
+                    .bind(o.policy_id.clone())
+                    .bind(o.policy_version.clone())
+                    .bind(o.idem_key.clone())
+                    .bind(o.created_by)
+                    .bind(o.created_at)
+                    .bind(o.updated_at)
+                    .bind(o.next_due_at)
+                    .bind(o.repeat_of);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts new running clocks with the ids they carry.
+    pub async fn insert_clocks(&self, tx: &mut Tx, rows: &[ClockRow]) -> Result<()> {
+        for chunk in rows.chunks(400) {
+            let sql = format!(
+                "INSERT INTO clocks (id, order_id, kind, state, limit_text, source, started_at, due_at, warn_at, paused_ms, next_fire_at) VALUES {}",
+                crate::customers::placeholders(self.backend, chunk.len(), 11)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for c in chunk {
+                q = q
+                    .bind(c.id)
+                    .bind(c.order_id)
+                    .bind(c.kind.code())
+                    .bind(c.state.code())
+                    .bind(c.limit_text.clone())
+                    .bind(c.source.clone())
+                    .bind(c.started_at)
+                    .bind(c.due_at)
+                    .bind(c.warn_at)
+                    .bind(c.paused_ms)
+                    .bind(c.next_fire_at);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Queues several notices of one topic.
+    pub async fn insert_outbox_many(
+        &self,
+        tx: &mut Tx,
+        now: i64,
+        topic: &str,
+        items: &[(String, serde_json::Value)],
+    ) -> Result<()> {
+        for chunk in items.chunks(500) {
+            let sql = format!(
+                "INSERT INTO outbox (created_at, topic, kind, payload, status, attempts, next_attempt_at) VALUES {}",
+                crate::customers::placeholders(self.backend, chunk.len(), 7)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (kind, payload) in chunk {
+                q = q
+                    .bind(now)
+                    .bind(topic.to_string())
+                    .bind(kind.clone())
+                    .bind(payload.to_string())
+                    .bind("pending")
+                    .bind(0i64)
+                    .bind(now);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
