@@ -16,7 +16,7 @@ use voltdesk_store::{ClockRow, NewTrace, OrderRow, Tx};
 const MAX_BATCH: usize = 128;
 
 pub(crate) enum Outcome {
-    Created(OrderRow, Vec<ClockRow>),
+    Created(Box<OrderRow>, Vec<ClockRow>),
     Replayed(i64),
 }
 
@@ -252,7 +252,7 @@ async fn write_in(store: &Store, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
                     .ok_or(ServiceError::Store(StoreError::Corrupt(
                         "intake slot".into(),
                     )))?;
-                Outcome::Created(o, cs)
+                Outcome::Created(Box::new(o), cs)
             }
         });
     }

@@ -341,6 +341,7 @@ impl Service {
         {
             crate::intake::Outcome::Replayed(id) => Ok((self.order(id).await?, true)),
             crate::intake::Outcome::Created(o, clocks) => {
+                let o = *o;
                 self.publish(Committed {
                     kind: "order.accepted".into(),
                     order_id: Some(o.id),
