@@ -126,9 +126,9 @@ async fn write(store: &Store, jobs: &[Job]) -> Result<Vec<Outcome>> {
 
 async fn write_in(store: &Store, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcome>> {
     // Idempotency: keys already stored, and keys repeated inside this batch.
-    let keys: Vec<String> = jobs
+    let keys: Vec<(voltdesk_domain::Channel, String)> = jobs
         .iter()
-        .filter_map(|j| j.order.idem_key.clone())
+        .filter_map(|j| j.order.idem_key.clone().map(|k| (j.order.channel, k)))
         .collect();
     let existing: HashMap<(String, String), i64> = if keys.is_empty() {
         HashMap::new()

@@ -778,27 +778,47 @@ impl Store {
 }
 
 impl Store {
-    /// Orders already holding any of these idempotency keys: (id, channel, key).
+    /// Orders already holding any of these (channel, idempotency key) pairs: (id, channel, key).
+    /// Queried per channel so the lookup runs on the (channel, idem_key) unique index.
     pub async fn orders_by_idem_keys(
         &self,
         tx: &mut Tx,
-        keys: &[String],
+        keys: &[(voltdesk_domain::Channel, String)],
     ) -> Result<Vec<(i64, String, String)>> {
+        let mut by_channel: std::collections::BTreeMap<&'static str, Vec<&String>> =
+            std::collections::BTreeMap::new();
+        for (c, k) in keys {
+            by_channel.entry(c.code()).or_default().push(k);
+        }
         let mut out = Vec::new();
-        for chunk in keys.chunks(500) {
-            let marks = crate::customers::placeholders(self.backend, 1, chunk.len());
-            let sql =
-                format!("SELECT id, channel, idem_key FROM work_orders WHERE idem_key IN {marks}");
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for k in chunk {
-                q = q.bind(k.clone());
-            }
-            for r in q.fetch_all(&mut **tx).await? {
-                out.push((
-                    get_i64(&r, "id")?,
-                    get_str(&r, "channel")?,
-                    get_str(&r, "idem_key")?,
-                ));
+        for (channel, ks) in by_channel {
+            for chunk in ks.chunks(500) {
+                let marks = match self.backend {
+                    Backend::Sqlite => vec!["?"; chunk.len()].join(", "),
+                    Backend::Postgres => (2..chunk.len() + 2)
+                        .map(|i| format!("${i}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                };
+                let first = if self.backend == Backend::Sqlite {
+                    "?"
+                } else {
+                    "$1"
+                };
+                let sql = format!(
+                    "SELECT id, channel, idem_key FROM work_orders WHERE channel = {first} AND idem_key IN ({marks})"
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(channel);
+                for k in chunk {
+                    q = q.bind((*k).clone());
+                }
+                for r in q.fetch_all(&mut **tx).await? {
+                    out.push((
+                        get_i64(&r, "id")?,
+                        get_str(&r, "channel")?,
+                        get_str(&r, "idem_key")?,
+                    ));
+                }
             }
         }
         Ok(out)
