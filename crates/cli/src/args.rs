@@ -1,0 +1,208 @@
+//! The command line: what each command takes. The commands themselves live in their modules.
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "voltdesk",
+    version,
+    about = "voltdesk: customer service for electric utilities (95598 hotline, supply stations)"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (created if missing) or postgres://...
+    /// [default: sqlite://voltdesk.db; for `demo`: sqlite://voltdesk-demo.db, and the
+    /// environment variable is not used]
+    #[arg(long, global = true, env = "VOLTDESK_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+
+    /// Directory of policy files (*.toml) loaded over the bundled defaults
+    /// [default: config/policy if it exists, else the bundled policies]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub policy_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: web pages, JSON API and the SLA scheduler
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema
+    Migrate,
+    /// Manage users
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens for other systems
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Import the organisation or the customer register from CSV (UTF-8 or GBK)
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export data as CSV
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Generate realistic sample CSV files in the import formats
+    #[command(subcommand)]
+    Gen(GenCommand),
+    /// Run a demo station: sample organisation, customers, users and work orders
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port)
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user
+    Add {
+        username: String,
+        /// agent, handler, grid_manager, crew, supervisor, analyst, admin or auditor
+        #[arg(long)]
+        role: String,
+        /// Display name [default: the username]
+        #[arg(long, value_name = "N")]
+        name: Option<String>,
+        /// Password (else $VOLTDESK_PASSWORD, else asked for on the terminal)
+        #[arg(
+            long,
+            env = "VOLTDESK_PASSWORD",
+            hide_env_values = true,
+            value_name = "P"
+        )]
+        password: Option<String>,
+        /// Code of the user's supply station
+        #[arg(long, value_name = "CODE")]
+        station: Option<String>,
+        /// Code of the user's department, e.g. ZJ-CN-distribution
+        #[arg(long, value_name = "CODE")]
+        department: Option<String>,
+    },
+    /// List users
+    List,
+    /// Set a user's password
+    Passwd {
+        username: String,
+        /// New password (else $VOLTDESK_PASSWORD, else asked for on the terminal)
+        #[arg(
+            long,
+            env = "VOLTDESK_PASSWORD",
+            hide_env_values = true,
+            value_name = "P"
+        )]
+        password: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token acting as a user; prints only the secret (shown once)
+    Create {
+        /// The user the token acts as
+        #[arg(long, value_name = "USERNAME")]
+        user: String,
+        /// What the token is for, e.g. "billing system"
+        #[arg(long)]
+        name: String,
+        /// Permissions narrowing the user's role, e.g. customer.read,order.create
+        #[arg(long, value_delimiter = ',', value_name = "a,b")]
+        scopes: Vec<String>,
+        /// Days until the token expires [default: never]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..=36_500))]
+        ttl_days: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import stations, grids, feeders and transformer areas (one row per area)
+    Org(ImportArgs),
+    /// Import customers (all or nothing unless --skip-invalid)
+    Customers(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file
+    pub file: PathBuf,
+    /// Import the valid rows and skip the invalid ones (they are still listed)
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Work orders as CSV (times in Asia/Shanghai)
+    Orders(ExportOrdersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportOrdersArgs {
+    /// Output file [default: standard output]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Only this supply station
+    #[arg(long, value_name = "CODE")]
+    pub station: Option<String>,
+    /// Only these statuses, e.g. accepted,dispatched
+    #[arg(long, value_delimiter = ',', value_name = "S,...")]
+    pub status: Vec<String>,
+    /// Created on or after this day (local time)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+    pub from: Option<NaiveDate>,
+    /// Created on or before this day (local time)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+    pub to: Option<NaiveDate>,
+    /// Leave out the UTF-8 byte-order mark (Excel needs it to read Chinese right)
+    #[arg(long)]
+    pub no_bom: bool,
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date like 2025-03-31"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenCommand {
+    /// The organisation of the sample station 城南供电所 (ZJ-CN)
+    Org {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Customers of the sample station, deterministic for a seed
+    Customers {
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=crate::generate::MAX_CUSTOMERS))]
+        count: u64,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 7, value_name = "S")]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Customers to generate
+    #[arg(long, default_value_t = 48_000, value_parser = clap::value_parser!(u64).range(1..=5_000_000))]
+    pub customers: u64,
+    /// Seed of the generated data
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Delete the demo database first (SQLite only)
+    #[arg(long)]
+    pub fresh: bool,
+    /// Prepare the database and exit without serving
+    #[arg(long)]
+    pub no_serve: bool,
+}

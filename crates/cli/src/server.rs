@@ -1,0 +1,90 @@
+//! `serve`: the HTTP interface and the SLA scheduler in one process, stopped by Ctrl-C or
+//! SIGTERM. Requests in flight are allowed to finish; what a command committed is durable,
+//! and a command cut short rolls back, so a stop never leaves half a write.
+
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use voltdesk_service::Service;
+
+/// How long requests in flight may take to finish after a stop signal.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Binds `listen`; returns the listener and the URL to print.
+pub async fn bind(listen: SocketAddr) -> Result<(TcpListener, String)> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else if addr.is_ipv6() {
+        format!("[{}]", addr.ip())
+    } else {
+        addr.ip().to_string()
+    };
+    Ok((listener, format!("http://{host}:{}/", addr.port())))
+}
+
+/// Runs the scheduler and the web interface until a stop signal; then lets requests in
+/// flight finish, stops the scheduler and closes the database.
+pub async fn run(svc: Service, listener: TcpListener) -> Result<()> {
+    let scheduler = tokio::spawn(svc.clone().run_scheduler(Duration::from_millis(250)));
+    tracing::info!(addr = %listener.local_addr()?, "serving");
+    let server = voltdesk_web::serve(svc.clone(), listener);
+    tokio::pin!(server);
+    // The web crate stops on the same signals by itself; this side only bounds the wait.
+    let result = tokio::select! {
+        r = &mut server => r.context("the web server failed"),
+        signal = stop_signal() => {
+            tracing::info!("{signal} received: finishing requests in flight");
+            tokio::select! {
+                r = tokio::time::timeout(DRAIN, &mut server) => match r {
+                    Ok(r) => r.context("the web server failed"),
+                    Err(_) => {
+                        tracing::warn!("requests still running after {DRAIN:?}: stopping anyway");
+                        Ok(())
+                    }
+                },
+                signal = stop_signal() => {
+                    tracing::warn!("{signal} received again: stopping now");
+                    Ok(())
+                }
+            }
+        }
+    };
+    scheduler.abort();
+    let _ = scheduler.await;
+    svc.store().close().await;
+    tracing::info!("stopped");
+    result
+}
+
+/// Resolves on Ctrl-C or SIGTERM, naming which.
+async fn stop_signal() -> &'static str {
+    let ctrl_c = async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "Ctrl-C",
+            // No handler could be installed: never resolve rather than stop at once.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+                "SIGTERM"
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<&'static str>();
+    tokio::select! {
+        s = ctrl_c => s,
+        s = term => s,
+    }
+}
