@@ -50,6 +50,34 @@ pub enum Command {
     Gen(GenCommand),
     /// Run a demo station: sample organisation, customers, users and work orders
     Demo(DemoArgs),
+    /// Benchmark set-ups and the scheduler benchmark (see BENCHMARKS.md)
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Generate a history of orders and trace events over the imported customers
+    SeedHistory {
+        #[arg(long, value_name = "N")]
+        orders: u64,
+        #[arg(long, default_value_t = 2, value_name = "K")]
+        traces_per_order: u32,
+        /// Share of orders left open, each with one running clock
+        #[arg(long, default_value_t = 0.02, value_name = "X")]
+        open_share: f64,
+        #[arg(long, default_value_t = 7, value_name = "S")]
+        seed: u64,
+    },
+    /// Seed open clocks falling due over the next WITHIN seconds and measure firing lag
+    Scheduler {
+        #[arg(long, value_name = "N")]
+        clocks: u64,
+        #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+        within: u64,
+        #[arg(long, default_value_t = 7, value_name = "S")]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 //! the service, never the store's write paths.
 
 mod args;
+mod bench;
 mod demo;
 mod export;
 mod generate;
@@ -113,6 +114,25 @@ async fn run(cli: Cli, database_given: bool) -> Result<()> {
         }
         Command::Export(ExportCommand::Orders(a)) => export::orders(&service().await?, a).await,
         Command::Gen(cmd) => gen_file(cmd),
+        Command::Bench(cmd) => {
+            let svc = service().await?;
+            match cmd {
+                args::BenchCommand::SeedHistory {
+                    orders,
+                    traces_per_order,
+                    open_share,
+                    seed,
+                } => bench::seed_history(&svc, orders, traces_per_order, open_share, seed).await,
+                args::BenchCommand::Scheduler {
+                    clocks,
+                    within,
+                    seed,
+                } => {
+                    bench::scheduler(&svc, clocks, std::time::Duration::from_secs(within), seed)
+                        .await
+                }
+            }
+        }
         Command::Demo(a) => {
             // The demo keeps its own database unless one is named on the command line
             // (not from the environment, which may point at real data).

@@ -102,16 +102,21 @@ impl Service {
             .filter(|u| u.role == Role::GridManager)
             .map(|u| (u.username, u.id))
             .collect();
-        let accounts: Vec<String> = rows
-            .iter()
-            .map(|(_, r)| r.account_no.as_str().to_string())
-            .collect();
-        let existing: std::collections::HashSet<String> = self
-            .store
-            .existing_accounts(&accounts)
-            .await?
-            .into_iter()
-            .collect();
+        // A first load into an empty register needs no look-up of existing accounts.
+        let existing: std::collections::HashSet<String> =
+            if self.store.count_customers().await? == 0 {
+                Default::default()
+            } else {
+                let accounts: Vec<String> = rows
+                    .iter()
+                    .map(|(_, r)| r.account_no.as_str().to_string())
+                    .collect();
+                self.store
+                    .existing_accounts(&accounts)
+                    .await?
+                    .into_iter()
+                    .collect()
+            };
         let mut good = Vec::with_capacity(rows.len());
         for (line, r) in rows {
             let Some(&(area_id, station_id)) = areas.get(&r.area_code) else {

@@ -117,3 +117,46 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Moves every live clock's times by `delta_ms` (benchmark set-up: seed far ahead, then
+    /// bring the deadlines to just after now).
+    pub async fn shift_live_clocks(&self, delta_ms: i64) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE clocks SET due_at = due_at + $1, warn_at = warn_at + $1, next_fire_at = next_fire_at + $1 \
+             WHERE next_fire_at IS NOT NULL",
+        )
+        .bind(delta_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("UPDATE work_orders SET next_due_at = next_due_at + $1 WHERE next_due_at IS NOT NULL AND closed_at IS NULL")
+            .bind(delta_ms)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// For every breached clock: breached_at − due_at in ms, i.e. how late the scheduler fired.
+    pub async fn breach_lags(&self) -> Result<Vec<i64>> {
+        let rows = sqlx::query(
+            "SELECT breached_at - due_at AS lag FROM clocks WHERE breached_at IS NOT NULL",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(|r| get_i64(r, "lag")).collect()
+    }
+
+    /// Live clocks due before `t` that have not fired.
+    pub async fn unfired_before(&self, t: i64) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n FROM clocks WHERE next_fire_at IS NOT NULL AND next_fire_at < $1",
+        )
+        .bind(t)
+        .fetch_one(self.reader())
+        .await?;
+        get_i64(&r, "n")
+    }
+}

@@ -177,7 +177,7 @@ async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool> {
                 // (SIGKILL); only a power loss may take the last commits.
                 conn.execute(
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
-                     PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                     PRAGMA busy_timeout=10000; PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY;",
                 )
                 .await?;
                 Ok(())
