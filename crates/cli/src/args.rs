@@ -75,6 +75,9 @@ pub enum BenchCommand {
         clocks: u64,
         #[arg(long, default_value_t = 60, value_name = "SECONDS")]
         within: u64,
+        /// How long to run the scheduler and watch (the first part of the window)
+        #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+        measure: u64,
         #[arg(long, default_value_t = 7, value_name = "S")]
         seed: u64,
     },

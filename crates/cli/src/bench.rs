@@ -45,8 +45,15 @@ pub async fn seed_history(
 }
 
 /// Seeds `clocks` open orders whose deadlines fall due uniformly over `within`, starting a few
-/// seconds from now, runs the scheduler until they are all due, and reports how late each fired.
-pub async fn scheduler(svc: &Service, clocks: u64, within: Duration, seed: u64) -> Result<()> {
+/// seconds from now, runs the scheduler for `measure`, and reports how late each clock fired
+/// and how many that fell due in that time did not fire.
+pub async fn scheduler(
+    svc: &Service,
+    clocks: u64,
+    within: Duration,
+    measure: Duration,
+    seed: u64,
+) -> Result<()> {
     let far = svc.now() + 3650 * DAY;
     let spec = HistorySpec {
         orders: clocks,
@@ -72,7 +79,8 @@ pub async fn scheduler(svc: &Service, clocks: u64, within: Duration, seed: u64) 
         5 + within.as_secs()
     );
     let scheduler = tokio::spawn(svc.clone().run_scheduler(Duration::from_millis(250)));
-    let end = start + within.as_millis() as i64;
+    // Watch the first `measure` of the window: every clock due in it must have fired.
+    let end = start + within.min(measure).as_millis() as i64;
     tokio::time::sleep(Duration::from_millis(
         (end - svc.now() + 3_000).max(0) as u64
     ))

@@ -114,9 +114,9 @@ impl Store {
             } else {
                 format!("{url}?mode=rwc")
             };
-            let write = sqlite_pool(&url, 1).await?;
+            let write = sqlite_pool(&url, 1, WRITER_CACHE_KIB).await?;
             // The schema may not exist yet; readers open lazily so WAL is set by the writer first.
-            let read = sqlite_pool(&url, 4).await?;
+            let read = sqlite_pool(&url, 4, READER_CACHE_KIB).await?;
             Ok(Store {
                 write,
                 read,
@@ -166,20 +166,25 @@ impl Store {
     }
 }
 
-async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool> {
+/// Page caches: the writer's holds the hot index pages of the big tables; the readers' stay
+/// small so that the server's memory stays bounded (one writer + four readers).
+const WRITER_CACHE_KIB: i64 = 96 * 1024;
+const READER_CACHE_KIB: i64 = 24 * 1024;
+
+async fn sqlite_pool(url: &str, max: u32, cache_kib: i64) -> Result<AnyPool> {
     Ok(AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _| {
+        .after_connect(move |conn, _| {
             Box::pin(async move {
                 // WAL + synchronous=NORMAL: a committed transaction survives a process crash
                 // (SIGKILL); only a power loss may take the last commits.
-                conn.execute(
+                let pragmas = format!(
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
-                     PRAGMA busy_timeout=10000; PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY;",
-                )
-                .await?;
+                     PRAGMA busy_timeout=10000; PRAGMA cache_size=-{cache_kib}; PRAGMA temp_store=MEMORY;"
+                );
+                conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
                 Ok(())
             })
         })

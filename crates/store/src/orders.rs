@@ -279,33 +279,78 @@ impl Store {
             where_ += &format!(" AND status IN ({})", parts.join(", "));
         }
         let dir = if f.descending { "DESC" } else { "ASC" };
-        let order_by = match f.sort {
-            OrderSort::CreatedAt => format!("created_at {dir}, id {dir}"),
-            OrderSort::UpdatedAt => format!("updated_at {dir}, id {dir}"),
-            OrderSort::Id => format!("id {dir}"),
-            // Orders with no running clock sort last either way.
-            OrderSort::DueAt => format!(
-                "CASE WHEN next_due_at IS NULL THEN 1 ELSE 0 END, next_due_at {dir}, id {dir}"
-            ),
+        let limit = f.limit.clamp(1, 1000);
+        let offset = f.offset.max(0);
+        let count = |extra: &str| {
+            let mut cq = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) AS n FROM work_orders{where_}{extra}"
+            )));
+            for v in &binds {
+                cq = v.bind(cq);
+            }
+            cq
         };
-        let sql = format!(
-            "SELECT {ORDER_COLS} FROM work_orders{where_} ORDER BY {order_by} LIMIT {} OFFSET {}",
-            f.limit.clamp(1, 1000),
-            f.offset.max(0)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for v in &binds {
-            q = v.bind(q);
+        let page = |extra: &str, order_by: &str, limit: i64, offset: i64| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {ORDER_COLS} FROM work_orders{where_}{extra} ORDER BY {order_by} LIMIT {limit} OFFSET {offset}"
+            )));
+            for v in &binds {
+                q = v.bind(q);
+            }
+            q
+        };
+        let simple = match f.sort {
+            OrderSort::CreatedAt => Some(format!("created_at {dir}, id {dir}")),
+            OrderSort::UpdatedAt => Some(format!("updated_at {dir}, id {dir}")),
+            OrderSort::Id => Some(format!("id {dir}")),
+            OrderSort::DueAt => None,
+        };
+        if let Some(order_by) = simple {
+            let rows = page("", &order_by, limit, offset)
+                .fetch_all(self.reader())
+                .await?;
+            let total = get_i64(&count("").fetch_one(self.reader()).await?, "n")?;
+            return Ok((rows.iter().map(order).collect::<Result<_>>()?, total));
         }
-        let rows = q.fetch_all(self.reader()).await?;
-        let mut cq = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) AS n FROM work_orders{where_}"
-        )));
-        for v in &binds {
-            cq = v.bind(cq);
+        // By due time, orders without a running clock last either way. Read as two ranges
+        // (with a due time, in the (station, status, next_due_at) index order; then without)
+        // so that no query sorts the whole filtered set.
+        let with_due = get_i64(
+            &count(" AND next_due_at IS NOT NULL")
+                .fetch_one(self.reader())
+                .await?,
+            "n",
+        )?;
+        let without_due = get_i64(
+            &count(" AND next_due_at IS NULL")
+                .fetch_one(self.reader())
+                .await?,
+            "n",
+        )?;
+        let mut rows = Vec::new();
+        if offset < with_due {
+            rows = page(
+                " AND next_due_at IS NOT NULL",
+                &format!("next_due_at {dir}, id {dir}"),
+                limit,
+                offset,
+            )
+            .fetch_all(self.reader())
+            .await?;
         }
-        let total = get_i64(&cq.fetch_one(self.reader()).await?, "n")?;
-        Ok((rows.iter().map(order).collect::<Result<_>>()?, total))
+        let rest = limit - rows.len() as i64;
+        if rest > 0 && without_due > 0 {
+            let skip = (offset - with_due).max(0);
+            rows.extend(
+                page(" AND next_due_at IS NULL", &format!("id {dir}"), rest, skip)
+                    .fetch_all(self.reader())
+                    .await?,
+            );
+        }
+        Ok((
+            rows.iter().map(order).collect::<Result<_>>()?,
+            with_due + without_due,
+        ))
     }
 
     /// Earlier orders of a customer of one type (for repeat-complaint detection).
