@@ -126,10 +126,11 @@ async fn run(cli: Cli, database_given: bool) -> Result<()> {
                 args::BenchCommand::Scheduler {
                     clocks,
                     within,
+                    measure,
                     seed,
                 } => {
-                    bench::scheduler(&svc, clocks, std::time::Duration::from_secs(within), seed)
-                        .await
+                    let secs = std::time::Duration::from_secs;
+                    bench::scheduler(&svc, clocks, secs(within), secs(measure), seed).await
                 }
             }
         }
