@@ -1,10 +1,15 @@
 //! The scheduler: fires clock warnings and breaches from deadlines stored in the database.
 //! Nothing lives in memory but the time of the next wake-up, so a restart loses nothing:
 //! clocks whose time passed while the server was down fire on the first tick.
+//!
+//! Each tick handles up to `BATCH` due clocks in one transaction with set-wise statements.
+//! It reads the due clocks, locks their orders (in id order, as single-order commands do),
+//! then reads the clocks again under those locks: a command that met or paused a clock in
+//! between wins, and overlapping ticks (several servers) never fire a clock twice.
 
-use crate::orders::times_of;
 use crate::*;
-use voltdesk_store::{ClockState, NewTrace};
+use std::collections::{BTreeSet, HashMap};
+use voltdesk_store::{ClockState, EscalationRow, NewTrace};
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -14,7 +19,7 @@ pub struct FireReport {
 }
 
 /// Clocks handled per transaction.
-const BATCH: i64 = 500;
+const BATCH: i64 = 1000;
 
 impl Service {
     /// Fires every warning and breach due at or before the service clock's now.
@@ -28,29 +33,46 @@ impl Service {
                 break;
             }
             let batch_len = due.len();
-            let mut traces = Vec::new();
-            let mut published = Vec::new();
+            let order_ids: Vec<i64> = due
+                .iter()
+                .map(|c| c.order_id)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let orders: HashMap<i64, voltdesk_store::OrderRow> = self
+                .store
+                .orders_locked(&mut tx, &order_ids)
+                .await?
+                .into_iter()
+                .map(|o| (o.id, o))
+                .collect();
+            let clock_ids: Vec<i64> = due.iter().map(|c| c.id).collect();
+            let fresh = self.store.clocks_by_ids(&mut tx, &clock_ids).await?;
             let system = Actor::system();
-            for seen in due {
-                let Some(o) = self.store.order_in(&mut tx, seen.order_id).await? else {
-                    continue;
-                };
-                // `due_clocks` read the clock before the order was locked: a command on the
-                // order (a contact, a reply, a pause) or another tick may have changed it
-                // since. Read it again under the lock, or a met clock would be written back
-                // as running and breach later.
-                let Some(mut c) = self
-                    .store
-                    .clocks_in(&mut tx, o.id)
-                    .await?
-                    .into_iter()
-                    .find(|c| c.id == seen.id)
-                else {
-                    continue;
-                };
-                if c.next_fire_at.is_none_or(|t| t > now) {
+            let mut warned = Vec::new();
+            let mut breached = Vec::new();
+            let mut traces = Vec::new();
+            let mut warn_notices = Vec::new();
+            let mut escalations = Vec::new();
+            let mut published = Vec::new();
+            let breaching: Vec<&voltdesk_store::ClockRow> = fresh
+                .iter()
+                .filter(|c| {
+                    c.state == ClockState::Running && c.breached_at.is_none() && c.due_at <= now
+                })
+                .collect();
+            let esc_ids = self
+                .store
+                .reserve_ids(&mut tx, "escalations", breaching.len())
+                .await?;
+            let mut esc_ids = esc_ids.into_iter();
+            for c in &fresh {
+                if c.state != ClockState::Running || c.next_fire_at.is_none_or(|t| t > now) {
                     continue;
                 }
+                let Some(o) = orders.get(&c.order_id) else {
+                    continue;
+                };
                 let base = |kind: &str, payload: serde_json::Value| NewTrace {
                     at: now,
                     station_id: Some(o.station_id),
@@ -62,53 +84,65 @@ impl Service {
                     kind: kind.to_string(),
                     payload,
                 };
-                if c.state != ClockState::Running {
-                    c.next_fire_at = None;
-                    self.store.update_clock(&mut tx, &c).await?;
-                    continue;
-                }
                 if c.warned_at.is_none() && c.warn_at <= now {
-                    c.warned_at = Some(now);
                     report.warned += 1;
-                    traces.push(base(
-                        "clock.warned",
-                        serde_json::json!({"clock_id": c.id, "kind": c.kind, "warn_at": c.warn_at, "due_at": c.due_at}),
-                    ));
-                    self.store
-                        .insert_outbox(&mut tx, now, "notify", "clock.warned", &serde_json::json!({"order_id": o.id, "clock_id": c.id, "kind": c.kind, "due_at": c.due_at}))
-                        .await?;
+                    traces.push(base("clock.warned", serde_json::json!({"clock_id": c.id, "kind": c.kind, "warn_at": c.warn_at, "due_at": c.due_at})));
+                    warn_notices.push(("clock.warned".to_string(), serde_json::json!({"order_id": o.id, "clock_id": c.id, "kind": c.kind, "due_at": c.due_at})));
                     published.push(("clock.warned", o.id, o.customer_id, o.station_id));
                 }
                 if c.breached_at.is_none() && c.due_at <= now {
-                    c.breached_at = Some(now);
                     report.breached += 1;
+                    let id = esc_ids
+                        .next()
+                        .ok_or(ServiceError::Store(StoreError::Corrupt(
+                            "escalation ids".into(),
+                        )))?;
                     let reason = format!("{}时限已超期（{}）", c.kind.zh(), c.limit_text);
-                    let esc = self
-                        .store
-                        .insert_escalation(
-                            &mut tx,
-                            o.id,
-                            Some(c.id),
-                            &reason,
-                            Role::Supervisor.code(),
-                            now,
-                        )
-                        .await?;
-                    self.store.mark_order_breached(&mut tx, o.id, now).await?;
                     traces.push(base(
                         "clock.breached",
                         serde_json::json!({"clock_id": c.id, "kind": c.kind, "due_at": c.due_at}),
                     ));
-                    traces.push(base("order.escalated", serde_json::json!({"escalation_id": esc, "to_role": "supervisor", "reason": reason})));
-                    self.store
-                        .insert_outbox(&mut tx, now, "webhook", "order.escalated", &serde_json::json!({"order_id": o.id, "escalation_id": esc, "clock_kind": c.kind}))
-                        .await?;
+                    traces.push(base("order.escalated", serde_json::json!({"escalation_id": id, "to_role": "supervisor", "reason": reason})));
+                    escalations.push(EscalationRow {
+                        id,
+                        order_id: o.id,
+                        clock_id: Some(c.id),
+                        reason,
+                        to_role: Role::Supervisor.code().to_string(),
+                        created_at: now,
+                        acknowledged_by: None,
+                        acknowledged_at: None,
+                    });
+                    breached.push(c.id);
                     published.push(("order.escalated", o.id, o.customer_id, o.station_id));
+                } else {
+                    warned.push(c.id);
                 }
-                c.next_fire_at =
-                    times_of(&c).next_fire(c.warned_at.is_some(), c.breached_at.is_some());
-                self.store.update_clock(&mut tx, &c).await?;
             }
+            let breached_orders: Vec<i64> = escalations
+                .iter()
+                .map(|e| e.order_id)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let webhooks: Vec<(String, serde_json::Value)> = escalations
+                .iter()
+                .map(|e| ("order.escalated".to_string(), serde_json::json!({"order_id": e.order_id, "escalation_id": e.id, "clock_id": e.clock_id})))
+                .collect();
+            self.store.mark_clocks_warned(&mut tx, &warned, now).await?;
+            self.store
+                .mark_clocks_breached(&mut tx, &breached, now)
+                .await?;
+            self.store
+                .mark_orders_breached(&mut tx, &breached_orders, now)
+                .await?;
+            self.store.insert_escalations(&mut tx, &escalations).await?;
+            self.store
+                .insert_outbox_many(&mut tx, now, "notify", &warn_notices)
+                .await?;
+            self.store
+                .insert_outbox_many(&mut tx, now, "webhook", &webhooks)
+                .await?;
             self.store.insert_traces(&mut tx, &traces).await?;
             commit(tx).await?;
             for (kind, order_id, customer_id, station_id) in published {

@@ -996,3 +996,147 @@ impl Store {
         Ok(())
     }
 }
+
+/// `$1, $2, ...` or `?, ?, ...` for an IN list of `n` values after `skip` earlier parameters.
+fn in_list(backend: Backend, skip: usize, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => vec!["?"; n].join(", "),
+        Backend::Postgres => (skip + 1..=skip + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+impl Store {
+    /// Orders by id inside the transaction, locked on PostgreSQL in id order (the same
+    /// order as single-order commands take their lock, so the two never deadlock).
+    pub async fn orders_locked(&self, tx: &mut Tx, ids: &[i64]) -> Result<Vec<OrderRow>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let lock = if self.backend == Backend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {ORDER_COLS} FROM work_orders WHERE id IN ({}) ORDER BY id{lock}",
+            in_list(self.backend, 0, ids.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut **tx).await?.iter().map(order).collect()
+    }
+
+    pub async fn clocks_by_ids(&self, tx: &mut Tx, ids: &[i64]) -> Result<Vec<ClockRow>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = format!(
+            "SELECT {CLOCK_COLS} FROM clocks WHERE id IN ({})",
+            in_list(self.backend, 0, ids.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut **tx).await?.iter().map(clock).collect()
+    }
+
+    /// Clocks that reached their warning time: warned now, next look at their due time.
+    pub async fn mark_clocks_warned(&self, tx: &mut Tx, ids: &[i64], now: i64) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let p = if self.backend == Backend::Sqlite {
+            "?"
+        } else {
+            "$1"
+        };
+        let sql = format!(
+            "UPDATE clocks SET warned_at = {p}, next_fire_at = due_at WHERE id IN ({})",
+            in_list(self.backend, 1, ids.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// Clocks past their due time: breached now (and warned, if they had not been).
+    pub async fn mark_clocks_breached(&self, tx: &mut Tx, ids: &[i64], now: i64) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let (a, b2) = if self.backend == Backend::Sqlite {
+            ("?1", "?1")
+        } else {
+            ("$1", "$1")
+        };
+        let sql = format!(
+            "UPDATE clocks SET breached_at = {a}, warned_at = COALESCE(warned_at, {b2}), next_fire_at = NULL WHERE id IN ({})",
+            match self.backend {
+                Backend::Sqlite => (2..ids.len() + 2)
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Backend::Postgres => in_list(self.backend, 1, ids.len()),
+            }
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// Marks orders late and escalated.
+    pub async fn mark_orders_breached(&self, tx: &mut Tx, ids: &[i64], now: i64) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let p = if self.backend == Backend::Sqlite {
+            "?"
+        } else {
+            "$1"
+        };
+        let sql = format!(
+            "UPDATE work_orders SET overdue = 1, escalated = 1, updated_at = {p} WHERE id IN ({})",
+            in_list(self.backend, 1, ids.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// Inserts escalations with the ids they carry (from `reserve_ids`).
+    pub async fn insert_escalations(&self, tx: &mut Tx, rows: &[EscalationRow]) -> Result<()> {
+        for chunk in rows.chunks(500) {
+            let sql = format!(
+                "INSERT INTO escalations (id, order_id, clock_id, reason, to_role, created_at) VALUES {}",
+                crate::customers::placeholders(self.backend, chunk.len(), 6)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for e in chunk {
+                q = q
+                    .bind(e.id)
+                    .bind(e.order_id)
+                    .bind(e.clock_id)
+                    .bind(e.reason.clone())
+                    .bind(e.to_role.clone())
+                    .bind(e.created_at);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
