@@ -71,12 +71,19 @@ pub async fn scheduler(
         "seeded {clocks} open clocks in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let start = svc.now() + 5_000;
+    // Deadlines start 20 s out: the shift and the checkpoint after it must be done first.
+    let start = svc.now() + 20_000;
+    let t = Instant::now();
     let shifted = svc.store().shift_live_clocks(start - far).await?;
+    svc.store().checkpoint().await?;
+    println!(
+        "moved the deadlines and checkpointed in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let open = svc.store().count_open_clocks().await?;
     println!(
-        "{shifted} clocks now fall due between +5 s and +{} s; {open} live clocks in all",
-        5 + within.as_secs()
+        "{shifted} clocks fall due over the {} s from 20 s after the shift; {open} live clocks in all",
+        within.as_secs()
     );
     let scheduler = tokio::spawn(svc.clone().run_scheduler(Duration::from_millis(250)));
     // Watch the first `measure` of the window: every clock due in it must have fired.

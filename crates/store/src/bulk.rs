@@ -160,3 +160,16 @@ impl Store {
         get_i64(&r, "n")
     }
 }
+
+impl Store {
+    /// Folds SQLite's write-ahead log back into the database file (after bulk changes, so
+    /// the next writer does not pay for it). Nothing to do on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(())
+    }
+}
