@@ -274,6 +274,22 @@ async fn personal_data_is_masked_and_reveals_are_traced(app: TestApp) {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    // Search as you type: prefixes of account number, phone or name; results stay masked.
+    for (q, n) in [
+        ("33000000", 3),
+        ("3300000001", 1),
+        ("139", 1),
+        ("%E5%BC%A0", 1),
+        ("9", 0),
+    ] {
+        let (s, v) = app
+            .get(Role::Agent, &format!("/api/v1/customers?q={q}"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["total"], n, "q={q}: {v}");
+    }
+    let (_, v) = app.get(Role::Agent, "/api/v1/customers?q=139").await;
+    assert_eq!(v["items"][0]["phone"], "139****5679");
     let (s, audit) = app.get(Role::Auditor, "/api/v1/audit?kind=pii.").await;
     assert_eq!(s, StatusCode::OK);
     let items = audit["items"].as_array().unwrap();
