@@ -1,14 +1,15 @@
-//! The JSON body of a work-order request.
-//!
-//! PLACEHOLDER: the API's work-order body type does not exist yet, so this fuzzes plain
-//! `serde_json::Value` parsing. When it does, point `WorkOrderBody` at it (and add the
-//! crate that defines it to fuzz/Cargo.toml); the target keeps its name.
+//! The JSON bodies the API parses at its edge: a new work order and the lifecycle commands,
+//! through the same `parse_json` the handlers use (errors name the failing field). Any input
+//! must give a value or an error, never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-
-type WorkOrderBody = serde_json::Value;
+use voltdesk_domain::order::Command;
+use voltdesk_service::NewOrder;
+use voltdesk_web::extract::parse_json;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = serde_json::from_slice::<WorkOrderBody>(data);
+    let _ = parse_json::<NewOrder>(data);
+    let _ = parse_json::<Command>(data);
+    let _ = parse_json::<serde_json::Value>(data);
 });
