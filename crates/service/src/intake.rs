@@ -18,28 +18,34 @@ const MAX_BATCH: usize = 128;
 pub(crate) enum Outcome {
     Created(Box<OrderRow>, Vec<ClockRow>),
     Replayed(i64),
+    /// This order could not be taken (its customer does not exist); the rest of the batch was.
+    Rejected(ServiceError),
 }
 
 struct Job {
     by: Actor,
     order: OrderRow,
     clocks: Vec<ClockRow>,
+    /// Account number still to resolve; the order is completed in the writer.
+    pending_account: Option<String>,
     /// Subject of a complaint, for repeat detection.
     complaint_subject: Option<SubjectArea>,
     reply: oneshot::Sender<Result<Outcome>>,
 }
 
-/// The handle requests use; the writer task ends when the last handle is dropped.
-#[derive(Clone)]
+/// The handle requests use. The writer task holds a clone of the service (to complete orders
+/// with their customer's station and policy), so it lives as long as the runtime.
+#[derive(Clone, Default)]
 pub(crate) struct Intake {
-    tx: mpsc::Sender<Job>,
+    tx: std::sync::Arc<std::sync::OnceLock<mpsc::Sender<Job>>>,
 }
 
 impl Intake {
-    pub(crate) fn start(store: Store) -> Intake {
+    pub(crate) fn start(&self, svc: Service) {
         let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(writer(store, rx));
-        Intake { tx }
+        if self.tx.set(tx).is_ok() {
+            tokio::spawn(writer(svc, rx));
+        }
     }
 
     pub(crate) async fn submit(
@@ -47,6 +53,7 @@ impl Intake {
         by: Actor,
         order: OrderRow,
         clocks: Vec<ClockRow>,
+        pending_account: Option<String>,
         complaint_subject: Option<SubjectArea>,
     ) -> Result<Outcome> {
         let (reply, rx) = oneshot::channel();
@@ -54,19 +61,29 @@ impl Intake {
             by,
             order,
             clocks,
+            pending_account,
             complaint_subject,
             reply,
         };
-        self.tx
-            .send(job)
+        let tx = self
+            .tx
+            .get()
+            .ok_or(ServiceError::Store(StoreError::NotFound))?;
+        tx.send(job)
             .await
             .map_err(|_| ServiceError::Store(StoreError::NotFound))?;
-        rx.await
-            .map_err(|_| ServiceError::Store(StoreError::NotFound))?
+        match rx
+            .await
+            .map_err(|_| ServiceError::Store(StoreError::NotFound))??
+        {
+            Outcome::Rejected(e) => Err(e),
+            o => Ok(o),
+        }
     }
 }
 
-async fn writer(store: Store, mut rx: mpsc::Receiver<Job>) {
+async fn writer(svc: Service, mut rx: mpsc::Receiver<Job>) {
+    let svc = &svc;
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -76,7 +93,7 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Job>) {
             }
         }
         if batch.len() > 1 {
-            match write(&store, &batch).await {
+            match write(svc, &batch).await {
                 Ok(outcomes) => {
                     for (job, o) in batch.into_iter().zip(outcomes) {
                         let _ = job.reply.send(Ok(o));
@@ -90,11 +107,11 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Job>) {
         }
         for job in batch {
             let one = std::slice::from_ref(&job);
-            let result = match write(&store, one).await {
+            let result = match write(svc, one).await {
                 Ok(mut o) => Ok(o.remove(0)),
                 // A concurrent writer (another server on PostgreSQL) took the key first.
                 Err(ServiceError::Conflict { .. }) if job.order.idem_key.is_some() => {
-                    replayed(&store, &job).await
+                    replayed(&svc.store, &job).await
                 }
                 Err(e) => Err(e),
             };
@@ -117,14 +134,53 @@ async fn replayed(store: &Store, job: &Job) -> Result<Outcome> {
         .ok_or(ServiceError::NotFound { what: "work order" })
 }
 
-async fn write(store: &Store, jobs: &[Job]) -> Result<Vec<Outcome>> {
-    let mut tx = store.begin().await?;
-    let outcomes = write_in(store, &mut tx, jobs).await?;
+async fn write(svc: &Service, jobs: &[Job]) -> Result<Vec<Outcome>> {
+    let mut tx = svc.store.begin().await?;
+    let outcomes = write_in(svc, &mut tx, jobs).await?;
     commit(tx).await?;
     Ok(outcomes)
 }
 
-async fn write_in(store: &Store, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcome>> {
+async fn write_in(svc: &Service, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcome>> {
+    let store = &svc.store;
+    // Customers named by account number, for the whole batch in one query.
+    let accounts: Vec<String> = jobs
+        .iter()
+        .filter_map(|j| j.pending_account.clone())
+        .collect();
+    let customers: HashMap<String, voltdesk_store::CustomerRow> = if accounts.is_empty() {
+        HashMap::new()
+    } else {
+        store
+            .customers_by_accounts(tx, &accounts)
+            .await?
+            .into_iter()
+            .map(|c| (c.account_no.clone(), c))
+            .collect()
+    };
+    let mut rejected: HashMap<usize, ServiceError> = HashMap::new();
+    let mut completed: HashMap<usize, (OrderRow, Vec<ClockRow>)> = HashMap::new();
+    for (i, j) in jobs.iter().enumerate() {
+        let Some(a) = &j.pending_account else {
+            continue;
+        };
+        let Some(c) = customers.get(a) else {
+            rejected.insert(
+                i,
+                ServiceError::invalid("customer_account_no", "no such customer"),
+            );
+            continue;
+        };
+        let mut o = j.order.clone();
+        match svc.complete_order(&mut o, Some(c)) {
+            Ok(clocks) => {
+                completed.insert(i, (o, clocks));
+            }
+            Err(e) => {
+                rejected.insert(i, e);
+            }
+        }
+    }
     // Idempotency: keys already stored, and keys repeated inside this batch.
     let keys: Vec<(voltdesk_domain::Channel, String)> = jobs
         .iter()
@@ -144,11 +200,16 @@ async fn write_in(store: &Store, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
         New(usize),
         Existing(i64),
         SameAs(usize),
+        Rejected(usize),
     }
     let mut slots = Vec::with_capacity(jobs.len());
     let mut first_in_batch: HashMap<(String, String), usize> = HashMap::new();
     let mut fresh: Vec<usize> = Vec::new();
     for (i, j) in jobs.iter().enumerate() {
+        if rejected.contains_key(&i) {
+            slots.push(Slot::Rejected(i));
+            continue;
+        }
         let slot = match &j.order.idem_key {
             Some(k) => {
                 let key = (j.order.channel.code().to_string(), k.clone());
@@ -171,7 +232,8 @@ async fn write_in(store: &Store, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
     }
 
     let order_ids = store.reserve_ids(tx, "work_orders", fresh.len()).await?;
-    let clock_count: usize = fresh.iter().map(|i| jobs[*i].clocks.len()).sum();
+    let clocks_of = |i: usize| completed.get(&i).map_or(&jobs[i].clocks, |(_, c)| c);
+    let clock_count: usize = fresh.iter().map(|i| clocks_of(*i).len()).sum();
     let clock_ids = store.reserve_ids(tx, "clocks", clock_count).await?;
     let mut orders: Vec<OrderRow> = Vec::with_capacity(fresh.len());
     let mut clocks: Vec<Vec<ClockRow>> = Vec::with_capacity(fresh.len());
@@ -180,7 +242,9 @@ async fn write_in(store: &Store, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
     let mut next_clock = clock_ids.into_iter();
     for (n, i) in fresh.iter().enumerate() {
         let j = &jobs[*i];
-        let mut o = j.order.clone();
+        let mut o = completed
+            .get(i)
+            .map_or_else(|| j.order.clone(), |(o, _)| o.clone());
         o.id = order_ids[n];
         if let (Some(subject), Some(cid)) = (j.complaint_subject, o.customer_id) {
             let earlier: Vec<EarlierOrder> = store
@@ -196,7 +260,7 @@ async fn write_in(store: &Store, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
                 .collect();
             o.repeat_of = find_repeat_of(subject, &earlier);
         }
-        let mut cs = j.clocks.clone();
+        let mut cs = clocks_of(*i).clone();
         for c in &mut cs {
             c.order_id = o.id;
             c.id = next_clock
@@ -246,6 +310,11 @@ async fn write_in(store: &Store, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
         out.push(match slot {
             Slot::Existing(id) => Outcome::Replayed(*id),
             Slot::SameAs(first) => Outcome::Replayed(ids[first]),
+            Slot::Rejected(i) => Outcome::Rejected(
+                rejected
+                    .remove(i)
+                    .unwrap_or(ServiceError::NotFound { what: "customer" }),
+            ),
             Slot::New(i) => {
                 let (o, cs) = created
                     .remove(i)

@@ -228,7 +228,7 @@ impl Service {
         }
         let calendar = Calendar::from_entries(store.calendar().await?);
         let (bus, _) = broadcast::channel(4096);
-        let intake = intake::Intake::start(store.clone());
+        let intake = intake::Intake::default();
         let svc = Service {
             store,
             clock,
@@ -240,6 +240,7 @@ impl Service {
             token_cache: Arc::default(),
         };
         svc.reload_org().await?;
+        svc.intake.start(svc.clone());
         Ok(svc)
     }
 

@@ -177,6 +177,33 @@ impl Service {
             .collect()
     }
 
+    /// Fills in what an order takes from its customer (station, area, grid) and its station's
+    /// policy (id, version, clocks, next due time). Returns the clocks to start.
+    pub(crate) fn complete_order(
+        &self,
+        o: &mut OrderRow,
+        customer: Option<&voltdesk_store::CustomerRow>,
+    ) -> Result<Vec<ClockRow>> {
+        if let Some(c) = customer {
+            o.customer_id = Some(c.id);
+            o.station_id = c.station_id;
+            o.area_id = Some(c.area_id);
+            o.grid_id = self
+                .org
+                .read()
+                .expect("org cache lock")
+                .areas
+                .get(&c.area_id)
+                .map(|a| a.grid_id);
+        }
+        let policy = self.policy_of_station(o.station_id)?;
+        o.policy_id = policy.id.clone();
+        o.policy_version = policy.version.clone();
+        let clocks = self.plan_clocks(o, &policy, ClockStart::Accepted, None, o.created_at);
+        o.next_due_at = clocks.iter().map(|c| c.due_at).min();
+        Ok(clocks)
+    }
+
     /// Takes a contact and opens a work order with its clocks, in one transaction.
     /// Returns the order and whether it was a replay of an earlier request with the same key.
     pub async fn create_order(&self, by: &Actor, n: NewOrder) -> Result<(OrderView, bool)> {
@@ -225,6 +252,9 @@ impl Service {
             ),
             None => None,
         };
+        // A customer named by account number is looked up by the intake writer, together with
+        // the others in its batch (one query instead of one per request).
+        let mut pending_account = None;
         let customer = match (n.customer_id, n.customer_account_no.as_deref()) {
             (Some(id), _) => Some(
                 self.store
@@ -235,19 +265,14 @@ impl Service {
             (None, Some(a)) => {
                 let a = AccountNo::parse(a)
                     .map_err(|e| ServiceError::invalid("customer_account_no", e.to_string()))?;
-                Some(
-                    self.store
-                        .customer_by_account(a.as_str())
-                        .await?
-                        .ok_or_else(|| {
-                            ServiceError::invalid("customer_account_no", "no such customer")
-                        })?,
-                )
+                pending_account = Some(a.into_string());
+                None
             }
             (None, None) => None,
         };
         let station_id = match (&customer, n.station_code.as_deref()) {
             (Some(c), _) => c.station_id,
+            _ if pending_account.is_some() => 0,
             (None, Some(code)) => {
                 let org = self.org.read().expect("org cache lock");
                 org.stations
@@ -270,22 +295,12 @@ impl Service {
                 }
             }
         };
-        let policy = self.policy_of_station(station_id)?;
-        let area_id = customer.as_ref().map(|c| c.area_id);
-        let grid_id = area_id.and_then(|a| {
-            self.org
-                .read()
-                .expect("org cache lock")
-                .areas
-                .get(&a)
-                .map(|a| a.grid_id)
-        });
         let now = self.now();
         let mut o = OrderRow {
             id: 0,
             station_id,
-            area_id,
-            grid_id,
+            area_id: None,
+            grid_id: None,
             customer_id: customer.as_ref().map(|c| c.id),
             order_type,
             service_kind: n.service_kind,
@@ -304,8 +319,8 @@ impl Service {
             department_id: None,
             assignee_id: None,
             co_handlers: vec![],
-            policy_id: policy.id.clone(),
-            policy_version: policy.version.clone(),
+            policy_id: String::new(),
+            policy_version: String::new(),
             idem_key: n.idempotency_key.clone(),
             created_by: by.user_id,
             created_at: now,
@@ -327,8 +342,10 @@ impl Service {
             problem_id: None,
         };
 
-        let clocks = self.plan_clocks(&o, &policy, ClockStart::Accepted, None, now);
-        o.next_due_at = clocks.iter().map(|c| c.due_at).min();
+        let clocks = match &pending_account {
+            Some(_) => vec![],
+            None => self.complete_order(&mut o, customer.as_ref())?,
+        };
         let job_subject = if order_type == OrderType::Complaint {
             n.subject
         } else {
@@ -336,10 +353,11 @@ impl Service {
         };
         match self
             .intake
-            .submit(by.clone(), o, clocks, job_subject)
+            .submit(by.clone(), o, clocks, pending_account, job_subject)
             .await?
         {
             crate::intake::Outcome::Replayed(id) => Ok((self.order(id).await?, true)),
+            crate::intake::Outcome::Rejected(e) => Err(e),
             crate::intake::Outcome::Created(o, clocks) => {
                 let o = *o;
                 self.publish(Committed {

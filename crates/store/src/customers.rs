@@ -268,3 +268,26 @@ pub(crate) fn placeholders(backend: Backend, rows: usize, cols: usize) -> String
     }
     s
 }
+
+impl Store {
+    /// Customers by account number, inside a transaction (the intake writer's batch).
+    pub async fn customers_by_accounts(
+        &self,
+        tx: &mut Tx,
+        accounts: &[String],
+    ) -> Result<Vec<CustomerRow>> {
+        let mut out = Vec::new();
+        for chunk in accounts.chunks(500) {
+            let marks = placeholders(self.backend, 1, chunk.len());
+            let sql = format!("SELECT {COLS} FROM customers WHERE account_no IN {marks}");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for a in chunk {
+                q = q.bind(a.clone());
+            }
+            for r in q.fetch_all(&mut **tx).await? {
+                out.push(customer(&r)?);
+            }
+        }
+        Ok(out)
+    }
+}
