@@ -281,10 +281,17 @@ impl Store {
         let dir = if f.descending { "DESC" } else { "ASC" };
         let limit = f.limit.clamp(1, 1000);
         let offset = f.offset.max(0);
+        // A capped count stops reading the index after `cap + 1` entries; deep pages count exactly.
+        let cap = f.count_cap.filter(|c| offset + limit <= *c);
         let count = |extra: &str| {
-            let mut cq = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) AS n FROM work_orders{where_}{extra}"
-            )));
+            let sql = match cap {
+                Some(c) => format!(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM work_orders{where_}{extra} LIMIT {}) capped",
+                    c + 1
+                ),
+                None => format!("SELECT COUNT(*) AS n FROM work_orders{where_}{extra}"),
+            };
+            let mut cq = sqlx::query(sqlx::AssertSqlSafe(sql));
             for v in &binds {
                 cq = v.bind(cq);
             }

@@ -304,6 +304,9 @@ pub struct OrderFilter {
     pub descending: bool,
     pub limit: i64,
     pub offset: i64,
+    /// Count at most this many matching orders (the total is then `cap + 1` or more when it
+    /// says `cap + 1`); `None` counts them all. Pages past the cap always count exactly.
+    pub count_cap: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -514,22 +514,24 @@ async fn order_filter(svc: &Service, q: OrderQ, max_per_page: i64) -> ApiResult<
         descending,
         limit: per_page,
         offset: (page - 1) * per_page,
+        count_cap: None,
     })
 }
 
-pub async fn orders(
-    State(svc): S,
-    Q(q): Q<OrderQ>,
-) -> ApiResult<Json<Page<voltdesk_service::OrderView>>> {
-    let f = order_filter(&svc, q, 500).await?;
+/// Totals are exact up to this many orders; beyond it the list says "more than" (`total_exact`
+/// false), so that a broad filter over millions of orders stays fast.
+const LIST_COUNT_CAP: i64 = 10_000;
+
+pub async fn orders(State(svc): S, Q(q): Q<OrderQ>) -> ApiResult<Json<Value>> {
+    let mut f = order_filter(&svc, q, 500).await?;
+    f.count_cap = Some(LIST_COUNT_CAP);
     let (page, per_page) = (f.offset / f.limit + 1, f.limit);
     let (items, total) = svc.orders(&f).await?;
-    Ok(Json(Page {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    let capped = f.offset + f.limit <= LIST_COUNT_CAP && total > LIST_COUNT_CAP;
+    let total = if capped { LIST_COUNT_CAP } else { total };
+    Ok(Json(
+        json!({"items": items, "total": total, "total_exact": !capped, "page": page, "per_page": per_page}),
+    ))
 }
 
 pub async fn export_orders(State(svc): S, Q(mut q): Q<OrderQ>) -> ApiResult<Response> {

@@ -316,6 +316,7 @@ async fn open_queue_by_station_sorted_by_due(app: TestApp) {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["total"], 4);
+    assert_eq!(v["total_exact"], true);
     let items = v["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert!(items[0]["next_due_at"].as_i64() <= items[1]["next_due_at"].as_i64());
