@@ -213,7 +213,7 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/work-orders",
         Needs(OrderRead),
         "work orders",
-        "List orders: station, grid, area, customer_id, type, status (comma list), open, overdue, escalated, department_id, assignee_id, from, to; sort=created_at|due_at|updated_at|id, order=asc|desc; page, per_page",
+        "List orders: station, grid, area, customer_id, type, status (comma list), open, overdue, escalated, department_id, assignee_id, from, to; sort=created_at|due_at|updated_at|id, order=asc|desc; page, per_page. The total is exact up to 10,000 orders (total_exact is false beyond)",
         None,
     ),
     r(
