@@ -46,7 +46,8 @@ pub async fn seed_history(
 
 /// Seeds `clocks` open orders whose deadlines fall due uniformly over `within`, starting a few
 /// seconds from now, runs the scheduler for `measure`, and reports how late each clock fired
-/// and how many that fell due in that time did not fire.
+/// and how many that fell due in that time did not fire. It moves every live clock of the
+/// database, so it wants one with no other open clocks.
 pub async fn scheduler(
     svc: &Service,
     clocks: u64,

@@ -210,8 +210,15 @@ impl Service {
                 orders.push(o);
             }
             let mut tx = self.store.begin().await?;
-            self.store.bulk_orders(&mut tx, &orders).await?;
-            self.store.bulk_clocks(&mut tx, &clocks).await?;
+            let clock_ids = self
+                .store
+                .reserve_ids(&mut tx, "clocks", clocks.len())
+                .await?;
+            for (c, id) in clocks.iter_mut().zip(clock_ids) {
+                c.id = id;
+            }
+            self.store.insert_orders(&mut tx, &orders).await?;
+            self.store.insert_clocks(&mut tx, &clocks).await?;
             self.store.insert_traces(&mut tx, &traces).await?;
             self.store.sync_sequence(&mut tx, "work_orders").await?;
             commit(tx).await?;

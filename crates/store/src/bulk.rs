@@ -1,7 +1,6 @@
 //! Bulk loads with explicit ids, for seeding large histories (demo counties, benchmarks)
 //! while nothing else writes. Each call is one multi-row statement per chunk.
 
-use crate::customers::placeholders;
 use crate::*;
 
 impl Store {
@@ -23,74 +22,6 @@ impl Store {
             )))
             .fetch_one(&mut **tx)
             .await?;
-        }
-        Ok(())
-    }
-
-    /// Inserts orders with the ids they carry.
-    pub async fn bulk_orders(&self, tx: &mut Tx, rows: &[OrderRow]) -> Result<()> {
-        for chunk in rows.chunks(300) {
-            let sql = format!(
-                "INSERT INTO work_orders (id, station_id, area_id, grid_id, customer_id, order_type, service_kind, channel, subject, \
-                 complaint_class, severity, status, title, description, policy_id, policy_version, created_at, updated_at, closed_at, \
-                 next_due_at, replied, reply_text, satisfaction, department_id) VALUES {}",
-                placeholders(self.backend, chunk.len(), 24)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for o in chunk {
-                q = q
-                    .bind(o.id)
-                    .bind(o.station_id)
-                    .bind(o.area_id)
-                    .bind(o.grid_id)
-                    .bind(o.customer_id)
-                    .bind(o.order_type.code())
-                    .bind(o.service_kind.map(|v| v.code()))
-                    .bind(o.channel.code())
-                    .bind(o.subject.map(|v| v.code()))
-                    .bind(o.complaint_class.map(|v| v.code()))
-                    .bind(o.severity.code())
-                    .bind(o.status.code())
-                    .bind(o.title.clone())
-                    .bind(o.description.clone())
-                    .bind(o.policy_id.clone())
-                    .bind(o.policy_version.clone())
-                    .bind(o.created_at)
-                    .bind(o.updated_at)
-                    .bind(o.closed_at)
-                    .bind(o.next_due_at)
-                    .bind(b(o.replied))
-                    .bind(o.reply_text.clone())
-                    .bind(o.satisfaction.map(|v| v.code()))
-                    .bind(o.department_id);
-            }
-            q.execute(&mut **tx).await?;
-        }
-        Ok(())
-    }
-
-    pub async fn bulk_clocks(&self, tx: &mut Tx, rows: &[ClockRow]) -> Result<()> {
-        for chunk in rows.chunks(500) {
-            let sql = format!(
-                "INSERT INTO clocks (order_id, kind, state, limit_text, source, started_at, due_at, warn_at, paused_ms, stopped_at, next_fire_at) VALUES {}",
-                placeholders(self.backend, chunk.len(), 11)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for c in chunk {
-                q = q
-                    .bind(c.order_id)
-                    .bind(c.kind.code())
-                    .bind(c.state.code())
-                    .bind(c.limit_text.clone())
-                    .bind(c.source.clone())
-                    .bind(c.started_at)
-                    .bind(c.due_at)
-                    .bind(c.warn_at)
-                    .bind(c.paused_ms)
-                    .bind(c.stopped_at)
-                    .bind(c.next_fire_at);
-            }
-            q.execute(&mut **tx).await?;
         }
         Ok(())
     }

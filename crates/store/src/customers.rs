@@ -246,27 +246,21 @@ impl Bind {
 /// On SQLite plain `?` is used: sqlx looks numbered parameters up by name one by one, which
 /// is quadratic in a statement's parameter count.
 pub(crate) fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        if r > 0 {
-            s.push_str(", ");
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push_str(", ");
-            }
-            match backend {
-                Backend::Sqlite => s.push('?'),
-                Backend::Postgres => {
-                    s.push('$');
-                    s.push_str(&(r * cols + c + 1).to_string());
-                }
-            }
-        }
-        s.push(')');
+    (0..rows)
+        .map(|r| format!("({})", in_list(backend, r * cols, cols)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `$k+1, $k+2, ...` (or `?, ?, ...` on SQLite) for `n` values after `skip` earlier parameters.
+pub(crate) fn in_list(backend: Backend, skip: usize, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => vec!["?"; n].join(", "),
+        Backend::Postgres => (skip + 1..=skip + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
-    s
 }
 
 impl Store {

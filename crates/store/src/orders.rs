@@ -101,46 +101,6 @@ fn trace(r: &AnyRow) -> Result<TraceRow> {
 }
 
 impl Store {
-    /// Inserts a new order; `o.id` is ignored and the new id returned.
-    pub async fn insert_order(&self, tx: &mut Tx, o: &OrderRow) -> Result<i64> {
-        let r = sqlx::query(
-            "INSERT INTO work_orders (station_id, area_id, grid_id, customer_id, order_type, service_kind, channel, subject, \
-             complaint_class, severity, status, title, description, contact_phone, department_id, assignee_id, co_handlers, \
-             policy_id, policy_version, idem_key, created_by, created_at, updated_at, next_due_at, repeat_of, problem_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
-             RETURNING id",
-        )
-        .bind(o.station_id)
-        .bind(o.area_id)
-        .bind(o.grid_id)
-        .bind(o.customer_id)
-        .bind(o.order_type.code())
-        .bind(o.service_kind.map(|v| v.code()))
-        .bind(o.channel.code())
-        .bind(o.subject.map(|v| v.code()))
-        .bind(o.complaint_class.map(|v| v.code()))
-        .bind(o.severity.code())
-        .bind(o.status.code())
-        .bind(&o.title)
-        .bind(&o.description)
-        .bind(&o.contact_phone)
-        .bind(o.department_id)
-        .bind(o.assignee_id)
-        .bind(serde_json::to_string(&o.co_handlers).unwrap_or_else(|_| "[]".into()))
-        .bind(&o.policy_id)
-        .bind(&o.policy_version)
-        .bind(&o.idem_key)
-        .bind(o.created_by)
-        .bind(o.created_at)
-        .bind(o.updated_at)
-        .bind(o.next_due_at)
-        .bind(o.repeat_of)
-        .bind(o.problem_id)
-        .fetch_one(&mut **tx)
-        .await?;
-        get_i64(&r, "id")
-    }
-
     /// Writes back every mutable field of an order.
     pub async fn update_order(&self, tx: &mut Tx, o: &OrderRow) -> Result<()> {
         let n = sqlx::query(
@@ -816,20 +776,6 @@ fn problem(r: &AnyRow) -> Result<ProblemRow> {
 }
 
 impl Store {
-    /// Marks an order late and escalated (a clock breached).
-    pub async fn mark_order_breached(&self, tx: &mut Tx, order_id: i64, now: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE work_orders SET overdue = 1, escalated = 1, updated_at = $1 WHERE id = $2",
-        )
-        .bind(now)
-        .bind(order_id)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
-    }
-}
-
-impl Store {
     /// Orders already holding any of these (channel, idempotency key) pairs: (id, channel, key).
     /// Queried per channel so the lookup runs on the (channel, idem_key) unique index.
     pub async fn orders_by_idem_keys(
@@ -845,18 +791,8 @@ impl Store {
         let mut out = Vec::new();
         for (channel, ks) in by_channel {
             for chunk in ks.chunks(500) {
-                let marks = match self.backend {
-                    Backend::Sqlite => vec!["?"; chunk.len()].join(", "),
-                    Backend::Postgres => (2..chunk.len() + 2)
-                        .map(|i| format!("${i}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                };
-                let first = if self.backend == Backend::Sqlite {
-                    "?"
-                } else {
-                    "$1"
-                };
+                let marks = in_list(self.backend, 1, chunk.len());
+                let first = in_list(self.backend, 0, 1);
                 let sql = format!(
                     "SELECT id, channel, idem_key FROM work_orders WHERE channel = {first} AND idem_key IN ({marks})"
                 );
@@ -906,14 +842,16 @@ impl Store {
         }
     }
 
-    /// Inserts new orders with the ids they carry (from `reserve_ids`).
+    /// Inserts orders with the ids they carry (from `reserve_ids`): new ones from intake, or a
+    /// generated history (closed ones with their reply and satisfaction).
     pub async fn insert_orders(&self, tx: &mut Tx, rows: &[OrderRow]) -> Result<()> {
         for chunk in rows.chunks(200) {
             let sql = format!(
                 "INSERT INTO work_orders (id, station_id, area_id, grid_id, customer_id, order_type, service_kind, channel, subject, \
                  complaint_class, severity, status, title, description, contact_phone, policy_id, policy_version, idem_key, \
-                 created_by, created_at, updated_at, next_due_at, repeat_of) VALUES {}",
-                crate::customers::placeholders(self.backend, chunk.len(), 23)
+                 created_by, created_at, updated_at, next_due_at, repeat_of, closed_at, replied, reply_text, satisfaction, \
+                 department_id) VALUES {}",
+                crate::customers::placeholders(self.backend, chunk.len(), 28)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for o in chunk {
@@ -940,19 +878,25 @@ impl Store {
                     .bind(o.created_at)
                     .bind(o.updated_at)
                     .bind(o.next_due_at)
-                    .bind(o.repeat_of);
+                    .bind(o.repeat_of)
+                    .bind(o.closed_at)
+                    .bind(b(o.replied))
+                    .bind(o.reply_text.clone())
+                    .bind(o.satisfaction.map(|v| v.code()))
+                    .bind(o.department_id);
             }
             q.execute(&mut **tx).await?;
         }
         Ok(())
     }
 
-    /// Inserts new running clocks with the ids they carry.
+    /// Inserts clocks with the ids they carry (from `reserve_ids`).
     pub async fn insert_clocks(&self, tx: &mut Tx, rows: &[ClockRow]) -> Result<()> {
         for chunk in rows.chunks(400) {
             let sql = format!(
-                "INSERT INTO clocks (id, order_id, kind, state, limit_text, source, started_at, due_at, warn_at, paused_ms, next_fire_at) VALUES {}",
-                crate::customers::placeholders(self.backend, chunk.len(), 11)
+                "INSERT INTO clocks (id, order_id, kind, state, limit_text, source, started_at, due_at, warn_at, paused_ms, \
+                 stopped_at, next_fire_at) VALUES {}",
+                crate::customers::placeholders(self.backend, chunk.len(), 12)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for c in chunk {
@@ -967,6 +911,7 @@ impl Store {
                     .bind(c.due_at)
                     .bind(c.warn_at)
                     .bind(c.paused_ms)
+                    .bind(c.stopped_at)
                     .bind(c.next_fire_at);
             }
             q.execute(&mut **tx).await?;
@@ -1004,16 +949,7 @@ impl Store {
     }
 }
 
-/// `$1, $2, ...` or `?, ?, ...` for an IN list of `n` values after `skip` earlier parameters.
-fn in_list(backend: Backend, skip: usize, n: usize) -> String {
-    match backend {
-        Backend::Sqlite => vec!["?"; n].join(", "),
-        Backend::Postgres => (skip + 1..=skip + n)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
-}
+use crate::customers::in_list;
 
 impl Store {
     /// Orders by id inside the transaction, locked on PostgreSQL in id order (the same
@@ -1055,69 +991,59 @@ impl Store {
 
     /// Clocks that reached their warning time: warned now, next look at their due time.
     pub async fn mark_clocks_warned(&self, tx: &mut Tx, ids: &[i64], now: i64) -> Result<()> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let p = if self.backend == Backend::Sqlite {
-            "?"
-        } else {
-            "$1"
-        };
-        let sql = format!(
-            "UPDATE clocks SET warned_at = {p}, next_fire_at = due_at WHERE id IN ({})",
-            in_list(self.backend, 1, ids.len())
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-        for id in ids {
-            q = q.bind(*id);
-        }
-        q.execute(&mut **tx).await?;
-        Ok(())
+        self.update_ids(
+            tx,
+            "UPDATE clocks SET warned_at = NOW, next_fire_at = due_at",
+            now,
+            ids,
+        )
+        .await
     }
 
     /// Clocks past their due time: breached now (and warned, if they had not been).
     pub async fn mark_clocks_breached(&self, tx: &mut Tx, ids: &[i64], now: i64) -> Result<()> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let (a, b2) = if self.backend == Backend::Sqlite {
-            ("?1", "?1")
-        } else {
-            ("$1", "$1")
-        };
-        let sql = format!(
-            "UPDATE clocks SET breached_at = {a}, warned_at = COALESCE(warned_at, {b2}), next_fire_at = NULL WHERE id IN ({})",
-            match self.backend {
-                Backend::Sqlite => (2..ids.len() + 2)
-                    .map(|i| format!("?{i}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                Backend::Postgres => in_list(self.backend, 1, ids.len()),
-            }
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-        for id in ids {
-            q = q.bind(*id);
-        }
-        q.execute(&mut **tx).await?;
-        Ok(())
+        self.update_ids(tx, "UPDATE clocks SET breached_at = NOW, warned_at = COALESCE(warned_at, NOW), next_fire_at = NULL", now, ids).await
     }
 
     /// Marks orders late and escalated.
     pub async fn mark_orders_breached(&self, tx: &mut Tx, ids: &[i64], now: i64) -> Result<()> {
+        self.update_ids(
+            tx,
+            "UPDATE work_orders SET overdue = 1, escalated = 1, updated_at = NOW",
+            now,
+            ids,
+        )
+        .await
+    }
+
+    /// Runs `head WHERE id IN (ids)`, with every `NOW` in `head` bound to `now`.
+    async fn update_ids(
+        &self,
+        tx: &mut Tx,
+        head: &'static str,
+        now: i64,
+        ids: &[i64],
+    ) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
-        let p = if self.backend == Backend::Sqlite {
-            "?"
-        } else {
-            "$1"
-        };
-        let sql = format!(
-            "UPDATE work_orders SET overdue = 1, escalated = 1, updated_at = {p} WHERE id IN ({})",
-            in_list(self.backend, 1, ids.len())
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        let mut sql = String::new();
+        let mut nows = 0;
+        for (i, part) in head.split("NOW").enumerate() {
+            if i > 0 {
+                sql.push_str(&in_list(self.backend, nows, 1));
+                nows += 1;
+            }
+            sql.push_str(part);
+        }
+        sql.push_str(&format!(
+            " WHERE id IN ({})",
+            in_list(self.backend, nows, ids.len())
+        ));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for _ in 0..nows {
+            q = q.bind(now);
+        }
         for id in ids {
             q = q.bind(*id);
         }
