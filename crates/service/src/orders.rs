@@ -102,22 +102,20 @@ pub(crate) fn trace(
 }
 
 impl Service {
-    fn policy_of_station(&self, station_id: i64) -> Result<Policy> {
-        let org = self.org.read().expect("org cache lock");
-        let st = org
-            .stations
-            .get(&station_id)
-            .ok_or(ServiceError::NotFound { what: "station" })?;
-        self.policies.get(&st.policy_id).cloned().ok_or_else(|| {
-            ServiceError::invalid(
-                "policy_id",
-                format!("station policy `{}` is not loaded", st.policy_id),
-            )
-        })
+    fn policy_of_station(&self, station_id: i64) -> Result<&Policy> {
+        let policy_id = {
+            let org = self.org.read().expect("org cache lock");
+            let st = org
+                .stations
+                .get(&station_id)
+                .ok_or(ServiceError::NotFound { what: "station" })?;
+            st.policy_id.clone()
+        };
+        self.policy_by_id(&policy_id)
     }
 
-    fn policy_by_id(&self, id: &str) -> Result<Policy> {
-        self.policies.get(id).cloned().ok_or_else(|| {
+    fn policy_by_id(&self, id: &str) -> Result<&Policy> {
+        self.policies.get(id).ok_or_else(|| {
             ServiceError::invalid("policy_id", format!("policy `{id}` is not loaded"))
         })
     }
@@ -199,7 +197,7 @@ impl Service {
         let policy = self.policy_of_station(o.station_id)?;
         o.policy_id = policy.id.clone();
         o.policy_version = policy.version.clone();
-        let clocks = self.plan_clocks(o, &policy, ClockStart::Accepted, None, o.created_at);
+        let clocks = self.plan_clocks(o, policy, ClockStart::Accepted, None, o.created_at);
         o.next_due_at = clocks.iter().map(|c| c.due_at).min();
         Ok(clocks)
     }
@@ -486,7 +484,7 @@ impl Service {
                 serde_json::to_value(ev).unwrap_or_default(),
             ));
             let policy = self.policy_by_id(&o.policy_id)?;
-            self.apply_clock_effect(&mut tx, &mut o, &policy, ev, by, now, &mut traces)
+            self.apply_clock_effect(&mut tx, &mut o, policy, ev, by, now, &mut traces)
                 .await?;
             if let Some((topic, kind)) = notice_of(ev) {
                 self.store.insert_outbox(&mut tx, now, topic, kind, &serde_json::json!({"order_id": id, "order_no": order_no(&o), "customer_id": o.customer_id})).await?;
