@@ -1,4 +1,4 @@
-//! `serve`: the HTTP interface and the SLA scheduler in one process, stopped by Ctrl-C or
+//! `serve`: the HTTP interface, the SLA scheduler and the statistics settler in one process, stopped by Ctrl-C or
 //! SIGTERM. Requests in flight are allowed to finish; what a command committed is durable,
 //! and a command cut short rolls back, so a stop never leaves half a write.
 
@@ -31,6 +31,8 @@ pub async fn bind(listen: SocketAddr) -> Result<(TcpListener, String)> {
 /// flight finish, stops the scheduler and closes the database.
 pub async fn run(svc: Service, listener: TcpListener) -> Result<()> {
     let scheduler = tokio::spawn(svc.clone().run_scheduler(Duration::from_millis(250)));
+    // The dashboard's daily statistics: ended days are settled at start and every 10 minutes.
+    let stats = tokio::spawn(svc.clone().run_stats(Duration::from_secs(600)));
     tracing::info!(addr = %listener.local_addr()?, "serving");
     let server = voltdesk_web::serve(svc.clone(), listener);
     tokio::pin!(server);
@@ -55,7 +57,9 @@ pub async fn run(svc: Service, listener: TcpListener) -> Result<()> {
         }
     };
     scheduler.abort();
+    stats.abort();
     let _ = scheduler.await;
+    let _ = stats.await;
     svc.store().close().await;
     tracing::info!("stopped");
     result

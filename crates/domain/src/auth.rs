@@ -32,6 +32,8 @@ pub enum Permission {
     /// Read the audit trail (every trace event, including unmasked reads).
     AuditRead,
     Export,
+    /// The dashboard's statistics (volumes, compliance, satisfaction).
+    StatsRead,
 }
 
 impl Permission {
@@ -55,6 +57,7 @@ impl Permission {
             Permission::UserAdmin => "user.admin",
             Permission::AuditRead => "audit.read",
             Permission::Export => "export",
+            Permission::StatsRead => "stats.read",
         }
     }
 
@@ -77,6 +80,7 @@ impl Permission {
         Permission::UserAdmin,
         Permission::AuditRead,
         Permission::Export,
+        Permission::StatsRead,
     ];
 
     pub fn parse(s: &str) -> Option<Permission> {
@@ -145,6 +149,7 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             TraceRead,
             PolicyRead,
             Export,
+            StatsRead,
         ],
         Role::Analyst => &[
             CustomerRead,
@@ -154,6 +159,7 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             TraceRead,
             PolicyRead,
             Export,
+            StatsRead,
         ],
         Role::Admin => &[
             CustomerRead,
@@ -166,6 +172,7 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             PolicyWrite,
             UserAdmin,
             Export,
+            StatsRead,
         ],
         Role::Auditor => &[
             CustomerRead,

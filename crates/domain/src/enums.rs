@@ -11,6 +11,16 @@ pub struct UnknownCode {
     pub value: String,
 }
 
+/// "hotline_95598" → "Hotline 95598".
+fn english(code: &str) -> String {
+    let words = code.replace('_', " ");
+    let mut c = words.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 macro_rules! code_enum {
     ($(#[$m:meta])* $name:ident, $kind:literal { $($variant:ident = $code:literal / $zh:literal),+ $(,)? }) => {
         $(#[$m])*
@@ -24,6 +34,8 @@ macro_rules! code_enum {
             pub fn code(self) -> &'static str { match self { $($name::$variant => $code),+ } }
             /// Chinese label for the UI.
             pub fn zh(self) -> &'static str { match self { $($name::$variant => $zh),+ } }
+            /// English label for the UI: the code in words.
+            pub fn en(self) -> String { english(self.code()) }
             pub fn parse(s: &str) -> Result<Self, UnknownCode> {
                 match s { $($code => Ok($name::$variant),)+ _ => Err(UnknownCode { kind: $kind, value: s.to_string() }) }
             }

@@ -33,7 +33,7 @@ pub struct CustomerView {
 }
 
 impl CustomerView {
-    fn of(c: CustomerRow, reveal: bool) -> CustomerView {
+    pub(crate) fn of(c: CustomerRow, reveal: bool) -> CustomerView {
         let m = |s: Option<String>| if reveal { s } else { s.map(|p| mask_phone(&p)) };
         CustomerView {
             id: c.id,

@@ -9,12 +9,16 @@ mod intake;
 mod orders;
 mod org;
 pub mod scheduler;
+mod desk;
+mod stats;
 
 pub use auth::*;
 pub use bulk::*;
 pub use customers::*;
 pub use orders::*;
 pub use org::*;
+pub use desk::*;
+pub use stats::*;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -212,6 +216,7 @@ pub struct Service {
     /// Resolved API tokens by secret hash, with the instant they must be checked again.
     pub(crate) intake: intake::Intake,
     pub(crate) token_cache: Arc<std::sync::Mutex<HashMap<String, (Principal, Millis)>>>,
+    pub(crate) stats: Arc<std::sync::Mutex<stats::StatsCache>>,
 }
 
 impl Service {
@@ -238,6 +243,7 @@ impl Service {
             bus,
             intake,
             token_cache: Arc::default(),
+            stats: Arc::default(),
         };
         svc.reload_org().await?;
         svc.intake.start(svc.clone());

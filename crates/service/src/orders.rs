@@ -102,7 +102,7 @@ pub(crate) fn trace(
 }
 
 impl Service {
-    fn policy_of_station(&self, station_id: i64) -> Result<&Policy> {
+    pub(crate) fn policy_of_station(&self, station_id: i64) -> Result<&Policy> {
         let policy_id = {
             let org = self.org.read().expect("org cache lock");
             let st = org
@@ -120,7 +120,7 @@ impl Service {
         })
     }
 
-    fn region_of(&self, area_id: Option<i64>) -> Option<RegionClass> {
+    pub(crate) fn region_of(&self, area_id: Option<i64>) -> Option<RegionClass> {
         area_id.and_then(|a| {
             self.org
                 .read()
@@ -129,6 +129,25 @@ impl Service {
                 .get(&a)
                 .map(|a| a.region_class)
         })
+    }
+
+    /// The clock plans (with the policy rule each comes from) that `start` starts for an
+    /// order with these facts.
+    pub(crate) fn plan_rules(
+        &self,
+        facts: &OrderFacts,
+        policy: &Policy,
+        start: ClockStart,
+        kinds: Option<&[ClockKind]>,
+        now: Millis,
+    ) -> Vec<(voltdesk_domain::clock::ClockPlan, String)> {
+        let cal = self.calendar.read().expect("calendar lock");
+        policy
+            .rules_for(facts, start)
+            .into_iter()
+            .filter(|r| kinds.is_none_or(|k| k.contains(&r.kind)))
+            .map(|r| (plan(r, policy, &cal, now), r.source.clone()))
+            .collect()
     }
 
     /// Plans the clocks of `kinds` (all when `None`) that start at `start` for this order.
@@ -146,20 +165,16 @@ impl Service {
             service_kind: o.service_kind,
             region: self.region_of(o.area_id),
         };
-        let cal = self.calendar.read().expect("calendar lock");
-        policy
-            .rules_for(&facts, start)
+        self.plan_rules(&facts, policy, start, kinds, now)
             .into_iter()
-            .filter(|r| kinds.is_none_or(|k| k.contains(&r.kind)))
-            .map(|r| {
-                let p = plan(r, policy, &cal, now);
+            .map(|(p, source)| {
                 ClockRow {
                     id: 0,
                     order_id: o.id,
                     kind: p.kind,
                     state: ClockState::Running,
                     limit_text: p.limit.to_string(),
-                    source: r.source.clone(),
+                    source,
                     started_at: p.started_at,
                     due_at: p.due_at,
                     warn_at: p.warn_at,
@@ -910,7 +925,8 @@ fn clock_view(c: ClockRow, now: Millis) -> ClockView {
     }
 }
 
-fn state_of(o: &OrderRow) -> OrderState {
+/// The lifecycle state of a stored order.
+pub fn state_of(o: &OrderRow) -> OrderState {
     OrderState {
         order_type: o.order_type,
         status: o.status,

@@ -38,6 +38,15 @@ fn customer(r: &AnyRow) -> Result<CustomerRow> {
 /// Rows per INSERT statement in bulk loads (19 parameters a row stays under both backends' limits).
 const BATCH: usize = 400;
 
+/// The customer columns searched by prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrefixColumn {
+    Account,
+    Phone,
+    Name,
+    Address,
+}
+
 impl Store {
     /// Inserts customers in multi-row statements inside the caller's transaction.
     pub async fn insert_customers(
@@ -166,6 +175,88 @@ impl Store {
         }
         let total = get_i64(&cq.fetch_one(self.reader()).await?, "n")?;
         Ok((rows.iter().map(customer).collect::<Result<_>>()?, total))
+    }
+
+    /// Up to `limit` customers whose `column` (account_no, phone, name or address) starts
+    /// with `prefix`, on that column's index.
+    pub async fn customers_with_prefix(
+        &self,
+        column: PrefixColumn,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<CustomerRow>> {
+        let col = match column {
+            PrefixColumn::Account => "account_no",
+            PrefixColumn::Phone => "phone",
+            PrefixColumn::Name => "name",
+            PrefixColumn::Address => "address",
+        };
+        let sql = format!(
+            "SELECT {COLS} FROM customers WHERE {col} >= $1 AND {col} < $2 ORDER BY {col} LIMIT {}",
+            limit.clamp(1, 200)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(prefix)
+            .bind(format!("{prefix}\u{10FFFF}"))
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(customer).collect()
+    }
+
+    /// Customers whose phone ends with `digits` (at least four), on the index of the last
+    /// four digits (尾号).
+    pub async fn customers_with_phone_suffix(
+        &self,
+        digits: &str,
+        limit: i64,
+    ) -> Result<Vec<CustomerRow>> {
+        let Some(tail) = digits.get(digits.len().saturating_sub(4)..).filter(|t| t.len() == 4) else {
+            return Ok(Vec::new());
+        };
+        let tail_expr = match self.backend {
+            Backend::Sqlite => "substr(phone, -4)",
+            Backend::Postgres => "right(phone, 4)",
+        };
+        let sql = format!(
+            "SELECT {COLS} FROM customers WHERE {tail_expr} = $1 AND phone LIKE $2 ORDER BY id LIMIT {}",
+            limit.clamp(1, 200)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tail)
+            .bind(format!("%{digits}"))
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(customer).collect()
+    }
+
+    /// Customers of these transformer areas whose address contains `part`.
+    pub async fn customers_in_areas_matching(
+        &self,
+        area_ids: &[i64],
+        part: &str,
+        limit: i64,
+    ) -> Result<Vec<CustomerRow>> {
+        if area_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let escaped = part.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let sql = format!(
+            "SELECT {COLS} FROM customers WHERE area_id IN ({}) AND address LIKE ${} ESCAPE '\\' ORDER BY id LIMIT {}",
+            in_list(self.backend, 0, area_ids.len()),
+            area_ids.len() + 1,
+            limit.clamp(1, 200)
+        );
+        let sql = match self.backend {
+            // SQLite numbers `?` by position: the pattern comes last either way.
+            Backend::Sqlite => sql.replace(&format!("${}", area_ids.len() + 1), "?"),
+            Backend::Postgres => sql,
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in area_ids {
+            q = q.bind(*a);
+        }
+        let rows = q.bind(format!("%{escaped}%")).fetch_all(self.reader()).await?;
+        rows.iter().map(customer).collect()
     }
 
     pub async fn set_customer_sensitive(

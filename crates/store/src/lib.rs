@@ -11,10 +11,13 @@ mod customers;
 mod orders;
 mod org;
 mod rows;
+mod stats;
 pub mod testing;
 mod users;
 
 pub use rows::*;
+pub use stats::*;
+pub use customers::PrefixColumn;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};

@@ -221,6 +221,17 @@ impl Store {
         if let Some(v) = f.created_to {
             push(" AND created_at < ?", Bind::I(v), &mut binds);
         }
+        if let Some(v) = f.due_from {
+            push(" AND next_due_at >= ?", Bind::I(v), &mut binds);
+        }
+        if let Some(v) = f.due_to {
+            push(" AND next_due_at < ?", Bind::I(v), &mut binds);
+        }
+        match f.reopened {
+            Some(true) => where_ += " AND reopen_count > 0",
+            Some(false) => where_ += " AND reopen_count = 0",
+            None => {}
+        }
         let statuses: Vec<voltdesk_domain::OrderStatus> = if f.open_only && f.statuses.is_empty() {
             voltdesk_domain::OrderStatus::ALL
                 .iter()

@@ -300,6 +300,11 @@ pub struct OrderFilter {
     pub assignee_id: Option<i64>,
     pub created_from: Option<Millis>,
     pub created_to: Option<Millis>,
+    /// Open orders whose next deadline falls in [due_from, due_to).
+    pub due_from: Option<Millis>,
+    pub due_to: Option<Millis>,
+    /// Orders handled again after a dissatisfied return visit (or a reopen).
+    pub reopened: Option<bool>,
     pub sort: OrderSort,
     pub descending: bool,
     pub limit: i64,

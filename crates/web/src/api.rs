@@ -510,6 +510,9 @@ async fn order_filter(svc: &Service, q: OrderQ, max_per_page: i64) -> ApiResult<
             .as_deref()
             .map(|s| day_start("to", s).map(|t| t + DAY_MS))
             .transpose()?,
+        due_from: None,
+        due_to: None,
+        reopened: None,
         sort,
         descending,
         limit: per_page,

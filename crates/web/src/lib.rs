@@ -5,6 +5,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 mod openapi;
+pub mod pages;
 pub mod routes;
 
 use axum::Router;
@@ -65,18 +66,6 @@ async fn docs() -> Html<String> {
 
 async fn api_not_found() -> ApiError {
     ApiError::not_found("route")
-}
-
-async fn index() -> Html<&'static str> {
-    Html(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>voltdesk 供电客户服务平台</title>\
-         <style>body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:760px;margin:3em auto;padding:0 1em;color:#1d2b36}\
-         a{color:#0b63a8}code{background:#eef3f7;padding:2px 4px}</style></head><body>\
-         <h1>voltdesk 供电客户服务平台</h1><p>服务正在运行。工作人员页面随后提供；当前可使用 HTTP 接口：</p>\
-         <ul><li><a href=\"/api/v1/docs\">接口文档 API docs</a></li><li><a href=\"/api/v1/openapi.json\">OpenAPI</a></li>\
-         <li><a href=\"/api/v1/health\">健康检查 health</a></li></ul>\
-         <p>登录：<code>POST /api/v1/session</code>，或使用 <code>Authorization: Bearer</code> 令牌。</p></body></html>",
-    )
 }
 
 /// The application router with every API route.
@@ -155,7 +144,7 @@ pub fn router(svc: Service) -> Router {
         .route("/api/v1/outbox", get(outbox))
         .route_layer(middleware::from_fn_with_state(svc.clone(), authorize));
     Router::new()
-        .route("/", get(index))
+        .merge(pages::router(svc.clone()))
         .merge(api)
         .route("/api/v1/{*rest}", axum::routing::any(api_not_found))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -1,0 +1,308 @@
+//! What the role pages ask that the JSON API does not: deadlines before an order is saved,
+//! the open orders a new contact may duplicate, the actions an order allows, and the
+//! supervisor's board.
+
+use crate::*;
+use voltdesk_domain::*;
+use voltdesk_store::OrderRow;
+use serde::Serialize;
+use voltdesk_domain::order::{Command, decide};
+use voltdesk_domain::policy::{ClockStart, OrderFacts};
+use voltdesk_store::{EscalationRow, OrderFilter, OrderSort};
+
+/// A deadline an order would get if it were saved now.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockPreview {
+    pub kind: ClockKind,
+    pub limit_text: String,
+    pub source: String,
+    pub due_at: Millis,
+}
+
+/// The supervisor's board of one station (or all).
+#[derive(Debug, Clone, Serialize)]
+pub struct Board {
+    /// Open orders whose next deadline falls within `NEAR_DUE_MS`.
+    pub near_due: Vec<OrderView>,
+    pub overdue: Vec<OrderView>,
+    pub escalations: Vec<(EscalationRow, OrderView)>,
+    /// Replied orders waiting for their return visit.
+    pub visits: Vec<OrderView>,
+    /// Open orders handled again after a dissatisfied return visit, latest first.
+    pub reopened: Vec<OrderView>,
+    pub counts: BoardCounts,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Default)]
+pub struct BoardCounts {
+    pub near_due: i64,
+    pub overdue: i64,
+    pub escalations: i64,
+    pub visits: i64,
+    pub reopened: i64,
+}
+
+/// "Near due" on the board: the next four hours.
+pub const NEAR_DUE_MS: i64 = 4 * HOUR_MS;
+const BOARD_ROWS: i64 = 50;
+
+/// The lifecycle actions an order's state allows, by command name, in the order the order
+/// page shows them. Data the user still has to give (texts, departments) is filled with
+/// stand-ins: only the state decides here.
+pub fn possible_actions(o: &OrderRow) -> Vec<&'static str> {
+    let state = state_of(o);
+    let note = || "-".to_string();
+    let samples = [
+        Command::Dispatch {
+            department_id: 1,
+            assignee_id: None,
+        },
+        Command::Acknowledge { assignee_id: 1 },
+        Command::Contact { note: note() },
+        Command::Arrive,
+        Command::Reply {
+            text: note(),
+            verdict: Some(Verdict::Substantiated),
+            root_cause: Some(RootCause::ServiceQuality),
+        },
+        Command::ReturnVisit {
+            satisfaction: Satisfaction::Satisfied,
+            comment: note(),
+        },
+        Command::Close,
+        Command::Urge { note: note() },
+        Command::Transfer {
+            department_id: 1,
+            assignee_id: None,
+        },
+        Command::ReturnToSender { reason: note() },
+        Command::Reopen { reason: note() },
+        Command::Cancel { reason: note() },
+    ];
+    samples
+        .iter()
+        .filter(|c| decide(&state, o.id, c).is_ok())
+        .map(|c| c.name())
+        .collect()
+}
+
+impl Service {
+    /// The deadlines an order of this kind, for this customer, would get if saved now.
+    pub async fn preview_clocks(
+        &self,
+        customer_id: Option<i64>,
+        order_type: OrderType,
+        service_kind: Option<ServiceKind>,
+        channel: Channel,
+    ) -> Result<Vec<ClockPreview>> {
+        let (station_id, area_id) = match customer_id {
+            Some(id) => {
+                let c = self
+                    .store
+                    .customer(id)
+                    .await?
+                    .ok_or(ServiceError::NotFound { what: "customer" })?;
+                (c.station_id, Some(c.area_id))
+            }
+            None => {
+                let org = self.org.read().expect("org cache lock");
+                let id = org
+                    .stations
+                    .keys()
+                    .min()
+                    .copied()
+                    .ok_or(ServiceError::NotFound { what: "station" })?;
+                (id, None)
+            }
+        };
+        let policy = self.policy_of_station(station_id)?;
+        let facts = OrderFacts {
+            order_type,
+            channel,
+            service_kind,
+            region: self.region_of(area_id),
+        };
+        let mut v: Vec<ClockPreview> = self
+            .plan_rules(&facts, policy, ClockStart::Accepted, None, self.now())
+            .into_iter()
+            .map(|(p, source)| ClockPreview {
+                kind: p.kind,
+                limit_text: p.limit.to_string(),
+                source,
+                due_at: p.due_at,
+            })
+            .collect();
+        v.sort_by_key(|c| c.due_at);
+        Ok(v)
+    }
+
+    /// The customer's open orders, newest first; the desk warns when a new contact is on the
+    /// subject of one of them.
+    pub async fn open_orders_of(&self, customer_id: i64) -> Result<Vec<OrderView>> {
+        let (orders, _) = self
+            .orders(&OrderFilter {
+                customer_id: Some(customer_id),
+                open_only: true,
+                sort: OrderSort::CreatedAt,
+                descending: true,
+                limit: 50,
+                count_cap: Some(50),
+                ..Default::default()
+            })
+            .await?;
+        Ok(orders)
+    }
+
+    /// The board: near-due, overdue and escalated orders and the return-visit worklist.
+    pub async fn board(&self, station_id: Option<i64>) -> Result<Board> {
+        let now = self.now();
+        let base = OrderFilter {
+            station_id,
+            open_only: true,
+            sort: OrderSort::DueAt,
+            limit: BOARD_ROWS,
+            count_cap: Some(999),
+            ..Default::default()
+        };
+        let (near_due, near_n) = self
+            .orders(&OrderFilter {
+                due_from: Some(now),
+                due_to: Some(now + NEAR_DUE_MS),
+                ..base.clone()
+            })
+            .await?;
+        let (overdue, overdue_n) = self
+            .orders(&OrderFilter {
+                overdue: Some(true),
+                ..base.clone()
+            })
+            .await?;
+        let (visits, visits_n) = self
+            .orders(&OrderFilter {
+                statuses: vec![OrderStatus::Replied],
+                sort: OrderSort::UpdatedAt,
+                ..base.clone()
+            })
+            .await?;
+        let (reopened, reopened_n) = self
+            .orders(&OrderFilter {
+                reopened: Some(true),
+                sort: OrderSort::UpdatedAt,
+                descending: true,
+                ..base.clone()
+            })
+            .await?;
+        let open = self.escalations(None, true, BOARD_ROWS).await?;
+        let mut escalations = Vec::new();
+        for e in open {
+            let o = self.order(e.order_id).await?;
+            if station_id.is_none_or(|s| s == o.order.station_id) {
+                escalations.push((e, o));
+            }
+        }
+        Ok(Board {
+            counts: BoardCounts {
+                near_due: near_n,
+                overdue: overdue_n,
+                escalations: escalations.len() as i64,
+                visits: visits_n,
+                reopened: reopened_n,
+            },
+            reopened,
+            near_due,
+            overdue,
+            escalations,
+            visits,
+        })
+    }
+}
+
+/// The place (village or community) a transformer area serves: its name without the
+/// trailing `N号台区` / `台区`.
+pub fn place_of_area(name: &str) -> &str {
+    let s = name.strip_suffix("台区").unwrap_or(name);
+    let s = s.strip_suffix('号').unwrap_or(s);
+    s.trim_end_matches(|c: char| c.is_ascii_digit())
+}
+
+impl Service {
+    /// Customers as the agent types: by phone (start or last digits), account number, name,
+    /// or address (a village or community name and what follows it). Masked; at most
+    /// `limit`, best matches first.
+    pub async fn search_customers(&self, q: &str, limit: usize) -> Result<Vec<CustomerView>> {
+        use voltdesk_store::PrefixColumn as P;
+        let q = q.trim();
+        let n = limit.clamp(1, 50) as i64;
+        let mut found: Vec<voltdesk_store::CustomerRow> = Vec::new();
+        let digits: String = q.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            if digits.len() >= 3 {
+                found.extend(self.store.customers_with_prefix(P::Phone, &digits, n).await?);
+                found.extend(self.store.customers_with_prefix(P::Account, &digits, n).await?);
+            }
+            if digits.len() >= 4 {
+                found.extend(self.store.customers_with_phone_suffix(&digits, n).await?);
+            }
+        } else if q.chars().count() >= 1 {
+            found.extend(self.store.customers_with_prefix(P::Name, q, n).await?);
+            found.extend(self.store.customers_with_prefix(P::Address, q, n).await?);
+            if q.chars().count() >= 2 {
+                // "幸福村3组": the areas of 幸福村, then "3组" in their addresses.
+                let (areas, rest) = {
+                    let org = self.org.read().expect("org cache lock");
+                    let mut best: Option<(&str, Vec<i64>)> = None;
+                    for a in org.areas.values() {
+                        let place = place_of_area(&a.name);
+                        if place.chars().count() < 2 {
+                            continue;
+                        }
+                        let hit = q.starts_with(place) || place.starts_with(q);
+                        if !hit {
+                            continue;
+                        }
+                        match &mut best {
+                            Some((p, ids)) if *p == place => ids.push(a.id),
+                            Some((p, _)) if p.len() >= place.len() => {}
+                            _ => best = Some((place, vec![a.id])),
+                        }
+                    }
+                    match best {
+                        Some((p, ids)) => {
+                            let rest = q.strip_prefix(p).unwrap_or("").to_string();
+                            let whole = format!("{p}{rest}");
+                            (ids, whole)
+                        }
+                        None => (Vec::new(), String::new()),
+                    }
+                };
+                if !areas.is_empty() {
+                    let pattern = if q.len() >= rest.len() { q } else { &rest };
+                    found.extend(
+                        self.store
+                            .customers_in_areas_matching(&areas, pattern, n)
+                            .await?,
+                    );
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        found.retain(|c| seen.insert(c.id));
+        found.truncate(limit);
+        Ok(found
+            .into_iter()
+            .map(|c| CustomerView::of(c, false))
+            .collect())
+    }
+}
+
+impl Service {
+    /// The name of a transformer area, from the organisation in memory.
+    pub fn area_name(&self, id: i64) -> Option<String> {
+        self.org
+            .read()
+            .expect("org cache lock")
+            .areas
+            .get(&id)
+            .map(|a| a.name.clone())
+    }
+}

@@ -1,0 +1,74 @@
+// voltdesk pages: live remaining time on clocks, keyboard shortcuts, select-all, CSV upload
+// with progress. No framework; htmx does the partial updates.
+(function () {
+  "use strict";
+  const zh = document.documentElement.lang !== "en";
+  function span(ms) {
+    const m = Math.ceil(Math.abs(ms) / 60000), d = Math.floor(m / 1440), h = Math.floor((m % 1440) / 60), mi = m % 60;
+    if (zh) return d ? d + "天" + h + "小时" : h ? h + "小时" + mi + "分" : mi + "分";
+    return d ? d + " d " + h + " h" : h ? h + " h " + mi + " min" : mi + " min";
+  }
+  function tick() {
+    const now = Date.now();
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      const due = Number(el.dataset.due), warn = Number(el.dataset.warn || 0), left = due - now;
+      el.textContent = left >= 0 ? (zh ? "剩余 " : "") + span(left) + (zh ? "" : " left") : (zh ? "超时 " : "") + span(left) + (zh ? "" : " late");
+      el.classList.toggle("late", left < 0);
+      el.classList.toggle("warn", left >= 0 && warn > 0 && now >= warn);
+    });
+  }
+  setInterval(tick, 15000);
+  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("htmx:afterSwap", tick);
+
+  // Shortcuts: "/" search, "n" new order (where the page offers one), Esc leaves a field.
+  document.addEventListener("keydown", function (e) {
+    const t = e.target, typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
+    if (e.key === "Escape" && typing) { t.blur(); return; }
+    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "/") { const s = document.getElementById("q"); if (s) { e.preventDefault(); s.focus(); s.select(); } }
+    else if (e.key === "n") { const a = document.querySelector("[data-key=n]"); if (a) { e.preventDefault(); a.click(); } }
+    else if (e.key === "Escape") { const a = document.querySelector("[data-key=esc]"); if (a) a.click(); }
+    else if (e.key === "ArrowDown") { const hits = document.querySelectorAll(".results a.hit"); if (hits.length) { e.preventDefault(); hits[0].focus(); } }
+  });
+  document.addEventListener("keydown", function (e) {
+    const t = e.target;
+    if (!t || !t.classList || !t.classList.contains("hit")) return;
+    if (e.key === "ArrowDown" && t.nextElementSibling) { e.preventDefault(); t.nextElementSibling.focus(); }
+    if (e.key === "ArrowUp") { e.preventDefault(); (t.previousElementSibling || document.getElementById("q")).focus(); }
+  });
+
+  document.addEventListener("change", function (e) {
+    if (e.target && e.target.id === "select-all") {
+      document.querySelectorAll("input[name=ids]").forEach(function (c) { c.checked = e.target.checked; });
+    }
+  });
+
+  // CSV import: upload with a progress bar, then follow the server's progress.
+  document.addEventListener("submit", function (e) {
+    const f = e.target;
+    if (!f.matches || !f.matches("form[data-upload]")) return;
+    e.preventDefault();
+    const file = f.querySelector("input[type=file]").files[0];
+    if (!file) return;
+    const bar = f.querySelector(".progress div"), note = f.querySelector(".note");
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", f.action);
+    xhr.upload.onprogress = function (p) { if (p.lengthComputable) { bar.style.width = (50 * p.loaded / p.total) + "%"; note.textContent = f.dataset.uploading + " " + Math.round(100 * p.loaded / p.total) + "%"; } };
+    xhr.onload = function () {
+      let r = {}; try { r = JSON.parse(xhr.responseText); } catch (_) {}
+      if (xhr.status !== 202 || !r.job) { note.textContent = (r.error && r.error.message) || xhr.statusText; return; }
+      const poll = function () {
+        fetch("/admin/imports/" + r.job).then(function (x) { return x.json(); }).then(function (s) {
+          bar.style.width = (50 + 50 * (s.total ? s.done / s.total : 0)) + "%";
+          note.textContent = s.message;
+          if (s.state === "running") setTimeout(poll, 300);
+          else bar.style.background = s.state === "done" ? "#2f855a" : "#c0392b";
+        });
+      };
+      poll();
+    };
+    xhr.setRequestHeader("content-type", "text/csv");
+    xhr.send(file);
+  });
+})();

@@ -1,0 +1,397 @@
+//! The agent's desk: find the customer as you type, see the customer, take the contact as
+//! an order with its deadlines shown before saving.
+
+use super::i18n::Tr;
+use super::*;
+use axum::extract::{Path, Query};
+use serde::Deserialize;
+use voltdesk_domain::*;
+use voltdesk_service::{ClockPreview, CustomerView, NewOrder, OrderView};
+use voltdesk_store::{OrderFilter, OrderSort, TraceRow};
+
+#[derive(Template)]
+#[template(path = "desk.html")]
+struct DeskPage {
+    c: Chrome,
+    recent: Vec<OrderView>,
+}
+
+pub async fn desk(State(svc): State<Service>, v: Viewer, Query(flash): Query<Flash>) -> PageResult {
+    let (recent, _) = svc
+        .orders(&OrderFilter {
+            station_id: v.principal.actor.station_id,
+            sort: OrderSort::CreatedAt,
+            descending: true,
+            limit: 12,
+            count_cap: Some(12),
+            ..Default::default()
+        })
+        .await?;
+    render(&DeskPage {
+        c: v.chrome("/desk", &flash),
+        recent,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "search_results.html")]
+struct SearchResults {
+    tr: Tr,
+    q: String,
+    hits: Vec<(CustomerView, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct SearchQ {
+    #[serde(default)]
+    q: String,
+}
+
+pub async fn search(
+    State(svc): State<Service>,
+    v: Viewer,
+    Query(q): Query<SearchQ>,
+) -> PageResult {
+    let hits = if q.q.trim().is_empty() {
+        Vec::new()
+    } else {
+        svc.search_customers(&q.q, 12)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let area = svc.area_name(c.area_id).unwrap_or_default();
+                (c, area)
+            })
+            .collect()
+    };
+    render(&SearchResults {
+        tr: v.tr,
+        q: q.q.trim().to_string(),
+        hits,
+    })
+}
+
+/// One line of a timeline.
+pub struct Event {
+    pub at: i64,
+    pub label: String,
+    pub actor: String,
+    pub channel: String,
+    pub order_id: Option<i64>,
+    pub detail: String,
+}
+
+pub fn events(tr: Tr, rows: Vec<TraceRow>) -> Vec<Event> {
+    rows.into_iter()
+        .map(|r| {
+            let detail = ["text", "note", "reason", "comment", "title"]
+                .iter()
+                .find_map(|k| r.payload.get(*k).and_then(|v| v.as_str()))
+                .unwrap_or("")
+                .chars()
+                .take(120)
+                .collect();
+            Event {
+                at: r.at,
+                label: event_label(tr, &r.kind),
+                actor: r.actor,
+                channel: r
+                    .channel
+                    .as_deref()
+                    .and_then(|c| Channel::parse(c).ok())
+                    .map(|c| tr.label(c))
+                    .unwrap_or_default(),
+                order_id: r.order_id,
+                detail,
+            }
+        })
+        .collect()
+}
+
+/// A trace kind in words.
+pub fn event_label(tr: Tr, kind: &str) -> String {
+    const KINDS: &[(&str, &str, &str)] = &[
+        ("order.accepted", "受理", "Accepted"),
+        ("order.dispatched", "派单", "Dispatched"),
+        ("order.acknowledged", "接单", "Acknowledged"),
+        ("order.contacted", "联系客户", "Contacted"),
+        ("order.arrived", "到达现场", "Arrived"),
+        ("order.replied", "回单", "Replied"),
+        ("order.return_visited", "回访", "Return visit"),
+        ("order.return_visit", "回访", "Return visit"),
+        ("order.closed", "归档", "Closed"),
+        ("order.reopened", "重新处理", "Reopened"),
+        ("order.urged", "催办", "Urged"),
+        ("order.cancelled", "撤销", "Cancelled"),
+        ("order.merged", "合并", "Merged"),
+        ("order.transferred", "转派", "Transferred"),
+        ("order.returned", "退单", "Returned to sender"),
+        ("order.co_handlers_added", "协办", "Co-handling"),
+        ("order.escalated", "升级督办", "Escalated"),
+        ("order.repeat_detected", "识别为重复投诉", "Repeat complaint"),
+        ("order.problem_linked", "关联问题", "Linked to a problem"),
+        ("clock.started", "时限开始", "Clock started"),
+        ("clock.met", "时限达标", "Deadline met"),
+        ("clock.stopped", "时限停止", "Clock stopped"),
+        ("customer.sensitive_set", "标记为敏感客户", "Marked sensitive"),
+        ("customer.sensitive_cleared", "取消敏感标记", "Sensitive flag cleared"),
+        ("problem.opened", "建立问题", "Problem opened"),
+        ("problem.closed", "问题关闭", "Problem closed"),
+        ("clock.warned", "时限预警", "Deadline warning"),
+        ("clock.breached", "超时", "Deadline missed"),
+        ("clock.paused", "时限暂停", "Clock paused"),
+        ("clock.resumed", "时限恢复", "Clock resumed"),
+        ("pii.revealed", "查看完整信息", "Personal data shown"),
+        ("escalation.acknowledged", "确认升级", "Escalation acknowledged"),
+        ("outage.started", "停电", "Outage started"),
+        ("outage.restored", "恢复送电", "Supply restored"),
+    ];
+    match KINDS.iter().find(|(k, ..)| *k == kind) {
+        Some((_, zh, en)) => match tr.lang {
+            i18n::Lang::Zh => zh.to_string(),
+            i18n::Lang::En => en.to_string(),
+        },
+        None => kind.to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "customer.html")]
+struct CustomerPage {
+    c: Chrome,
+    cu: CustomerView,
+    area: String,
+    open: Vec<OrderView>,
+    history: Vec<OrderView>,
+    events: Vec<Event>,
+    can_create: bool,
+    can_reveal: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CustomerQ {
+    #[serde(default)]
+    reveal: Option<u8>,
+    #[serde(flatten)]
+    flash: Flash,
+}
+
+pub async fn customer(
+    State(svc): State<Service>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<CustomerQ>,
+) -> PageResult {
+    let reveal = q.reveal == Some(1) && v.may(Permission::PiiReveal);
+    let cu = svc.customer(&v.principal, id, reveal).await?;
+    let open = svc.open_orders_of(id).await?;
+    let (history, _) = svc
+        .orders(&OrderFilter {
+            customer_id: Some(id),
+            statuses: vec![
+                OrderStatus::Closed,
+                OrderStatus::Cancelled,
+                OrderStatus::Merged,
+            ],
+            sort: OrderSort::CreatedAt,
+            descending: true,
+            limit: 10,
+            count_cap: Some(10),
+            ..Default::default()
+        })
+        .await?;
+    let events = events(v.tr, svc.customer_trace(id, None, 40).await?);
+    render(&CustomerPage {
+        c: v.chrome("/desk", &q.flash),
+        area: svc.area_name(cu.area_id).unwrap_or_default(),
+        can_create: v.may(Permission::OrderCreate),
+        can_reveal: v.may(Permission::PiiReveal) && !reveal,
+        cu,
+        open,
+        history,
+        events,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "new_order.html")]
+struct NewOrderPage {
+    c: Chrome,
+    cu: CustomerView,
+    area: String,
+    types: &'static [OrderType],
+    kinds: &'static [ServiceKind],
+    channels: &'static [Channel],
+    subjects: &'static [SubjectArea],
+    classes: &'static [ComplaintClass],
+    preview_html: String,
+    form_key: String,
+}
+
+pub async fn new_order(
+    State(svc): State<Service>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> PageResult {
+    let cu = svc.customer(&v.principal, id, false).await?;
+    let preview = preview_for(
+        &svc,
+        v.tr,
+        &PreviewQ {
+            customer_id: Some(id),
+            order_type: Some(OrderType::Consultation.code().into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    render(&NewOrderPage {
+        c: v.chrome("/desk", &flash),
+        area: svc.area_name(cu.area_id).unwrap_or_default(),
+        cu,
+        types: OrderType::ALL,
+        kinds: ServiceKind::ALL,
+        channels: Channel::ALL,
+        subjects: SubjectArea::ALL,
+        classes: ComplaintClass::ALL,
+        preview_html: preview.render()?,
+        form_key: form_key(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct PreviewQ {
+    #[serde(default)]
+    customer_id: Option<i64>,
+    #[serde(default)]
+    order_type: Option<String>,
+    #[serde(default)]
+    service_kind: Option<String>,
+    #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    subject: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "preview.html")]
+pub struct Preview {
+    tr: Tr,
+    clocks: Vec<ClockPreview>,
+    duplicates: Vec<OrderView>,
+}
+
+fn parse_opt<T: std::str::FromStr>(s: &Option<String>) -> Option<T> {
+    s.as_deref()
+        .filter(|s| !s.is_empty())
+        .and_then(|s| s.parse().ok())
+}
+
+async fn preview_for(svc: &Service, tr: Tr, q: &PreviewQ) -> PageResult<Preview> {
+    let order_type = parse_opt(&q.order_type).unwrap_or(OrderType::Consultation);
+    let clocks = svc
+        .preview_clocks(
+            q.customer_id,
+            order_type,
+            parse_opt(&q.service_kind),
+            parse_opt(&q.channel).unwrap_or(Channel::Hotline95598),
+        )
+        .await?;
+    let subject: Option<SubjectArea> = parse_opt(&q.subject);
+    let duplicates = match (q.customer_id, subject) {
+        (Some(id), Some(s)) => svc
+            .open_orders_of(id)
+            .await?
+            .into_iter()
+            .filter(|o| o.order.subject == Some(s))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Preview {
+        tr,
+        clocks,
+        duplicates,
+    })
+}
+
+pub async fn preview(
+    State(svc): State<Service>,
+    v: Viewer,
+    Query(q): Query<PreviewQ>,
+) -> PageResult {
+    render(&preview_for(&svc, v.tr, &q).await?)
+}
+
+#[derive(Deserialize)]
+pub struct OrderForm {
+    order_type: String,
+    #[serde(default)]
+    service_kind: Option<String>,
+    channel: String,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default)]
+    complaint_class: Option<String>,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    contact_phone: String,
+    /// One key per form shown, so a double submit makes one order.
+    #[serde(default)]
+    form_key: String,
+}
+
+pub async fn create_order(
+    State(svc): State<Service>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<OrderForm>,
+) -> PageResult {
+    let back = format!("/customers/{id}/new");
+    let parse_req = |field: &str, s: &str| -> PageResult<()> {
+        if s.is_empty() {
+            return Err(PageError::bad(format!("{field}: required")).back(back.clone()));
+        }
+        Ok(())
+    };
+    parse_req("order_type", &f.order_type)?;
+    let order_type = OrderType::parse(&f.order_type)
+        .map_err(|e| PageError::bad(e.to_string()).back(back.clone()))?;
+    let channel =
+        Channel::parse(&f.channel).map_err(|e| PageError::bad(e.to_string()).back(back.clone()))?;
+    let n = NewOrder {
+        customer_id: Some(id),
+        order_type: Some(order_type),
+        service_kind: parse_opt(&f.service_kind),
+        channel: Some(channel),
+        subject: parse_opt(&f.subject),
+        complaint_class: parse_opt(&f.complaint_class),
+        title: Some(f.title.trim().to_string()).filter(|t| !t.is_empty()),
+        description: Some(f.description.trim().to_string()),
+        contact_phone: Some(f.contact_phone.trim().to_string()).filter(|t| !t.is_empty()),
+        idempotency_key: Some(f.form_key.clone()).filter(|k| !k.is_empty()),
+        ..Default::default()
+    };
+    let (o, _) = svc
+        .create_order(&v.principal.actor, n)
+        .await
+        .map_err(|e| PageError::from(e).back(back.clone()))?;
+    let msg = match v.tr.lang {
+        i18n::Lang::Zh => format!("已受理，工单号 {}", o.order_no),
+        i18n::Lang::En => format!("Order {} accepted", o.order_no),
+    };
+    Ok(done(&format!("/orders/{}", o.order.id), &msg))
+}
+
+/// A new key for a form.
+pub fn form_key() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("web-{t:x}-{}", N.fetch_add(1, Ordering::Relaxed))
+}

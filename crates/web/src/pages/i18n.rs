@@ -1,0 +1,356 @@
+//! The pages' words in Chinese (the default) and English. One table: a key, its Chinese, its
+//! English. A test checks that every key the templates use is here.
+
+use chrono::TimeZone;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// The translator a page renders with.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+/// Anything with a Chinese label and an English one (the domain's closed sets).
+pub trait Label {
+    fn zh_label(&self) -> &'static str;
+    fn en_label(&self) -> String;
+}
+
+impl<T: Label> Label for &T {
+    fn zh_label(&self) -> &'static str {
+        (*self).zh_label()
+    }
+    fn en_label(&self) -> String {
+        (*self).en_label()
+    }
+}
+
+/// An instant in milliseconds, by value or by reference (templates pass references).
+pub trait Ms {
+    fn ms(&self) -> i64;
+}
+impl Ms for i64 {
+    fn ms(&self) -> i64 {
+        *self
+    }
+}
+impl<T: Ms> Ms for &T {
+    fn ms(&self) -> i64 {
+        (*self).ms()
+    }
+}
+
+/// An optional instant, by value or by reference.
+pub trait OptMs {
+    fn opt_ms(&self) -> Option<i64>;
+}
+impl OptMs for Option<i64> {
+    fn opt_ms(&self) -> Option<i64> {
+        *self
+    }
+}
+impl<T: OptMs> OptMs for &T {
+    fn opt_ms(&self) -> Option<i64> {
+        (*self).opt_ms()
+    }
+}
+
+macro_rules! labels {
+    ($($t:ty),+) => {$(
+        impl Label for $t {
+            fn zh_label(&self) -> &'static str { self.zh() }
+            fn en_label(&self) -> String { self.en() }
+        }
+    )+};
+}
+use voltdesk_domain::*;
+labels!(
+    Channel,
+    OrderType,
+    ServiceKind,
+    ComplaintClass,
+    SubjectArea,
+    Severity,
+    OrderStatus,
+    Role,
+    RegionClass,
+    UsageClass,
+    PaymentMethod,
+    Segment,
+    CareGroup,
+    DepartmentKind,
+    ClockKind,
+    Satisfaction,
+    Verdict,
+    RootCause
+);
+
+impl Tr {
+    pub fn t(&self, key: &str) -> &'static str {
+        match MESSAGES.binary_search_by(|(k, _, _)| (*k).cmp(key)) {
+            Ok(i) => match self.lang {
+                Lang::Zh => MESSAGES[i].1,
+                Lang::En => MESSAGES[i].2,
+            },
+            Err(_) => "??",
+        }
+    }
+
+    pub fn label<L: Label>(&self, l: L) -> String {
+        match self.lang {
+            Lang::Zh => l.zh_label().to_string(),
+            Lang::En => l.en_label(),
+        }
+    }
+
+    /// A code of a closed set as a label (the dashboard's series), or the code itself.
+    pub fn code_label(&self, kind: &str, code: &str) -> String {
+        fn lbl<L: Label>(tr: &Tr, r: Result<L, UnknownCode>, code: &str) -> String {
+            r.map(|l| tr.label(l)).unwrap_or_else(|_| code.to_string())
+        }
+        match kind {
+            "type" => lbl(self, OrderType::parse(code), code),
+            "channel" => lbl(self, Channel::parse(code), code),
+            "class" => lbl(self, ComplaintClass::parse(code), code),
+            _ => code.to_string(),
+        }
+    }
+
+    /// Local date and time, `2026-11-24 14:05`.
+    pub fn time(&self, at: impl Ms) -> String {
+        chrono_tz::Asia::Shanghai
+            .timestamp_millis_opt(at.ms())
+            .single()
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn opt_time(&self, at: impl OptMs) -> String {
+        at.opt_ms().map(|t| self.time(t)).unwrap_or_default()
+    }
+
+    /// A duration in words, `2小时15分` / `2 h 15 min`.
+    pub fn span(&self, ms: impl Ms) -> String {
+        let m = (ms.ms().abs() + 59_999) / 60_000;
+        let (d, h, mi) = (m / 1440, m % 1440 / 60, m % 60);
+        match self.lang {
+            Lang::Zh => match (d, h) {
+                (0, 0) => format!("{mi}分"),
+                (0, _) => format!("{h}小时{mi}分"),
+                _ => format!("{d}天{h}小时"),
+            },
+            Lang::En => match (d, h) {
+                (0, 0) => format!("{mi} min"),
+                (0, _) => format!("{h} h {mi} min"),
+                _ => format!("{d} d {h} h"),
+            },
+        }
+    }
+
+    /// A number with one decimal.
+    pub fn one(&self, x: impl std::borrow::Borrow<f64>) -> String {
+        format!("{:.1}", x.borrow())
+    }
+
+    /// Money in fen as yuan.
+    pub fn yuan(&self, fen: impl Ms) -> String {
+        let fen = fen.ms();
+        format!("{}.{:02}", fen / 100, (fen % 100).abs())
+    }
+}
+
+/// (key, 中文, English), sorted by key.
+pub const MESSAGES: &[(&str, &str, &str)] = &[
+    ("account_no", "户号", "Account"),
+    ("act.acknowledge", "接单", "Acknowledge"),
+    ("act.arrive", "到达现场", "Arrived on site"),
+    ("act.cancel", "撤销", "Cancel"),
+    ("act.close", "归档", "Close"),
+    ("act.contact", "联系客户", "Contact customer"),
+    ("act.dispatch", "派单", "Dispatch"),
+    ("act.reopen", "重新处理", "Reopen"),
+    ("act.reply", "回单", "Reply"),
+    ("act.return_to_sender", "退单", "Return to sender"),
+    ("act.return_visit", "回访", "Return visit"),
+    ("act.transfer", "转派", "Transfer"),
+    ("act.urge", "催办", "Urge"),
+    ("actions", "操作", "Actions"),
+    ("address", "地址", "Address"),
+    ("admin", "系统管理", "Administration"),
+    ("all", "全部", "All"),
+    ("apply", "应用", "Apply"),
+    ("area", "台区", "Transformer area"),
+    ("arrears", "欠费", "Arrears"),
+    ("assignee", "处理人", "Assignee"),
+    ("audit", "审计日志", "Audit log"),
+    ("board", "督办看板", "Supervisor board"),
+    ("board.live", "实时更新", "Live"),
+    ("board.offline", "连接中断，正在重连", "Disconnected, reconnecting"),
+    ("bulk.apply", "对所选工单执行", "Apply to selected"),
+    ("bulk.none", "请先勾选工单", "Select orders first"),
+    ("calendar", "节假日日历", "Holiday calendar"),
+    ("calendar.note", "备注", "Note"),
+    ("calendar.off", "休息日", "Day off"),
+    ("calendar.working", "工作日", "Working day"),
+    ("care_groups", "特殊关爱", "Care groups"),
+    ("channel", "渠道", "Channel"),
+    ("chart.by_channel", "各渠道受理量", "Orders by channel"),
+    ("chart.by_class", "投诉分类", "Complaints by class"),
+    ("chart.by_type", "各类型工单量（按日）", "Orders by type (daily)"),
+    ("chart.compliance", "时限达标率与满意率", "On-time and satisfaction rates"),
+    ("chart.top_areas", "投诉最多的台区", "Areas with most complaints"),
+    ("clocks", "服务时限", "Service deadlines"),
+    ("closed", "已办结", "Closed"),
+    ("comment", "说明", "Comment"),
+    ("complaint_class", "投诉分类", "Complaint class"),
+    ("complaints", "投诉", "Complaints"),
+    ("complaints_per_10k", "万户投诉率", "Complaints per 10,000 customers"),
+    ("created", "受理时间", "Created"),
+    ("customer", "客户", "Customer"),
+    ("customers", "客户数", "Customers"),
+    ("dashboard", "分析看板", "Dashboard"),
+    ("dashboard.settled", "已结算至", "Settled through"),
+    ("deadline.preview", "保存后将适用的服务时限", "Deadlines this order will get"),
+    ("department", "部门", "Department"),
+    ("description", "诉求内容", "Description"),
+    ("desk", "受理台", "Agent desk"),
+    ("desk.hint", "输入电话（可部分）、户号、姓名或地址，边输边查", "Type a phone number (or part), account, name or address"),
+    ("desk.no_match", "没有匹配的客户", "No matching customer"),
+    ("desk.shortcuts", "快捷键：/ 搜索，n 新建工单，Esc 返回", "Shortcuts: / search, n new order, Esc back"),
+    ("display_name", "姓名", "Name"),
+    ("due", "到期", "Due"),
+    ("duplicate.hint", "该客户已有同一诉求的在办工单：", "This customer already has an open order on this subject:"),
+    ("empty.board", "暂无需要督办的工单", "Nothing needs supervising right now"),
+    ("empty.orders", "暂无工单", "No orders"),
+    ("empty.queue", "队列已清空，没有待办工单", "Your queue is empty"),
+    ("empty.trace", "暂无服务记录", "No contacts yet"),
+    ("empty.visits", "暂无待回访工单", "No return visits waiting"),
+    ("escalated", "已升级", "Escalated"),
+    ("escalation.ack", "确认", "Acknowledge"),
+    ("escalations", "升级告警", "Escalations"),
+    ("export.csv", "导出 CSV", "Export CSV"),
+    ("filter", "筛选", "Filter"),
+    ("from", "起", "From"),
+    ("grid", "网格", "Grid"),
+    ("home", "首页", "Home"),
+    ("import", "CSV 导入", "CSV import"),
+    ("import.customers", "客户档案", "Customers"),
+    ("import.done", "导入完成", "Import finished"),
+    ("import.failed", "导入失败，数据未改动", "Import failed; nothing was changed"),
+    ("import.org", "组织机构", "Organisation"),
+    ("import.start", "上传并导入", "Upload and import"),
+    ("import.uploading", "上传中", "Uploading"),
+    ("lang.switch", "English", "中文"),
+    ("late", "超时", "late"),
+    ("left", "剩余", "left"),
+    ("login", "登录", "Sign in"),
+    ("login.failed", "用户名或密码错误", "Wrong username or password"),
+    ("logout", "退出", "Sign out"),
+    ("merge.into", "合并到工单号", "Merge into order"),
+    ("mine", "我的", "Mine"),
+    ("near_due", "临近超时", "Near due"),
+    ("new_order", "新建工单", "New order"),
+    ("next", "下一页", "Next"),
+    ("no_grid", "无网格", "No grid"),
+    ("note", "备注", "Note"),
+    ("on_time", "时限达标率", "On time"),
+    ("open_orders", "在办工单", "Open orders"),
+    ("order", "工单", "Order"),
+    ("order_no", "工单号", "Order no."),
+    ("order_type", "工单类型", "Type"),
+    ("orders", "工单", "Orders"),
+    ("outages", "停电记录", "Outages"),
+    ("overdue", "已超时", "Overdue"),
+    ("page", "页", "Page"),
+    ("password", "密码", "Password"),
+    ("payment_method", "缴费方式", "Payment"),
+    ("phone", "电话", "Phone"),
+    ("policy", "服务承诺标准", "Service policy"),
+    ("policy.current", "当前标准", "Current policy"),
+    ("prev", "上一页", "Previous"),
+    ("problem", "关联问题", "Problem"),
+    ("queue", "我的工单", "My queue"),
+    ("queue.team", "本部门", "My department"),
+    ("reason", "原因", "Reason"),
+    ("related", "相关工单", "Related orders"),
+    ("repeat_of", "重复投诉，前单", "Repeat of"),
+    ("reply_text", "处理结果", "Reply"),
+    ("return_visits", "回访记录", "Return visits"),
+    ("role", "角色", "Role"),
+    ("root_cause", "原因分析", "Root cause"),
+    ("satisfaction", "满意度", "Satisfaction"),
+    ("satisfied_rate", "满意率", "Satisfied"),
+    ("save", "保存", "Save"),
+    ("search", "搜索", "Search"),
+    ("segment", "客户分级", "Segment"),
+    ("select_all", "全选", "Select all"),
+    ("sensitive", "敏感客户", "Sensitive customer"),
+    ("sensitive.banner", "敏感客户：请规范用语，谨慎答复，必要时转值班长", "Sensitive customer: answer with care; hand over to the shift lead if needed"),
+    ("service_kind", "服务类别", "Service kind"),
+    ("severity", "紧急程度", "Severity"),
+    ("station", "供电所", "Station"),
+    ("status", "状态", "Status"),
+    ("subject", "诉求分类", "Subject"),
+    ("title", "标题", "Title"),
+    ("to", "止", "To"),
+    ("total", "合计", "Total"),
+    ("trace", "服务轨迹", "Contact timeline"),
+    ("usage_class", "用电类别", "Usage class"),
+    ("user.add", "新增用户", "Add user"),
+    ("username", "用户名", "Username"),
+    ("users", "用户与角色", "Users and roles"),
+    ("verdict", "是否属实", "Verdict"),
+    ("visits", "待回访", "Return visits"),
+    ("visits.total", "回访量", "Return visits"),
+    ("volume", "受理量", "Orders"),
+    ("working_day", "工作日", "Working day"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_sorted_and_unique() {
+        for w in MESSAGES.windows(2) {
+            assert!(w[0].0 < w[1].0, "{} before {}", w[0].0, w[1].0);
+        }
+    }
+
+    #[test]
+    fn every_key_the_templates_use_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for part in text.split("t(\"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                if MESSAGES.binary_search_by(|(k, _, _)| (*k).cmp(key)).is_err() {
+                    missing.push(key.to_string());
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys missing from MESSAGES: {missing:?}");
+    }
+
+    #[test]
+    fn spans_read_naturally() {
+        let zh = Tr { lang: Lang::Zh };
+        assert_eq!(zh.span(135 * 60_000), "2小时15分");
+        assert_eq!(Tr { lang: Lang::En }.span(26 * 3_600_000), "1 d 2 h");
+    }
+}

@@ -1,0 +1,492 @@
+//! The pages: server-rendered HTML for every role, behind the session cookie, in Chinese by
+//! default and English on request (`vd_lang` cookie).
+//!
+//! Like the API, every page route sits in one table (`PAGES`) with what it needs; the page
+//! auth layer enforces it and fails closed. Pages call the service only; a form posts, the
+//! service decides, and the browser is sent back to the page with a message (post, redirect,
+//! get). Scripts and styles are served from the binary (`/static/`), nothing from outside.
+
+mod admin;
+mod assets;
+mod board;
+mod dashboard;
+mod desk;
+pub mod i18n;
+mod orders;
+
+use crate::routes::{Access, Route};
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use i18n::{Lang, Tr};
+use voltdesk_domain::Role;
+use voltdesk_domain::auth::Permission::{self, *};
+use voltdesk_service::{Principal, Service, ServiceError};
+
+pub const LANG_COOKIE: &str = "vd_lang";
+
+const fn p(method: &'static str, path: &'static str, access: Access, summary: &'static str) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        tag: "pages",
+        summary,
+        body: None,
+    }
+}
+
+use Access::{Needs, Public, SignedIn};
+
+/// Every page route with what it needs. Actions on orders check the action's own API
+/// permission as well (see `orders::act`).
+pub const PAGES: &[Route] = &[
+    p("GET", "/", SignedIn, "The role's home page"),
+    p("GET", "/login", Public, "Sign-in form"),
+    p("POST", "/login", Public, "Sign in"),
+    p("POST", "/logout", SignedIn, "Sign out"),
+    p("GET", "/lang/{lang}", Public, "Switch the language"),
+    p("GET", "/desk", Needs(OrderCreate), "Agent desk"),
+    p("GET", "/desk/search", Needs(CustomerRead), "Customer search as you type"),
+    p("GET", "/customers/{id}", Needs(CustomerRead), "Customer page"),
+    p("GET", "/customers/{id}/new", Needs(OrderCreate), "New order form"),
+    p("POST", "/customers/{id}/orders", Needs(OrderCreate), "Create an order"),
+    p("GET", "/preview", Needs(OrderCreate), "Deadlines before saving"),
+    p("GET", "/orders/{id}", Needs(OrderRead), "Order page"),
+    p("POST", "/orders/{id}/act/{action}", SignedIn, "A lifecycle action"),
+    p("GET", "/queue", Needs(OrderRead), "Work queue"),
+    p("POST", "/queue/bulk", SignedIn, "A lifecycle action on many orders"),
+    p("GET", "/board", Needs(OrderSupervise), "Supervisor board"),
+    p("GET", "/board/panel", Needs(OrderSupervise), "The board's live panel"),
+    p("GET", "/board/ws", Needs(OrderSupervise), "Board updates (WebSocket)"),
+    p("POST", "/escalations/{id}/ack", Needs(OrderSupervise), "Acknowledge an escalation"),
+    p("GET", "/dashboard", Needs(StatsRead), "Analyst dashboard"),
+    p("GET", "/dashboard/export.csv", Needs(Export), "Dashboard as CSV"),
+    p("GET", "/admin", Needs(UserAdmin), "Administration"),
+    p("POST", "/admin/users", Needs(UserAdmin), "Add a user"),
+    p("POST", "/admin/policy", Needs(PolicyWrite), "Choose a station's policy"),
+    p("POST", "/admin/calendar", Needs(PolicyWrite), "Set a calendar day"),
+    p("POST", "/admin/import/{kind}", Needs(CustomerWrite), "Start a CSV import"),
+    p("GET", "/admin/imports/{job}", Needs(CustomerWrite), "Progress of an import"),
+    p("GET", "/audit", Needs(AuditRead), "Audit log"),
+];
+
+pub fn find(method: &str, path: &str) -> Option<&'static Route> {
+    PAGES.iter().find(|r| r.method == method && r.path == path)
+}
+
+/// The signed-in user of a page request and the language it renders in.
+#[derive(Clone)]
+pub struct Viewer {
+    pub principal: Principal,
+    pub tr: Tr,
+}
+
+impl Viewer {
+    pub fn may(&self, p: Permission) -> bool {
+        self.principal.may(p)
+    }
+
+    pub fn role(&self) -> Role {
+        self.principal.actor.role
+    }
+
+    /// The frame every page shares.
+    pub fn chrome(&self, here: &'static str, flash: &Flash) -> Chrome {
+        let mut nav = Vec::new();
+        let mut item = |href: &'static str, key: &'static str, perm: Permission| {
+            if self.may(perm) {
+                nav.push(NavItem {
+                    href,
+                    label: self.tr.t(key),
+                    here: href == here,
+                });
+            }
+        };
+        item("/desk", "desk", OrderCreate);
+        item("/queue", "queue", OrderWork);
+        item("/board", "board", OrderSupervise);
+        item("/dashboard", "dashboard", StatsRead);
+        item("/admin", "admin", UserAdmin);
+        item("/audit", "audit", AuditRead);
+        Chrome {
+            tr: self.tr,
+            user: self.principal.actor.name.clone(),
+            role: self.tr.label(self.role()),
+            nav,
+            flash: flash.clone(),
+            lang: self.tr.lang.code(),
+        }
+    }
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub here: bool,
+}
+
+/// What the base template needs.
+pub struct Chrome {
+    pub tr: Tr,
+    pub user: String,
+    pub role: String,
+    pub nav: Vec<NavItem>,
+    pub flash: Flash,
+    pub lang: &'static str,
+}
+
+/// A message carried across a redirect in the query string (`?ok=` or `?err=`).
+#[derive(Clone, Default, serde::Deserialize)]
+pub struct Flash {
+    #[serde(default)]
+    pub ok: Option<String>,
+    #[serde(default)]
+    pub err: Option<String>,
+}
+
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    for c in headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+    {
+        for pair in c.split(';') {
+            if let Some(v) = pair
+                .trim()
+                .strip_prefix(LANG_COOKIE)
+                .and_then(|r| r.strip_prefix('='))
+            {
+                return if v == "en" { Lang::En } else { Lang::Zh };
+            }
+        }
+    }
+    Lang::Zh
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        parts
+            .extensions
+            .get::<Viewer>()
+            .cloned()
+            .ok_or_else(|| Redirect::to("/login").into_response())
+    }
+}
+
+/// Checks a page request against `PAGES`: not signed in goes to the sign-in page (or gets a
+/// 401 that tells htmx where to go), a missing permission gets the 403 page.
+async fn authorize(State(svc): State<Service>, mut req: Request, next: Next) -> Response {
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
+    let Some(route) = path.as_deref().and_then(|p| find(req.method().as_str(), p)) else {
+        return (StatusCode::FORBIDDEN, "forbidden: unlisted page").into_response();
+    };
+    let tr = Tr {
+        lang: lang_of(req.headers()),
+    };
+    let principal = match crate::extract::credentials(req.headers()) {
+        Some((false, session)) => svc.authenticate_session(&session).await.ok(),
+        _ => None,
+    };
+    match (route.access, principal) {
+        (Access::Public, Some(principal)) => {
+            req.extensions_mut().insert(Viewer { principal, tr });
+        }
+        (Access::Public, None) => {}
+        (_, None) => {
+            let target = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let login = format!("/login?next={}", urlencode(target));
+            if req.headers().contains_key("hx-request") {
+                return (StatusCode::UNAUTHORIZED, [("hx-redirect", login)]).into_response();
+            }
+            return Redirect::to(&login).into_response();
+        }
+        (Access::Needs(perm), Some(principal)) if !principal.may(perm) => {
+            return forbidden(tr);
+        }
+        (_, Some(principal)) => {
+            req.extensions_mut().insert(Viewer { principal, tr });
+        }
+    }
+    next.run(req).await
+}
+
+pub fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The page a user without the right permission sees.
+pub fn forbidden(tr: Tr) -> Response {
+    let body = match tr.lang {
+        Lang::Zh => "<h1>无权访问</h1><p>您的角色不能打开此页面。<a href=\"/\">返回首页</a></p>",
+        Lang::En => "<h1>Not allowed</h1><p>Your role cannot open this page. <a href=\"/\">Home</a></p>",
+    };
+    (StatusCode::FORBIDDEN, Html(plain_page(tr, body))).into_response()
+}
+
+fn plain_page(tr: Tr, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>voltdesk</title>\
+         <link rel=\"stylesheet\" href=\"/static/app.css\"></head><body class=\"plain\">{body}</body></html>",
+        tr.lang.code()
+    )
+}
+
+/// A page error: a service refusal goes back to the referring page as a message; anything
+/// else is a plain error page with the stable code.
+pub struct PageError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Where to send the browser back to, with the message.
+    pub back: Option<String>,
+}
+
+impl PageError {
+    pub fn back(mut self, to: impl Into<String>) -> Self {
+        self.back = Some(to.into());
+        self
+    }
+    pub fn not_found(what: &str) -> Self {
+        PageError {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: format!("{what} not found"),
+            back: None,
+        }
+    }
+    pub fn bad(message: impl Into<String>) -> Self {
+        PageError {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid",
+            message: message.into(),
+            back: None,
+        }
+    }
+}
+
+impl From<ServiceError> for PageError {
+    fn from(e: ServiceError) -> Self {
+        let api = crate::error::ApiError::from(e);
+        PageError {
+            status: api.status,
+            code: api.code,
+            message: api.message,
+            back: None,
+        }
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        tracing::error!(error = %e, "template failed");
+        PageError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: "the page could not be drawn".into(),
+            back: None,
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if let Some(to) = self.back {
+            let sep = if to.contains('?') { '&' } else { '?' };
+            return Redirect::to(&format!("{to}{sep}err={}", urlencode(&self.message)))
+                .into_response();
+        }
+        let body = format!(
+            "<h1>{}</h1><p><code>{}</code> {}</p><p><a href=\"/\">voltdesk</a></p>",
+            self.status.as_u16(),
+            self.code,
+            askama_escape(&self.message)
+        );
+        (self.status, Html(plain_page(Tr { lang: Lang::Zh }, &body))).into_response()
+    }
+}
+
+pub type PageResult<T = Response> = Result<T, PageError>;
+
+pub fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Renders a template into a response.
+pub fn render<T: Template>(t: &T) -> PageResult {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// Back to `to` with a success message.
+pub fn done(to: &str, message: &str) -> Response {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{to}{sep}ok={}", urlencode(message))).into_response()
+}
+
+/// The home page of a role.
+pub fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Agent => "/desk",
+        Role::Handler | Role::Crew | Role::GridManager => "/queue",
+        Role::Supervisor => "/board",
+        Role::Analyst => "/dashboard",
+        Role::Admin => "/admin",
+        Role::Auditor => "/audit",
+    }
+}
+
+async fn home(v: Viewer) -> Redirect {
+    Redirect::to(home_of(v.role()))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    tr: Tr,
+    next: String,
+    failed: bool,
+    username: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct LoginQ {
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    failed: Option<String>,
+    #[serde(default)]
+    u: Option<String>,
+}
+
+async fn login_form(headers: HeaderMap, q: axum::extract::Query<LoginQ>) -> PageResult {
+    render(&LoginPage {
+        tr: Tr {
+            lang: lang_of(&headers),
+        },
+        next: q.next.clone().unwrap_or_default(),
+        failed: q.failed.is_some(),
+        username: q.u.clone().unwrap_or_default(),
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only a path on this server may follow the sign-in.
+fn safe_next(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+}
+
+async fn login(State(svc): State<Service>, axum::Form(f): axum::Form<LoginForm>) -> Response {
+    match svc.login(f.username.trim(), &f.password).await {
+        Ok((secret, user)) => {
+            let to = safe_next(&f.next)
+                .filter(|n| *n != "/")
+                .unwrap_or(home_of(user.role))
+                .to_string();
+            let cookie = format!(
+                "{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200",
+                crate::extract::SESSION_COOKIE
+            );
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
+        }
+        Err(_) => Redirect::to(&format!(
+            "/login?failed=1&u={}&next={}",
+            urlencode(f.username.trim()),
+            urlencode(&f.next)
+        ))
+        .into_response(),
+    }
+}
+
+async fn logout(State(svc): State<Service>, headers: HeaderMap) -> Response {
+    if let Some((false, secret)) = crate::extract::credentials(&headers) {
+        let _ = svc.logout(&secret).await;
+    }
+    let cookie = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        crate::extract::SESSION_COOKIE
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
+}
+
+#[derive(serde::Deserialize, Default)]
+struct LangQ {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+async fn set_lang(
+    axum::extract::Path(lang): axum::extract::Path<String>,
+    q: axum::extract::Query<LangQ>,
+) -> Response {
+    let value = if lang == "en" { "en" } else { "zh" };
+    let to = q
+        .next
+        .as_deref()
+        .and_then(safe_next)
+        .unwrap_or("/")
+        .to_string();
+    let cookie = format!("{LANG_COOKIE}={value}; Path=/; SameSite=Lax; Max-Age=31536000");
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
+}
+
+/// The page routes, with their auth layer, and the static files.
+pub fn router(svc: Service) -> Router<Service> {
+    let pages = Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/lang/{lang}", get(set_lang))
+        .route("/desk", get(desk::desk))
+        .route("/desk/search", get(desk::search))
+        .route("/customers/{id}", get(desk::customer))
+        .route("/customers/{id}/new", get(desk::new_order))
+        .route("/customers/{id}/orders", post(desk::create_order))
+        .route("/preview", get(desk::preview))
+        .route("/orders/{id}", get(orders::order))
+        .route("/orders/{id}/act/{action}", post(orders::act))
+        .route("/queue", get(orders::queue))
+        .route("/queue/bulk", post(orders::bulk))
+        .route("/board", get(board::board))
+        .route("/board/panel", get(board::panel))
+        .route("/board/ws", get(board::ws))
+        .route("/escalations/{id}/ack", post(board::acknowledge))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/dashboard/export.csv", get(dashboard::export))
+        .route("/admin", get(admin::admin))
+        .route("/admin/users", post(admin::add_user))
+        .route("/admin/policy", post(admin::set_policy))
+        .route("/admin/calendar", post(admin::set_calendar))
+        .route(
+            "/admin/import/{kind}",
+            post(admin::start_import).layer(axum::extract::DefaultBodyLimit::max(512 << 20)),
+        )
+        .route("/admin/imports/{job}", get(admin::import_progress))
+        .route("/audit", get(admin::audit))
+        .route_layer(middleware::from_fn_with_state(svc, authorize));
+    Router::new()
+        .merge(pages)
+        .route("/static/{file}", get(assets::serve))
+}

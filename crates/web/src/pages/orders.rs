@@ -1,0 +1,356 @@
+//! The order page with every action the viewer may take, and the work queues of handlers,
+//! crews and grid managers with bulk actions.
+
+use super::desk::{Event, events};
+use super::*;
+use axum::extract::{Path, Query};
+use serde::Deserialize;
+use voltdesk_domain::order::Command;
+use voltdesk_domain::*;
+use voltdesk_service::{CustomerView, OrderView, possible_actions};
+use voltdesk_store::{DepartmentRow, OrderFilter, OrderSort, ReturnVisitRow, UserRow};
+
+/// The API path segment of an action: its permission is the API route's.
+fn api_segment(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "dispatch" => "dispatch",
+        "acknowledge" => "acknowledge",
+        "contact" => "contact",
+        "arrive" => "arrive",
+        "reply" => "reply",
+        "return_visit" => "return-visit",
+        "close" => "close",
+        "urge" => "urge",
+        "transfer" => "transfer",
+        "return_to_sender" => "return-to-sender",
+        "reopen" => "reopen",
+        "cancel" => "cancel",
+        _ => return None,
+    })
+}
+
+/// Whether the viewer's role may take `action` (the API route table decides).
+pub fn may_act(v: &Viewer, action: &str) -> bool {
+    let Some(seg) = api_segment(action) else {
+        return false;
+    };
+    match crate::routes::find("POST", &format!("/api/v1/work-orders/{{id}}/{seg}")) {
+        Some(r) => match r.access {
+            Access::Public | Access::SignedIn => true,
+            Access::Needs(p) => v.may(p),
+        },
+        None => false,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderPage {
+    c: Chrome,
+    o: OrderView,
+    customer: Option<CustomerView>,
+    area: String,
+    actions: Vec<&'static str>,
+    events: Vec<Event>,
+    visits: Vec<ReturnVisitRow>,
+    related: Vec<OrderView>,
+    departments: Vec<DepartmentRow>,
+    staff: Vec<UserRow>,
+    verdicts: &'static [Verdict],
+    causes: &'static [RootCause],
+    satisfactions: &'static [Satisfaction],
+}
+
+pub async fn order(
+    State(svc): State<Service>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> PageResult {
+    let o = svc.order(id).await?;
+    let customer = match o.order.customer_id {
+        Some(cid) => Some(svc.customer(&v.principal, cid, false).await?),
+        None => None,
+    };
+    let actions = possible_actions(&o.order)
+        .into_iter()
+        .filter(|a| may_act(&v, a))
+        .collect();
+    let mut related = Vec::new();
+    for rid in [o.order.repeat_of, o.order.merged_into].into_iter().flatten() {
+        if let Ok(r) = svc.order(rid).await {
+            related.push(r);
+        }
+    }
+    if let Some(cid) = o.order.customer_id {
+        related.extend(
+            svc.open_orders_of(cid)
+                .await?
+                .into_iter()
+                .filter(|r| r.order.id != id)
+                .take(10),
+        );
+    }
+    let staff = svc
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| {
+            u.active && matches!(u.role, Role::Handler | Role::Crew | Role::GridManager)
+        })
+        .collect();
+    render(&OrderPage {
+        c: v.chrome("", &flash),
+        area: o
+            .order
+            .area_id
+            .and_then(|a| svc.area_name(a))
+            .unwrap_or_default(),
+        events: events(v.tr, svc.order_trace(id).await?),
+        visits: svc.return_visits(id).await?,
+        departments: svc.departments(Some(o.order.station_id)).await?,
+        staff,
+        verdicts: Verdict::ALL,
+        causes: RootCause::ALL,
+        satisfactions: Satisfaction::ALL,
+        o,
+        customer,
+        actions,
+        related,
+    })
+}
+
+/// The fields any action form may send.
+#[derive(Deserialize, Default)]
+pub struct ActForm {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    verdict: String,
+    #[serde(default)]
+    root_cause: String,
+    #[serde(default)]
+    satisfaction: String,
+    #[serde(default)]
+    department_id: String,
+    #[serde(default)]
+    assignee_id: String,
+    /// Where to go afterwards (the board acts too); a path on this server.
+    #[serde(default)]
+    back: String,
+}
+
+fn opt_id(s: &str) -> Option<i64> {
+    s.trim().parse().ok()
+}
+
+fn opt_code<T: std::str::FromStr>(s: &str) -> Option<T> {
+    (!s.is_empty()).then(|| s.parse().ok()).flatten()
+}
+
+/// The command an action form asks for.
+fn command(v: &Viewer, action: &str, f: &ActForm) -> Result<Command, String> {
+    let text = f.text.trim().to_string();
+    let dept = || opt_id(&f.department_id).ok_or("department_id: required".to_string());
+    Ok(match action {
+        "dispatch" => Command::Dispatch {
+            department_id: dept()?,
+            assignee_id: opt_id(&f.assignee_id),
+        },
+        "transfer" => Command::Transfer {
+            department_id: dept()?,
+            assignee_id: opt_id(&f.assignee_id),
+        },
+        "acknowledge" => Command::Acknowledge {
+            assignee_id: opt_id(&f.assignee_id)
+                .or(v.principal.actor.user_id)
+                .ok_or("assignee_id: required")?,
+        },
+        "contact" => Command::Contact { note: text },
+        "arrive" => Command::Arrive,
+        "reply" => Command::Reply {
+            text,
+            verdict: opt_code(&f.verdict),
+            root_cause: opt_code(&f.root_cause),
+        },
+        "return_visit" => Command::ReturnVisit {
+            satisfaction: opt_code(&f.satisfaction).ok_or("satisfaction: required")?,
+            comment: text,
+        },
+        "close" => Command::Close,
+        "urge" => Command::Urge { note: text },
+        "return_to_sender" => Command::ReturnToSender { reason: text },
+        "reopen" => Command::Reopen { reason: text },
+        "cancel" => Command::Cancel { reason: text },
+        other => return Err(format!("unknown action `{other}`")),
+    })
+}
+
+fn action_done(tr: i18n::Tr, action: &str) -> String {
+    let label = tr.t(&format!("act.{action}"));
+    match tr.lang {
+        i18n::Lang::Zh => format!("已{label}"),
+        i18n::Lang::En => format!("{label}: done"),
+    }
+}
+
+pub async fn act(
+    State(svc): State<Service>,
+    v: Viewer,
+    Path((id, action)): Path<(i64, String)>,
+    axum::Form(f): axum::Form<ActForm>,
+) -> PageResult {
+    let back = super::safe_next(&f.back)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("/orders/{id}"));
+    if !may_act(&v, &action) {
+        return Ok(forbidden(v.tr));
+    }
+    let cmd = command(&v, &action, &f).map_err(|m| PageError::bad(m).back(back.clone()))?;
+    svc.act(&v.principal.actor, id, cmd)
+        .await
+        .map_err(|e| PageError::from(e).back(back.clone()))?;
+    Ok(done(&back, &action_done(v.tr, &action)))
+}
+
+#[derive(Template)]
+#[template(path = "queue.html")]
+struct QueuePage {
+    c: Chrome,
+    scope: String,
+    orders: Vec<OrderView>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    overdue_only: bool,
+    bulk: Vec<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct QueueQ {
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    overdue: Option<String>,
+    #[serde(flatten)]
+    flash: Flash,
+}
+
+const PER_PAGE: i64 = 30;
+
+pub async fn queue(State(svc): State<Service>, v: Viewer, Query(q): Query<QueueQ>) -> PageResult {
+    let me = v.principal.actor.user_id;
+    let user = match me {
+        Some(id) => svc.users().await?.into_iter().find(|u| u.id == id),
+        None => None,
+    };
+    let default_scope = if v.role() == Role::GridManager {
+        "grid"
+    } else {
+        "mine"
+    };
+    let scope = q.scope.clone().unwrap_or_else(|| default_scope.into());
+    let mut f = OrderFilter {
+        open_only: true,
+        sort: OrderSort::DueAt,
+        limit: PER_PAGE,
+        offset: (q.page.unwrap_or(1).max(1) - 1) * PER_PAGE,
+        overdue: q.overdue.as_deref().map(|_| true),
+        ..Default::default()
+    };
+    match scope.as_str() {
+        "team" => {
+            f.department_id = Some(user.as_ref().and_then(|u| u.department_id).unwrap_or(-1))
+        }
+        "grid" => {
+            let grids: Vec<i64> = svc
+                .grids(None)
+                .await?
+                .into_iter()
+                .filter(|g| g.manager_id.is_some() && g.manager_id == me)
+                .map(|g| g.id)
+                .collect();
+            // A grid manager with several grids sees the first; the filter has one grid.
+            f.grid_id = Some(grids.first().copied().unwrap_or(-1));
+        }
+        _ => f.assignee_id = Some(me.unwrap_or(-1)),
+    }
+    let (orders, total) = svc.orders(&f).await?;
+    let bulk = ["acknowledge", "contact", "arrive", "reply", "close"]
+        .into_iter()
+        .filter(|a| may_act(&v, a))
+        .collect();
+    render(&QueuePage {
+        c: v.chrome("/queue", &q.flash),
+        pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+        page: q.page.unwrap_or(1).max(1),
+        overdue_only: q.overdue.is_some(),
+        scope,
+        orders,
+        total,
+        bulk,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct BulkForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// A bulk action: the form sends `ids` once per ticked order.
+pub async fn bulk(
+    State(svc): State<Service>,
+    v: Viewer,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let f = BulkForm {
+        action: get("action"),
+        text: get("text"),
+        back: get("back"),
+    };
+    let back = super::safe_next(&f.back).unwrap_or("/queue").to_string();
+    let ids: Vec<i64> = pairs
+        .iter()
+        .filter(|(n, _)| n == "ids")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    if ids.is_empty() {
+        return Err(PageError::bad(v.tr.t("bulk.none")).back(back));
+    }
+    if !may_act(&v, &f.action) {
+        return Ok(forbidden(v.tr));
+    }
+    let form = ActForm {
+        text: f.text.clone(),
+        ..Default::default()
+    };
+    let cmd = command(&v, &f.action, &form).map_err(|m| PageError::bad(m).back(back.clone()))?;
+    let (mut ok, mut refused) = (0, Vec::new());
+    for id in ids {
+        match svc.act(&v.principal.actor, id, cmd.clone()).await {
+            Ok(_) => ok += 1,
+            Err(e) => refused.push(format!("#{id}: {e}")),
+        }
+    }
+    let label = action_done(v.tr, &f.action);
+    if refused.is_empty() {
+        Ok(done(&back, &format!("{label} × {ok}")))
+    } else {
+        Err(PageError::bad(format!("{label} × {ok}; {}", refused.join("; "))).back(back))
+    }
+}
