@@ -33,8 +33,7 @@ fn free_port() -> u16 {
 }
 
 fn shots() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/browser-screenshots");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -47,7 +46,10 @@ async fn wait_http(url: &str, within: Duration) {
         {
             return;
         }
-        assert!(start.elapsed() < within, "{url} did not answer within {within:?}");
+        assert!(
+            start.elapsed() < within,
+            "{url} did not answer within {within:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -89,7 +91,10 @@ async fn start() -> Option<World> {
                 &format!("127.0.0.1:{port}"),
             ])
             .current_dir(dir.path())
-            .env("VOLTDESK_DATABASE", format!("sqlite://{}/demo.db", dir.path().display()))
+            .env(
+                "VOLTDESK_DATABASE",
+                format!("sqlite://{}/demo.db", dir.path().display()),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -218,7 +223,10 @@ where
 /// A customer of the demo county and their full phone number, read through the API as the
 /// agent (who may reveal numbers).
 async fn some_customer(w: &World) -> (i64, String) {
-    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let r = http
         .post(format!("{}/api/v1/session", w.base))
         .json(&serde_json::json!({"username": "agent1", "password": PASSWORD}))
@@ -293,7 +301,10 @@ async fn every_role_works_in_the_browser() {
         .expect("the customer is among the hits for the last six digits");
     shot(&c, "agent-desk").await;
     hit.click().await.unwrap();
-    c.wait().for_element(Locator::Id("new-order")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("new-order"))
+        .await
+        .unwrap();
     assert_eq!(path(&c).await, format!("/customers/{customer_id}"));
     shot(&c, "agent-customer").await;
     // Keyboard shortcut "n" opens the new order form.
@@ -303,20 +314,27 @@ async fn every_role_works_in_the_browser() {
         .send_keys("n")
         .await
         .unwrap();
-    c.wait().for_element(Locator::Id("order-form")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("order-form"))
+        .await
+        .unwrap();
     let before = text(&c, "#preview").await;
     choose(&c, "#order_type", "complaint").await;
     // The deadlines shown before saving follow the type.
-    until("the deadlines of a complaint", Duration::from_secs(10), || {
-        let c = c.clone();
-        let before = before.clone();
-        async move {
-            match c.find(Locator::Css("#preview")).await {
-                Ok(e) => e.text().await.map(|t| t != before).unwrap_or(false),
-                Err(_) => false,
+    until(
+        "the deadlines of a complaint",
+        Duration::from_secs(10),
+        || {
+            let c = c.clone();
+            let before = before.clone();
+            async move {
+                match c.find(Locator::Css("#preview")).await {
+                    Ok(e) => e.text().await.map(|t| t != before).unwrap_or(false),
+                    Err(_) => false,
+                }
             }
-        }
-    })
+        },
+    )
     .await;
     choose(&c, "#subject", "outage").await;
     c.find(Locator::Id("title"))
@@ -331,7 +349,10 @@ async fn every_role_works_in_the_browser() {
         .send_keys("本周已停电三次，每次两小时以上，客户要求说明原因并尽快处理。")
         .await
         .unwrap();
-    c.wait().for_element(Locator::Css("#preview table tr")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("#preview table tr"))
+        .await
+        .unwrap();
     shot(&c, "agent-new-complaint").await;
     c.find(Locator::Id("save-order"))
         .await
@@ -339,7 +360,10 @@ async fn every_role_works_in_the_browser() {
         .click()
         .await
         .unwrap();
-    c.wait().for_element(Locator::Css(".flash.ok")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css(".flash.ok"))
+        .await
+        .unwrap();
     let order_path = path(&c).await;
     assert!(order_path.starts_with("/orders/"), "{order_path}");
     let order_id: i64 = order_path["/orders/".len()..].parse().unwrap();
@@ -352,10 +376,7 @@ async fn every_role_works_in_the_browser() {
         .click()
         .await
         .unwrap();
-    let dispatch = c
-        .form(Locator::Css("#act-dispatch form"))
-        .await
-        .unwrap();
+    let dispatch = c.form(Locator::Css("#act-dispatch form")).await.unwrap();
     let handler_option = c
         .find(Locator::XPath(
             "//details[@id='act-dispatch']//select[@name='assignee_id']/option[contains(., '刘强')]",
@@ -371,7 +392,10 @@ async fn every_role_works_in_the_browser() {
         .unwrap();
     dept_option.click().await.unwrap();
     dispatch.submit().await.unwrap();
-    c.wait().for_element(Locator::Css(".flash.ok")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css(".flash.ok"))
+        .await
+        .unwrap();
     assert_eq!(text(&c, "#status").await, "已派单");
     shot(&c, "agent-dispatched").await;
     logout(&c, &w).await;
@@ -398,7 +422,10 @@ async fn every_role_works_in_the_browser() {
         .submit()
         .await
         .unwrap();
-    c.wait().for_element(Locator::Css(".flash.ok")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css(".flash.ok"))
+        .await
+        .unwrap();
     assert_eq!(text(&c, "#status").await, "已接单");
     c.find(Locator::Css("#act-reply summary"))
         .await
@@ -418,7 +445,10 @@ async fn every_role_works_in_the_browser() {
         .submit()
         .await
         .unwrap();
-    c.wait().for_element(Locator::Css(".flash.ok")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css(".flash.ok"))
+        .await
+        .unwrap();
     assert_eq!(text(&c, "#status").await, "已回单");
     assert!(text(&c, "#reply-text").await.contains("线路老化"));
     shot(&c, "handler-replied").await;
@@ -427,12 +457,19 @@ async fn every_role_works_in_the_browser() {
     // 4. The supervisor keeps the board open in one window and records a dissatisfied
     //    return visit in another: the board shows the order reopened without reloading.
     login(&c, &w, "supervisor1").await;
-    c.wait().for_element(Locator::Css("#live.on")).await.unwrap();
-    c.execute("window.__notReloaded = true;", vec![]).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("#live.on"))
+        .await
+        .unwrap();
+    c.execute("window.__notReloaded = true;", vec![])
+        .await
+        .unwrap();
     let board_window = c.window().await.unwrap();
     let second = c.new_window(true).await.unwrap();
     c.switch_to_window(second.handle).await.unwrap();
-    c.goto(&format!("{}/orders/{order_id}", w.base)).await.unwrap();
+    c.goto(&format!("{}/orders/{order_id}", w.base))
+        .await
+        .unwrap();
     c.find(Locator::Css("#act-return_visit summary"))
         .await
         .unwrap()
@@ -443,7 +480,12 @@ async fn every_role_works_in_the_browser() {
         .form(Locator::Css("#act-return_visit form"))
         .await
         .unwrap();
-    choose(&c, "#act-return_visit select[name=satisfaction]", "dissatisfied").await;
+    choose(
+        &c,
+        "#act-return_visit select[name=satisfaction]",
+        "dissatisfied",
+    )
+    .await;
     c.find(Locator::Css("#act-return_visit textarea[name=text]"))
         .await
         .unwrap()
@@ -451,22 +493,36 @@ async fn every_role_works_in_the_browser() {
         .await
         .unwrap();
     form.submit().await.unwrap();
-    c.wait().for_element(Locator::Css(".flash.ok")).await.unwrap();
-    assert!(text(&c, "h1").await.contains("重新处理"), "reopened after a dissatisfied visit");
+    c.wait()
+        .for_element(Locator::Css(".flash.ok"))
+        .await
+        .unwrap();
+    assert!(
+        text(&c, "h1").await.contains("重新处理"),
+        "reopened after a dissatisfied visit"
+    );
     c.close_window().await.unwrap();
     c.switch_to_window(board_window).await.unwrap();
     let reopened = format!("#reopened tr[data-order='{order_id}']");
-    until("the reopened order on the board", Duration::from_secs(10), || {
-        let c = c.clone();
-        let css = reopened.clone();
-        async move { c.find(Locator::Css(&css)).await.is_ok() }
-    })
+    until(
+        "the reopened order on the board",
+        Duration::from_secs(10),
+        || {
+            let c = c.clone();
+            let css = reopened.clone();
+            async move { c.find(Locator::Css(&css)).await.is_ok() }
+        },
+    )
     .await;
     let still = c
         .execute("return window.__notReloaded === true;", vec![])
         .await
         .unwrap();
-    assert_eq!(still, serde_json::json!(true), "the board page was reloaded");
+    assert_eq!(
+        still,
+        serde_json::json!(true),
+        "the board page was reloaded"
+    );
     shot(&c, "supervisor-board").await;
     logout(&c, &w).await;
 
@@ -488,11 +544,27 @@ async fn every_role_works_in_the_browser() {
     assert!(volume > 0, "the dashboard shows orders");
     shot(&c, "analyst-dashboard").await;
     // English on request.
-    c.find(Locator::Id("lang")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("html[lang=en]")).await.unwrap();
+    c.find(Locator::Id("lang"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("html[lang=en]"))
+        .await
+        .unwrap();
     assert!(text(&c, "header nav").await.contains("Dashboard"));
-    c.find(Locator::Id("lang")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("html[lang=zh-CN]")).await.unwrap();
+    c.find(Locator::Id("lang"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("html[lang=zh-CN]"))
+        .await
+        .unwrap();
 
     c.close().await.unwrap();
 }

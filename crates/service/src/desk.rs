@@ -3,11 +3,11 @@
 //! supervisor's board.
 
 use crate::*;
-use voltdesk_domain::*;
-use voltdesk_store::OrderRow;
 use serde::Serialize;
 use voltdesk_domain::order::{Command, decide};
 use voltdesk_domain::policy::{ClockStart, OrderFacts};
+use voltdesk_domain::*;
+use voltdesk_store::OrderRow;
 use voltdesk_store::{EscalationRow, OrderFilter, OrderSort};
 
 /// A deadline an order would get if it were saved now.
@@ -234,11 +234,22 @@ impl Service {
         let q = q.trim();
         let n = limit.clamp(1, 50) as i64;
         let mut found: Vec<voltdesk_store::CustomerRow> = Vec::new();
-        let digits: String = q.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        let digits: String = q
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
         if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
             if digits.len() >= 3 {
-                found.extend(self.store.customers_with_prefix(P::Phone, &digits, n).await?);
-                found.extend(self.store.customers_with_prefix(P::Account, &digits, n).await?);
+                found.extend(
+                    self.store
+                        .customers_with_prefix(P::Phone, &digits, n)
+                        .await?,
+                );
+                found.extend(
+                    self.store
+                        .customers_with_prefix(P::Account, &digits, n)
+                        .await?,
+                );
             }
             if digits.len() >= 4 {
                 found.extend(self.store.customers_with_phone_suffix(&digits, n).await?);

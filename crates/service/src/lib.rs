@@ -5,19 +5,19 @@
 mod auth;
 mod bulk;
 mod customers;
+mod desk;
 mod intake;
 mod orders;
 mod org;
 pub mod scheduler;
-mod desk;
 mod stats;
 
 pub use auth::*;
 pub use bulk::*;
 pub use customers::*;
+pub use desk::*;
 pub use orders::*;
 pub use org::*;
-pub use desk::*;
 pub use stats::*;
 
 use std::collections::HashMap;

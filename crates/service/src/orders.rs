@@ -167,25 +167,23 @@ impl Service {
         };
         self.plan_rules(&facts, policy, start, kinds, now)
             .into_iter()
-            .map(|(p, source)| {
-                ClockRow {
-                    id: 0,
-                    order_id: o.id,
-                    kind: p.kind,
-                    state: ClockState::Running,
-                    limit_text: p.limit.to_string(),
-                    source,
-                    started_at: p.started_at,
-                    due_at: p.due_at,
-                    warn_at: p.warn_at,
-                    paused_at: None,
-                    paused_ms: 0,
-                    pause_reason: None,
-                    warned_at: None,
-                    breached_at: None,
-                    stopped_at: None,
-                    next_fire_at: Some(p.warn_at.min(p.due_at)),
-                }
+            .map(|(p, source)| ClockRow {
+                id: 0,
+                order_id: o.id,
+                kind: p.kind,
+                state: ClockState::Running,
+                limit_text: p.limit.to_string(),
+                source,
+                started_at: p.started_at,
+                due_at: p.due_at,
+                warn_at: p.warn_at,
+                paused_at: None,
+                paused_ms: 0,
+                pause_reason: None,
+                warned_at: None,
+                breached_at: None,
+                stopped_at: None,
+                next_fire_at: Some(p.warn_at.min(p.due_at)),
             })
             .collect()
     }

@@ -8,10 +8,10 @@
 //! order volume.
 
 use crate::*;
-use voltdesk_domain::OrderType;
 use chrono::{Datelike, NaiveDate, TimeZone};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use voltdesk_domain::OrderType;
 use voltdesk_store::{AreaDayStat, DayCounts, DayStat, StatsScope};
 
 /// Days are cut at midnight in China.
@@ -27,7 +27,11 @@ pub fn day_number(d: NaiveDate) -> i64 {
 }
 
 pub fn day_of_number(n: i64) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt((n / 10_000) as i32, (n / 100 % 100) as u32, (n % 100) as u32)
+    NaiveDate::from_ymd_opt(
+        (n / 10_000) as i32,
+        (n / 100 % 100) as u32,
+        (n % 100) as u32,
+    )
 }
 
 /// The local date of an instant.
@@ -197,7 +201,10 @@ impl Service {
         let to = q.to.unwrap_or(today).min(today);
         let from = q.from.unwrap_or(to - chrono::Duration::days(29));
         if from > to {
-            return Err(ServiceError::invalid("from", "the range starts after it ends"));
+            return Err(ServiceError::invalid(
+                "from",
+                "the range starts after it ends",
+            ));
         }
         if (to - from).num_days() > 800 {
             return Err(ServiceError::invalid("from", "a range is at most 800 days"));
@@ -296,11 +303,7 @@ impl Service {
         let per_area = self.customers_per_area().await?;
         let (names, in_scope_areas): (HashMap<i64, String>, Vec<i64>) = {
             let org = self.org.read().expect("org cache lock");
-            let names = org
-                .areas
-                .values()
-                .map(|a| (a.id, a.name.clone()))
-                .collect();
+            let names = org.areas.values().map(|a| (a.id, a.name.clone())).collect();
             let ids = org
                 .areas
                 .values()
@@ -312,10 +315,7 @@ impl Service {
                 .collect();
             (names, ids)
         };
-        let customers: i64 = in_scope_areas
-            .iter()
-            .filter_map(|a| per_area.get(a))
-            .sum();
+        let customers: i64 = in_scope_areas.iter().filter_map(|a| per_area.get(a)).sum();
         areas.sort_by(|a, b| {
             b.complaints
                 .cmp(&a.complaints)
@@ -346,7 +346,10 @@ impl Service {
         Ok(Dashboard {
             from,
             to,
-            days: days.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect(),
+            days: days
+                .iter()
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .collect(),
             day_starts: days.iter().map(|d| day_start(*d) / 1000).collect(),
             by_channel: series("channel"),
             by_class: series("class"),

@@ -210,7 +210,10 @@ impl Store {
         digits: &str,
         limit: i64,
     ) -> Result<Vec<CustomerRow>> {
-        let Some(tail) = digits.get(digits.len().saturating_sub(4)..).filter(|t| t.len() == 4) else {
+        let Some(tail) = digits
+            .get(digits.len().saturating_sub(4)..)
+            .filter(|t| t.len() == 4)
+        else {
             return Ok(Vec::new());
         };
         let tail_expr = match self.backend {
@@ -239,7 +242,10 @@ impl Store {
         if area_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let escaped = part.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = part
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let sql = format!(
             "SELECT {COLS} FROM customers WHERE area_id IN ({}) AND address LIKE ${} ESCAPE '\\' ORDER BY id LIMIT {}",
             in_list(self.backend, 0, area_ids.len()),
@@ -255,7 +261,10 @@ impl Store {
         for a in area_ids {
             q = q.bind(*a);
         }
-        let rows = q.bind(format!("%{escaped}%")).fetch_all(self.reader()).await?;
+        let rows = q
+            .bind(format!("%{escaped}%"))
+            .fetch_all(self.reader())
+            .await?;
         rows.iter().map(customer).collect()
     }
 

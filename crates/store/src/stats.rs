@@ -7,9 +7,9 @@
 //! migration), so a range query reads a few hundred rows a day whatever the order volume.
 
 use crate::customers::placeholders;
-use voltdesk_domain::Millis;
 use crate::*;
 use std::collections::BTreeMap;
+use voltdesk_domain::Millis;
 
 /// Counts of one day under one key.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -348,10 +348,9 @@ impl Store {
 
     /// Customers per transformer area.
     pub async fn customers_per_area(&self) -> Result<Vec<(i64, i64)>> {
-        let rows =
-            sqlx::query("SELECT area_id, COUNT(*) AS n FROM customers GROUP BY area_id")
-                .fetch_all(self.reader())
-                .await?;
+        let rows = sqlx::query("SELECT area_id, COUNT(*) AS n FROM customers GROUP BY area_id")
+            .fetch_all(self.reader())
+            .await?;
         rows.iter()
             .map(|r| Ok((get_i64(r, "area_id")?, get_i64(r, "n")?)))
             .collect()

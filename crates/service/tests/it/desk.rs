@@ -28,7 +28,11 @@ async fn search_finds_customers_as_the_agent_types(app: TestApp) {
     assert_eq!(names(&app, "1381234").await, ["张三"]);
     assert_eq!(names(&app, "5678").await, ["张三"]);
     assert_eq!(names(&app, "2345678").await, ["张三"]);
-    assert_eq!(names(&app, "139 0000").await, ["李四"], "spaces are ignored");
+    assert_eq!(
+        names(&app, "139 0000").await,
+        ["李四"],
+        "spaces are ignored"
+    );
     assert_eq!(names(&app, "31000000").await.len(), 3);
     // A name, a village and what follows it in the address, the start of a village name.
     assert_eq!(names(&app, "王").await, ["王五"]);
@@ -47,16 +51,19 @@ async fn deadlines_are_shown_before_the_order_is_saved(app: TestApp) {
     let zhang = app.customer(ZHANG_SAN);
     let complaint = app
         .svc
-        .preview_clocks(Some(zhang), OrderType::Complaint, None, Channel::Hotline95598)
+        .preview_clocks(
+            Some(zhang),
+            OrderType::Complaint,
+            None,
+            Channel::Hotline95598,
+        )
         .await
         .unwrap();
     let kinds: Vec<ClockKind> = complaint.iter().map(|c| c.kind).collect();
     assert_eq!(kinds, [ClockKind::Contact, ClockKind::Answer]);
     assert_eq!(complaint[0].due_at, now + 24 * HOUR);
     // The same deadlines as the order really gets when saved.
-    let saved = app
-        .open(complaint_call(zhang, SubjectArea::Outage))
-        .await;
+    let saved = app.open(complaint_call(zhang, SubjectArea::Outage)).await;
     for p in &complaint {
         assert_eq!(clock(&saved, p.kind).due_at, p.due_at);
     }
@@ -104,7 +111,10 @@ async fn the_board_follows_an_order_from_near_due_to_reopened(app: TestApp) {
     let id = order.order.id;
     let ids = |v: &[OrderView]| v.iter().map(|o| o.order.id).collect::<Vec<_>>();
     let board = app.svc.board(None).await.unwrap();
-    assert!(!ids(&board.near_due).contains(&id), "a day left is not near");
+    assert!(
+        !ids(&board.near_due).contains(&id),
+        "a day left is not near"
+    );
 
     // Three hours before the contact deadline it is near due.
     app.advance(21 * HOUR);
@@ -248,7 +258,10 @@ async fn the_dashboard_counts_settled_days_and_today(app: TestApp) {
     assert_eq!(d.totals.visits, 1);
     assert_eq!(d.satisfied_share[0], Some(1.0));
     assert_eq!(d.top_areas.len(), 2, "two areas had complaints");
-    assert_eq!(d.settled_through, Some((first_day + chrono::Duration::days(1)).to_string()));
+    assert_eq!(
+        d.settled_through,
+        Some((first_day + chrono::Duration::days(1)).to_string())
+    );
 
     // Narrowed to the hill grid there is nothing; a range that ends before it starts is refused.
     let hill = app

@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod desk;
 mod import;
 mod intake;
 mod lifecycle;

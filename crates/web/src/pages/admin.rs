@@ -227,7 +227,14 @@ async fn run_import(
         errors
             .iter()
             .take(5)
-            .map(|e| format!("line {}: {} {}", e.line, e.field.as_deref().unwrap_or(""), e.message))
+            .map(|e| {
+                format!(
+                    "line {}: {} {}",
+                    e.line,
+                    e.field.as_deref().unwrap_or(""),
+                    e.message
+                )
+            })
             .collect::<Vec<_>>()
             .join("; ")
     };

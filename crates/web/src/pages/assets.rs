@@ -8,14 +8,54 @@ use axum::response::{IntoResponse, Response};
 
 /// (name, content type, bytes, immutable)
 const FILES: &[(&str, &str, &[u8], bool)] = &[
-    ("app.css", "text/css; charset=utf-8", include_bytes!("../../assets/app.css"), false),
-    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/app.js"), false),
-    ("dashboard.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/dashboard.js"), false),
-    ("board.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/board.js"), false),
-    ("favicon.svg", "image/svg+xml", include_bytes!("../../assets/favicon.svg"), false),
-    ("htmx-2.0.11.min.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/vendor/htmx-2.0.11.min.js"), true),
-    ("uPlot-1.6.32.min.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/vendor/uPlot-1.6.32.min.js"), true),
-    ("uPlot-1.6.32.min.css", "text/css; charset=utf-8", include_bytes!("../../assets/vendor/uPlot-1.6.32.min.css"), true),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/app.css"),
+        false,
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/app.js"),
+        false,
+    ),
+    (
+        "dashboard.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/dashboard.js"),
+        false,
+    ),
+    (
+        "board.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/board.js"),
+        false,
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../assets/favicon.svg"),
+        false,
+    ),
+    (
+        "htmx-2.0.11.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/htmx-2.0.11.min.js"),
+        true,
+    ),
+    (
+        "uPlot-1.6.32.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/uPlot-1.6.32.min.js"),
+        true,
+    ),
+    (
+        "uPlot-1.6.32.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/vendor/uPlot-1.6.32.min.css"),
+        true,
+    ),
 ];
 
 pub async fn serve(Path(file): Path<String>) -> Response {

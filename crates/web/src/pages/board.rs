@@ -39,7 +39,11 @@ async fn panel_of(svc: &Service, v: &Viewer) -> PageResult<BoardPanel> {
     })
 }
 
-pub async fn board(State(svc): State<Service>, v: Viewer, Query(flash): Query<Flash>) -> PageResult {
+pub async fn board(
+    State(svc): State<Service>,
+    v: Viewer,
+    Query(flash): Query<Flash>,
+) -> PageResult {
     let panel = panel_of(&svc, &v).await?;
     render(&BoardPage {
         c: v.chrome("/board", &flash),
@@ -51,11 +55,7 @@ pub async fn panel(State(svc): State<Service>, v: Viewer) -> PageResult {
     render(&panel_of(&svc, &v).await?)
 }
 
-pub async fn acknowledge(
-    State(svc): State<Service>,
-    v: Viewer,
-    Path(id): Path<i64>,
-) -> PageResult {
+pub async fn acknowledge(State(svc): State<Service>, v: Viewer, Path(id): Path<i64>) -> PageResult {
     svc.acknowledge_escalation(&v.principal.actor, id)
         .await
         .map_err(|e| PageError::from(e).back("/board"))?;

@@ -98,7 +98,11 @@ fn chart_data(tr: i18n::Tr, d: &Dashboard) -> serde_json::Value {
     })
 }
 
-pub async fn dashboard(State(svc): State<Service>, v: Viewer, Query(q): Query<DashQ>) -> PageResult {
+pub async fn dashboard(
+    State(svc): State<Service>,
+    v: Viewer,
+    Query(q): Query<DashQ>,
+) -> PageResult {
     let dq = query_of(&q).map_err(|e| e.back("/dashboard"))?;
     let d = svc
         .dashboard(&dq)
@@ -114,7 +118,9 @@ pub async fn dashboard(State(svc): State<Service>, v: Viewer, Query(q): Query<Da
         dq.station_id
             .map(|s| format!("&station_id={s}"))
             .unwrap_or_default(),
-        dq.grid_id.map(|g| format!("&grid_id={g}")).unwrap_or_default()
+        dq.grid_id
+            .map(|g| format!("&grid_id={g}"))
+            .unwrap_or_default()
     );
     render(&DashboardPage {
         c: v.chrome("/dashboard", &q.flash),
@@ -147,7 +153,11 @@ pub async fn export(State(svc): State<Service>, v: Viewer, Query(q): Query<DashQ
         tr.t("satisfied_rate").to_string(),
     ];
     head.extend(d.by_type.iter().map(|s| tr.code_label("type", &s.code)));
-    head.extend(d.by_channel.iter().map(|s| tr.code_label("channel", &s.code)));
+    head.extend(
+        d.by_channel
+            .iter()
+            .map(|s| tr.code_label("channel", &s.code)),
+    );
     let csv_err = |e: csv::Error| PageError::bad(e.to_string());
     w.write_record(&head).map_err(csv_err)?;
     let share = |s: Option<f64>| s.map(|x| format!("{:.4}", x)).unwrap_or_default();
@@ -180,9 +190,7 @@ pub async fn export(State(svc): State<Service>, v: Viewer, Query(q): Query<DashQ
         ])
         .map_err(csv_err)?;
     }
-    let body = w
-        .into_inner()
-        .map_err(|e| PageError::bad(e.to_string()))?;
+    let body = w.into_inner().map_err(|e| PageError::bad(e.to_string()))?;
     // A byte-order mark so that spreadsheet programs read the Chinese as UTF-8.
     let mut out = "\u{feff}".as_bytes().to_vec();
     out.extend(body);

@@ -47,11 +47,7 @@ pub struct SearchQ {
     q: String,
 }
 
-pub async fn search(
-    State(svc): State<Service>,
-    v: Viewer,
-    Query(q): Query<SearchQ>,
-) -> PageResult {
+pub async fn search(State(svc): State<Service>, v: Viewer, Query(q): Query<SearchQ>) -> PageResult {
     let hits = if q.q.trim().is_empty() {
         Vec::new()
     } else {
@@ -128,13 +124,25 @@ pub fn event_label(tr: Tr, kind: &str) -> String {
         ("order.returned", "退单", "Returned to sender"),
         ("order.co_handlers_added", "协办", "Co-handling"),
         ("order.escalated", "升级督办", "Escalated"),
-        ("order.repeat_detected", "识别为重复投诉", "Repeat complaint"),
+        (
+            "order.repeat_detected",
+            "识别为重复投诉",
+            "Repeat complaint",
+        ),
         ("order.problem_linked", "关联问题", "Linked to a problem"),
         ("clock.started", "时限开始", "Clock started"),
         ("clock.met", "时限达标", "Deadline met"),
         ("clock.stopped", "时限停止", "Clock stopped"),
-        ("customer.sensitive_set", "标记为敏感客户", "Marked sensitive"),
-        ("customer.sensitive_cleared", "取消敏感标记", "Sensitive flag cleared"),
+        (
+            "customer.sensitive_set",
+            "标记为敏感客户",
+            "Marked sensitive",
+        ),
+        (
+            "customer.sensitive_cleared",
+            "取消敏感标记",
+            "Sensitive flag cleared",
+        ),
         ("problem.opened", "建立问题", "Problem opened"),
         ("problem.closed", "问题关闭", "Problem closed"),
         ("clock.warned", "时限预警", "Deadline warning"),
@@ -142,7 +150,11 @@ pub fn event_label(tr: Tr, kind: &str) -> String {
         ("clock.paused", "时限暂停", "Clock paused"),
         ("clock.resumed", "时限恢复", "Clock resumed"),
         ("pii.revealed", "查看完整信息", "Personal data shown"),
-        ("escalation.acknowledged", "确认升级", "Escalation acknowledged"),
+        (
+            "escalation.acknowledged",
+            "确认升级",
+            "Escalation acknowledged",
+        ),
         ("outage.started", "停电", "Outage started"),
         ("outage.restored", "恢复送电", "Supply restored"),
     ];

@@ -199,7 +199,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("audit", "审计日志", "Audit log"),
     ("board", "督办看板", "Supervisor board"),
     ("board.live", "实时更新", "Live"),
-    ("board.offline", "连接中断，正在重连", "Disconnected, reconnecting"),
+    (
+        "board.offline",
+        "连接中断，正在重连",
+        "Disconnected, reconnecting",
+    ),
     ("bulk.apply", "对所选工单执行", "Apply to selected"),
     ("bulk.none", "请先勾选工单", "Select orders first"),
     ("calendar", "节假日日历", "Holiday calendar"),
@@ -210,33 +214,73 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("channel", "渠道", "Channel"),
     ("chart.by_channel", "各渠道受理量", "Orders by channel"),
     ("chart.by_class", "投诉分类", "Complaints by class"),
-    ("chart.by_type", "各类型工单量（按日）", "Orders by type (daily)"),
-    ("chart.compliance", "时限达标率与满意率", "On-time and satisfaction rates"),
-    ("chart.top_areas", "投诉最多的台区", "Areas with most complaints"),
+    (
+        "chart.by_type",
+        "各类型工单量（按日）",
+        "Orders by type (daily)",
+    ),
+    (
+        "chart.compliance",
+        "时限达标率与满意率",
+        "On-time and satisfaction rates",
+    ),
+    (
+        "chart.top_areas",
+        "投诉最多的台区",
+        "Areas with most complaints",
+    ),
     ("clocks", "服务时限", "Service deadlines"),
     ("closed", "已办结", "Closed"),
     ("comment", "说明", "Comment"),
     ("complaint_class", "投诉分类", "Complaint class"),
     ("complaints", "投诉", "Complaints"),
-    ("complaints_per_10k", "万户投诉率", "Complaints per 10,000 customers"),
+    (
+        "complaints_per_10k",
+        "万户投诉率",
+        "Complaints per 10,000 customers",
+    ),
     ("created", "受理时间", "Created"),
     ("customer", "客户", "Customer"),
     ("customers", "客户数", "Customers"),
     ("dashboard", "分析看板", "Dashboard"),
     ("dashboard.settled", "已结算至", "Settled through"),
-    ("deadline.preview", "保存后将适用的服务时限", "Deadlines this order will get"),
+    (
+        "deadline.preview",
+        "保存后将适用的服务时限",
+        "Deadlines this order will get",
+    ),
     ("department", "部门", "Department"),
     ("description", "诉求内容", "Description"),
     ("desk", "受理台", "Agent desk"),
-    ("desk.hint", "输入电话（可部分）、户号、姓名或地址，边输边查", "Type a phone number (or part), account, name or address"),
+    (
+        "desk.hint",
+        "输入电话（可部分）、户号、姓名或地址，边输边查",
+        "Type a phone number (or part), account, name or address",
+    ),
     ("desk.no_match", "没有匹配的客户", "No matching customer"),
-    ("desk.shortcuts", "快捷键：/ 搜索，n 新建工单，Esc 返回", "Shortcuts: / search, n new order, Esc back"),
+    (
+        "desk.shortcuts",
+        "快捷键：/ 搜索，n 新建工单，Esc 返回",
+        "Shortcuts: / search, n new order, Esc back",
+    ),
     ("display_name", "姓名", "Name"),
     ("due", "到期", "Due"),
-    ("duplicate.hint", "该客户已有同一诉求的在办工单：", "This customer already has an open order on this subject:"),
-    ("empty.board", "暂无需要督办的工单", "Nothing needs supervising right now"),
+    (
+        "duplicate.hint",
+        "该客户已有同一诉求的在办工单：",
+        "This customer already has an open order on this subject:",
+    ),
+    (
+        "empty.board",
+        "暂无需要督办的工单",
+        "Nothing needs supervising right now",
+    ),
     ("empty.orders", "暂无工单", "No orders"),
-    ("empty.queue", "队列已清空，没有待办工单", "Your queue is empty"),
+    (
+        "empty.queue",
+        "队列已清空，没有待办工单",
+        "Your queue is empty",
+    ),
     ("empty.trace", "暂无服务记录", "No contacts yet"),
     ("empty.visits", "暂无待回访工单", "No return visits waiting"),
     ("escalated", "已升级", "Escalated"),
@@ -250,7 +294,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("import", "CSV 导入", "CSV import"),
     ("import.customers", "客户档案", "Customers"),
     ("import.done", "导入完成", "Import finished"),
-    ("import.failed", "导入失败，数据未改动", "Import failed; nothing was changed"),
+    (
+        "import.failed",
+        "导入失败，数据未改动",
+        "Import failed; nothing was changed",
+    ),
     ("import.org", "组织机构", "Organisation"),
     ("import.start", "上传并导入", "Upload and import"),
     ("import.uploading", "上传中", "Uploading"),
@@ -258,7 +306,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("late", "超时", "late"),
     ("left", "剩余", "left"),
     ("login", "登录", "Sign in"),
-    ("login.failed", "用户名或密码错误", "Wrong username or password"),
+    (
+        "login.failed",
+        "用户名或密码错误",
+        "Wrong username or password",
+    ),
     ("logout", "退出", "Sign out"),
     ("merge.into", "合并到工单号", "Merge into order"),
     ("mine", "我的", "Mine"),
@@ -299,7 +351,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("segment", "客户分级", "Segment"),
     ("select_all", "全选", "Select all"),
     ("sensitive", "敏感客户", "Sensitive customer"),
-    ("sensitive.banner", "敏感客户：请规范用语，谨慎答复，必要时转值班长", "Sensitive customer: answer with care; hand over to the shift lead if needed"),
+    (
+        "sensitive.banner",
+        "敏感客户：请规范用语，谨慎答复，必要时转值班长",
+        "Sensitive customer: answer with care; hand over to the shift lead if needed",
+    ),
     ("service_kind", "服务类别", "Service kind"),
     ("severity", "紧急程度", "Severity"),
     ("station", "供电所", "Station"),
@@ -339,12 +395,18 @@ mod tests {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for part in text.split("t(\"").skip(1) {
                 let key = part.split('"').next().unwrap();
-                if MESSAGES.binary_search_by(|(k, _, _)| (*k).cmp(key)).is_err() {
+                if MESSAGES
+                    .binary_search_by(|(k, _, _)| (*k).cmp(key))
+                    .is_err()
+                {
                     missing.push(key.to_string());
                 }
             }
         }
-        assert!(missing.is_empty(), "keys missing from MESSAGES: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "keys missing from MESSAGES: {missing:?}"
+        );
     }
 
     #[test]

@@ -30,7 +30,12 @@ use voltdesk_service::{Principal, Service, ServiceError};
 
 pub const LANG_COOKIE: &str = "vd_lang";
 
-const fn p(method: &'static str, path: &'static str, access: Access, summary: &'static str) -> Route {
+const fn p(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    summary: &'static str,
+) -> Route {
     Route {
         method,
         path,
@@ -52,27 +57,102 @@ pub const PAGES: &[Route] = &[
     p("POST", "/logout", SignedIn, "Sign out"),
     p("GET", "/lang/{lang}", Public, "Switch the language"),
     p("GET", "/desk", Needs(OrderCreate), "Agent desk"),
-    p("GET", "/desk/search", Needs(CustomerRead), "Customer search as you type"),
-    p("GET", "/customers/{id}", Needs(CustomerRead), "Customer page"),
-    p("GET", "/customers/{id}/new", Needs(OrderCreate), "New order form"),
-    p("POST", "/customers/{id}/orders", Needs(OrderCreate), "Create an order"),
-    p("GET", "/preview", Needs(OrderCreate), "Deadlines before saving"),
+    p(
+        "GET",
+        "/desk/search",
+        Needs(CustomerRead),
+        "Customer search as you type",
+    ),
+    p(
+        "GET",
+        "/customers/{id}",
+        Needs(CustomerRead),
+        "Customer page",
+    ),
+    p(
+        "GET",
+        "/customers/{id}/new",
+        Needs(OrderCreate),
+        "New order form",
+    ),
+    p(
+        "POST",
+        "/customers/{id}/orders",
+        Needs(OrderCreate),
+        "Create an order",
+    ),
+    p(
+        "GET",
+        "/preview",
+        Needs(OrderCreate),
+        "Deadlines before saving",
+    ),
     p("GET", "/orders/{id}", Needs(OrderRead), "Order page"),
-    p("POST", "/orders/{id}/act/{action}", SignedIn, "A lifecycle action"),
+    p(
+        "POST",
+        "/orders/{id}/act/{action}",
+        SignedIn,
+        "A lifecycle action",
+    ),
     p("GET", "/queue", Needs(OrderRead), "Work queue"),
-    p("POST", "/queue/bulk", SignedIn, "A lifecycle action on many orders"),
+    p(
+        "POST",
+        "/queue/bulk",
+        SignedIn,
+        "A lifecycle action on many orders",
+    ),
     p("GET", "/board", Needs(OrderSupervise), "Supervisor board"),
-    p("GET", "/board/panel", Needs(OrderSupervise), "The board's live panel"),
-    p("GET", "/board/ws", Needs(OrderSupervise), "Board updates (WebSocket)"),
-    p("POST", "/escalations/{id}/ack", Needs(OrderSupervise), "Acknowledge an escalation"),
+    p(
+        "GET",
+        "/board/panel",
+        Needs(OrderSupervise),
+        "The board's live panel",
+    ),
+    p(
+        "GET",
+        "/board/ws",
+        Needs(OrderSupervise),
+        "Board updates (WebSocket)",
+    ),
+    p(
+        "POST",
+        "/escalations/{id}/ack",
+        Needs(OrderSupervise),
+        "Acknowledge an escalation",
+    ),
     p("GET", "/dashboard", Needs(StatsRead), "Analyst dashboard"),
-    p("GET", "/dashboard/export.csv", Needs(Export), "Dashboard as CSV"),
+    p(
+        "GET",
+        "/dashboard/export.csv",
+        Needs(Export),
+        "Dashboard as CSV",
+    ),
     p("GET", "/admin", Needs(UserAdmin), "Administration"),
     p("POST", "/admin/users", Needs(UserAdmin), "Add a user"),
-    p("POST", "/admin/policy", Needs(PolicyWrite), "Choose a station's policy"),
-    p("POST", "/admin/calendar", Needs(PolicyWrite), "Set a calendar day"),
-    p("POST", "/admin/import/{kind}", Needs(CustomerWrite), "Start a CSV import"),
-    p("GET", "/admin/imports/{job}", Needs(CustomerWrite), "Progress of an import"),
+    p(
+        "POST",
+        "/admin/policy",
+        Needs(PolicyWrite),
+        "Choose a station's policy",
+    ),
+    p(
+        "POST",
+        "/admin/calendar",
+        Needs(PolicyWrite),
+        "Set a calendar day",
+    ),
+    p(
+        "POST",
+        "/admin/import/{kind}",
+        Needs(CustomerWrite),
+        "Start a CSV import",
+    ),
+    p(
+        "GET",
+        "/admin/imports/{job}",
+        Needs(CustomerWrite),
+        "Progress of an import",
+    ),
     p("GET", "/audit", Needs(AuditRead), "Audit log"),
 ];
 
@@ -232,7 +312,9 @@ pub fn urlencode(s: &str) -> String {
 pub fn forbidden(tr: Tr) -> Response {
     let body = match tr.lang {
         Lang::Zh => "<h1>无权访问</h1><p>您的角色不能打开此页面。<a href=\"/\">返回首页</a></p>",
-        Lang::En => "<h1>Not allowed</h1><p>Your role cannot open this page. <a href=\"/\">Home</a></p>",
+        Lang::En => {
+            "<h1>Not allowed</h1><p>Your role cannot open this page. <a href=\"/\">Home</a></p>"
+        }
     };
     (StatusCode::FORBIDDEN, Html(plain_page(tr, body))).into_response()
 }

@@ -77,7 +77,10 @@ pub async fn order(
         .filter(|a| may_act(&v, a))
         .collect();
     let mut related = Vec::new();
-    for rid in [o.order.repeat_of, o.order.merged_into].into_iter().flatten() {
+    for rid in [o.order.repeat_of, o.order.merged_into]
+        .into_iter()
+        .flatten()
+    {
         if let Ok(r) = svc.order(rid).await {
             related.push(r);
         }
@@ -95,9 +98,7 @@ pub async fn order(
         .users()
         .await?
         .into_iter()
-        .filter(|u| {
-            u.active && matches!(u.role, Role::Handler | Role::Crew | Role::GridManager)
-        })
+        .filter(|u| u.active && matches!(u.role, Role::Handler | Role::Crew | Role::GridManager))
         .collect();
     render(&OrderPage {
         c: v.chrome("", &flash),
@@ -261,9 +262,7 @@ pub async fn queue(State(svc): State<Service>, v: Viewer, Query(q): Query<QueueQ
         ..Default::default()
     };
     match scope.as_str() {
-        "team" => {
-            f.department_id = Some(user.as_ref().and_then(|u| u.department_id).unwrap_or(-1))
-        }
+        "team" => f.department_id = Some(user.as_ref().and_then(|u| u.department_id).unwrap_or(-1)),
         "grid" => {
             let grids: Vec<i64> = svc
                 .grids(None)
@@ -305,11 +304,7 @@ pub struct BulkForm {
 }
 
 /// A bulk action: the form sends `ids` once per ticked order.
-pub async fn bulk(
-    State(svc): State<Service>,
-    v: Viewer,
-    body: axum::body::Bytes,
-) -> PageResult {
+pub async fn bulk(State(svc): State<Service>, v: Viewer, body: axum::body::Bytes) -> PageResult {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let get = |k: &str| {
         pairs

@@ -4,6 +4,7 @@
 mod support;
 
 mod flows;
+mod pages;
 mod roles;
 
 /// Generates one test per backend from `async fn name(app: TestApp)`.

@@ -1,0 +1,273 @@
+//! The pages over HTTP: every page against every role (refused exactly when the page table
+//! says), never a server error, forms that create and act, the CSV export, both languages.
+
+use crate::support::TestApp;
+use reqwest::redirect::Policy;
+use reqwest::{Method, StatusCode};
+use voltdesk_domain::Role;
+use voltdesk_domain::auth::allows;
+use voltdesk_web::pages::PAGES;
+use voltdesk_web::routes::Access;
+
+/// A browser-like client signed in as `role` (session cookie), not following redirects.
+async fn signed_in(app: &TestApp, role: Role) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let r = c
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("username", format!("{}1", role.code())),
+            ("password", "correct horse".to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{role} signs in");
+    let home = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(home, voltdesk_web::pages::home_of(role), "{role}'s home");
+    c
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "999999")
+        .replace("{action}", "reply")
+        .replace("{lang}", "en")
+        .replace("{kind}", "customers")
+        .replace("{job}", "none")
+}
+
+async fn page_table(app: TestApp) {
+    let anonymous = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let mut checked = 0;
+    for role in Role::ALL {
+        let c = signed_in(&app, *role).await;
+        for page in PAGES {
+            let path = concrete(page.path);
+            let method = Method::from_bytes(page.method.as_bytes()).unwrap();
+            if page.path == "/logout" {
+                continue; // would end the session the rest of the loop uses
+            }
+            let r = c
+                .request(method.clone(), format!("{}{}", app.base, path))
+                .form(&[("text", "x")])
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let expect_refused = match page.access {
+                Access::Public | Access::SignedIn => {
+                    // An action page checks the action's own API permission.
+                    page.path == "/orders/{id}/act/{action}"
+                        && !allows(*role, voltdesk_domain::auth::Permission::OrderWork)
+                }
+                Access::Needs(p) => !allows(*role, p),
+            };
+            assert_eq!(
+                status == StatusCode::FORBIDDEN,
+                expect_refused,
+                "{} {} as {role}: {status}",
+                page.method,
+                page.path
+            );
+            assert!(
+                !status.is_server_error(),
+                "{} {} as {role}: {status}",
+                page.method,
+                page.path
+            );
+            checked += 1;
+        }
+    }
+    // Not signed in: pages send the browser to the sign-in page, remembering where it was.
+    for page in PAGES.iter().filter(|p| p.method == "GET") {
+        let r = anonymous
+            .get(format!("{}{}", app.base, concrete(page.path)))
+            .send()
+            .await
+            .unwrap();
+        match page.access {
+            Access::Public => assert_ne!(r.status(), StatusCode::UNAUTHORIZED),
+            _ => {
+                assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", page.path);
+                let to = r.headers()["location"].to_str().unwrap();
+                assert!(to.starts_with("/login?next="), "{} → {to}", page.path);
+            }
+        }
+    }
+    assert!(checked > 200, "checked {checked} page/role pairs");
+}
+
+async fn body(c: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let r = c.get(format!("{}{path}", app.base)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn an_agent_takes_a_complaint_through_the_pages(app: TestApp) {
+    let agent = signed_in(&app, Role::Agent).await;
+    // Search as you type: the last digits of the phone.
+    let (s, html) = body(&agent, &app, "/desk/search?q=5678").await;
+    assert_eq!(s, StatusCode::OK);
+    let id: i64 = html
+        .split("data-customer=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .and_then(|x| x.parse().ok())
+        .expect("a hit");
+    let (s, html) = body(&agent, &app, &format!("/customers/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("new-order"));
+    let (_, html) = body(&agent, &app, &format!("/customers/{id}/new")).await;
+    let key = html
+        .split("name=\"form_key\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let (_, preview) = body(
+        &agent,
+        &app,
+        &format!("/preview?customer_id={id}&order_type=complaint&channel=hotline_95598"),
+    )
+    .await;
+    assert!(
+        preview.contains("24h") && preview.contains("4wd"),
+        "{preview}"
+    );
+    let form = [
+        ("order_type", "complaint"),
+        ("channel", "hotline_95598"),
+        ("subject", "outage"),
+        ("title", "反复停电"),
+        ("description", "一周停电三次"),
+        ("form_key", key.as_str()),
+    ];
+    let post = || async {
+        agent
+            .post(format!("{}/customers/{id}/orders", app.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    };
+    let r = post().await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/orders/") && to.contains("ok="), "{to}");
+    // A double submit of the same form is the same order.
+    let again = post().await;
+    assert_eq!(
+        again.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('?')
+            .next(),
+        to.split('?').next()
+    );
+    let order_path = to.split('?').next().unwrap().to_string();
+    // Now the same subject again shows the hint.
+    let (_, preview) = body(
+        &agent,
+        &app,
+        &format!("/preview?customer_id={id}&order_type=complaint&subject=outage"),
+    )
+    .await;
+    assert!(preview.contains("duplicate-hint"));
+    // A bad form comes back to the form with the message, nothing written.
+    let before = app.svc.orders(&Default::default()).await.unwrap().1;
+    let r = agent
+        .post(format!("{}/customers/{id}/orders", app.base))
+        .form(&[("order_type", "nonsense"), ("channel", "hotline_95598")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers()["location"].to_str().unwrap().contains("err="));
+    assert_eq!(app.svc.orders(&Default::default()).await.unwrap().1, before);
+
+    // The order page; an action the state does not allow is refused with a message.
+    let (s, html) = body(&agent, &app, &order_path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("act-dispatch"));
+    let r = agent
+        .post(format!("{}{order_path}/act/close", app.base))
+        .form(&[("text", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()["location"].to_str().unwrap().contains("err="));
+
+    // The supervisor's board and the analyst's dashboard and its CSV.
+    let sup = signed_in(&app, Role::Supervisor).await;
+    let (s, html) = body(&sup, &app, "/board/panel").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("near-due"));
+    let analyst = signed_in(&app, Role::Analyst).await;
+    let (s, html) = body(&analyst, &app, "/dashboard").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("chart-data"));
+    let r = analyst
+        .get(format!("{}/dashboard/export.csv", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}'), "a BOM for spreadsheets");
+    assert!(csv.contains("投诉"));
+    let (s, _) = body(&analyst, &app, "/dashboard?from=2026-13-01").await;
+    assert_eq!(
+        s,
+        StatusCode::SEE_OTHER,
+        "a bad date goes back with a message"
+    );
+}
+
+async fn pages_speak_chinese_and_english_on_request(app: TestApp) {
+    let c = signed_in(&app, Role::Agent).await;
+    let (_, zh) = body(&c, &app, "/desk").await;
+    assert!(zh.contains("lang=\"zh-CN\"") && zh.contains("受理台"));
+    let r = c
+        .get(format!("{}/lang/en?next=/desk", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/desk");
+    // The cookie store keeps vd_lang=en from here on.
+    let (_, en) = body(&c, &app, "/desk").await;
+    assert!(
+        en.contains("lang=\"en\"") && en.contains("Agent desk"),
+        "{en}"
+    );
+    // Only a path on this server may follow.
+    let r = c
+        .get(format!("{}/lang/zh?next=//evil.example", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/");
+    // Static files come from the binary, with a cache lifetime.
+    let r = c
+        .get(format!("{}/static/htmx-2.0.11.min.js", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+}
+
+crate::both!(
+    page_table,
+    an_agent_takes_a_complaint_through_the_pages,
+    pages_speak_chinese_and_english_on_request
+);
