@@ -7,7 +7,7 @@
     const data = [x].concat(series.map(function (s) { return s.values; }));
     const u = new uPlot({
       width: width(el), height: 240,
-      series: [{}].concat(series.map(function (s, i) {
+      series: [{ label: document.documentElement.lang === "en" ? "Day" : "日期" }].concat(series.map(function (s, i) {
         return { label: s.label, stroke: COLORS[i % COLORS.length], width: 2, value: opts && opts.pct ? function (u, v) { return v == null ? "—" : (v * 100).toFixed(1) + "%"; } : undefined };
       })),
       axes: [{}, opts && opts.pct ? { values: function (u, vs) { return vs.map(function (v) { return (v * 100).toFixed(0) + "%"; }); } } : {}],

@@ -1061,8 +1061,12 @@ pub struct CalendarDay {
 }
 
 fn parse_day(s: &str) -> ApiResult<chrono::NaiveDate> {
+    parse_day_field("day", s)
+}
+
+fn parse_day_field(field: &str, s: &str) -> ApiResult<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid("day", "a date as YYYY-MM-DD"))
+        .map_err(|_| ApiError::invalid(field, "a date as YYYY-MM-DD"))
 }
 
 pub async fn set_calendar_day(
@@ -1177,6 +1181,33 @@ pub async fn audit(State(svc): S, Q(q): Q<TraceQ>) -> ApiResult<Json<Value>> {
         )
         .await?;
     Ok(Json(json!({"items": items})))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DashboardQ {
+    from: Option<String>,
+    to: Option<String>,
+    station_id: Option<i64>,
+    grid_id: Option<i64>,
+}
+
+pub async fn dashboard(
+    State(svc): S,
+    Q(q): Q<DashboardQ>,
+) -> ApiResult<Json<voltdesk_service::Dashboard>> {
+    let date = |field: &str, s: &Option<String>| -> ApiResult<Option<chrono::NaiveDate>> {
+        s.as_deref().map(|d| parse_day_field(field, d)).transpose()
+    };
+    let d = svc
+        .dashboard(&voltdesk_service::DashboardQuery {
+            from: date("from", &q.from)?,
+            to: date("to", &q.to)?,
+            station_id: q.station_id,
+            grid_id: q.grid_id,
+        })
+        .await?;
+    Ok(Json(d))
 }
 
 pub async fn outbox(State(svc): S, Q(q): Q<TraceQ>) -> ApiResult<Json<Value>> {

@@ -140,6 +140,7 @@ pub fn router(svc: Service) -> Router {
         .route("/api/v1/users", get(users).post(create_user))
         .route("/api/v1/tokens", get(tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
+        .route("/api/v1/dashboard", get(dashboard))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/outbox", get(outbox))
         .route_layer(middleware::from_fn_with_state(svc.clone(), authorize));

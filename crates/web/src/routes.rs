@@ -525,6 +525,14 @@ pub const ROUTES: &[Route] = &[
     ),
     r(
         "GET",
+        "/api/v1/dashboard",
+        Needs(StatsRead),
+        "statistics",
+        "Volumes by type, channel and complaint class per day, deadline compliance, satisfaction, complaints per 10,000 customers, areas with most complaints (from, to as yyyy-mm-dd; station_id, grid_id)",
+        None,
+    ),
+    r(
+        "GET",
         "/api/v1/audit",
         Needs(AuditRead),
         "administration",
