@@ -266,7 +266,111 @@ async fn pages_speak_chinese_and_english_on_request(app: TestApp) {
     );
 }
 
+async fn sensitive_customers_show_a_banner_and_imports_report_progress(app: TestApp) {
+    let agent = signed_in(&app, Role::Agent).await;
+    let (_, html) = body(&agent, &app, "/desk/search?q=5678").await;
+    let id: i64 = html
+        .split("data-customer=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .and_then(|x| x.parse().ok())
+        .unwrap();
+    let (_, html) = body(&agent, &app, &format!("/customers/{id}")).await;
+    assert!(!html.contains("sensitive-banner"));
+    app.svc
+        .set_sensitive(
+            &voltdesk_service::Actor::system(),
+            id,
+            true,
+            "多次投诉并扬言曝光",
+        )
+        .await
+        .unwrap();
+    let (_, html) = body(&agent, &app, &format!("/customers/{id}")).await;
+    assert!(
+        html.contains("sensitive-banner"),
+        "the agent is warned at once"
+    );
+
+    // An upload answers at once with a job; the job reports progress until it is done.
+    let admin = signed_in(&app, Role::Admin).await;
+    let csv = "account_no,name,phone,address,usage_class,area_code\n\
+               3300000101,赵六,13600001111,李村镇李村3组1号,residential,TA002\n\
+               3300000102,钱七,13600002222,李村镇李村3组2号,residential,TA002\n";
+    let r = admin
+        .post(format!("{}/admin/import/customers", app.base))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let job = r.json::<serde_json::Value>().await.unwrap()["job"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut state = serde_json::Value::Null;
+    for _ in 0..100 {
+        state = admin
+            .get(format!("{}/admin/imports/{job}", app.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if state["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state["state"], "done", "{state}");
+    assert_eq!(state["total"], 2);
+    assert_eq!(app.svc.search_customers("赵六", 5).await.unwrap().len(), 1);
+    // A file with a bad row fails whole, with the line named; nothing is imported.
+    let bad = "account_no,name,phone,address,usage_class,area_code\n\
+               3300000103,孙八,13600003333,李村镇1号,residential,TA002\n\
+               3300000104,周九,12,李村镇2号,residential,TA002\n";
+    let r = admin
+        .post(format!("{}/admin/import/customers", app.base))
+        .body(bad)
+        .send()
+        .await
+        .unwrap();
+    let job = r.json::<serde_json::Value>().await.unwrap()["job"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for _ in 0..100 {
+        state = admin
+            .get(format!("{}/admin/imports/{job}", app.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if state["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state["state"], "failed", "{state}");
+    assert!(
+        state["message"].as_str().unwrap().contains("line 3"),
+        "{state}"
+    );
+    assert!(
+        app.svc
+            .search_customers("孙八", 5)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 crate::both!(
+    sensitive_customers_show_a_banner_and_imports_report_progress,
     page_table,
     an_agent_takes_a_complaint_through_the_pages,
     pages_speak_chinese_and_english_on_request
