@@ -1,10 +1,17 @@
 //! `demo`: a working station in one command. On a new database it generates the sample
 //! organisation and customers (the `gen` generators), imports them through the service,
-//! adds one user per role and about 200 work orders spread over the last ten days with
-//! their lifecycle steps, all deterministic for a seed; then it serves like `serve`.
+//! adds one user per role, writes twelve months of history in bulk, and then about 200 work
+//! orders over the last ten days with their lifecycle steps, all deterministic for a seed;
+//! then it serves like `serve`.
 //!
-//! The history is written through the service on a hand-moved clock, one event at a time in
-//! time order, so traces, clocks and SLA breaches look as if the orders had really come in.
+//! The year of history (`Service::seed_county_history`) ends where the recent orders begin:
+//! outages (planned maintenance, temporary maintenance, faults) with their trace events, and
+//! about 0.25 work orders per customer, closed, with their clocks, return visits and traces,
+//! written in bulk with explicit ids (the service path would take minutes for a large county).
+//!
+//! The recent orders are written through the service on a hand-moved clock, one event at a
+//! time in time order, so traces, clocks and SLA breaches look as if the orders had really
+//! come in, and some are still open when the demo starts.
 
 use crate::args::DemoArgs;
 use crate::generate::{self, FIRST_ACCOUNT, OrgModel, STATION_CODE};
@@ -18,7 +25,8 @@ use std::time::Instant;
 use voltdesk_domain::order::Command;
 use voltdesk_domain::*;
 use voltdesk_service::{
-    Actor, Clock, ManualClock, NewOrder, NewUser, Service, SystemClock, actor_of,
+    Actor, Clock, CountyReport, CountySpec, ManualClock, NewOrder, NewUser, Service, SystemClock,
+    actor_of,
 };
 use voltdesk_store::UserRow;
 
@@ -26,6 +34,8 @@ pub const PASSWORD: &str = "voltdesk-demo";
 const ORDERS: usize = 200;
 /// The sample orders come in over this many days before now.
 const HISTORY_DAYS: i64 = 10;
+/// The bulk history covers this many days before the first sample order.
+const YEAR_DAYS: i64 = 365;
 
 /// One user per role: (username, role, display name, tied to the distribution department).
 const USERS: &[(&str, Role, &str, bool)] = &[
@@ -50,8 +60,8 @@ pub async fn run(url: &str, policy_dir: Option<PathBuf>, args: DemoArgs) -> Resu
     };
     let Opened { store, policies } = open::store(url, policy_dir.as_deref()).await?;
     let now = SystemClock.now();
-    // The organisation and customers are there a day before the first sample order.
-    let clock = ManualClock::new(first_day(now) - DAY_MS);
+    // The organisation, users and customers are there a day before the year of history.
+    let clock = ManualClock::new(first_day(now) - (YEAR_DAYS + 1) * DAY_MS);
     let seeding = Service::open(store.clone(), clock.clone(), policies.clone())
         .await
         .context("cannot open the service")?;
@@ -194,6 +204,27 @@ async fn seed(svc: &Service, clock: &ManualClock, now: Millis, args: &DemoArgs) 
         .context("cannot import the generated customers")?;
     eprintln!("imported {} customers", report.imported);
 
+    let started = Instant::now();
+    let spec = CountySpec {
+        from: first_day(now) - YEAR_DAYS * DAY_MS,
+        // Orders taken just before the recent ones are handled in the days after.
+        settle_by: now,
+        ..CountySpec::year_before(first_day(now), args.seed)
+    };
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let history = svc
+        .seed_county_history(&spec, &|done, total| {
+            if terminal {
+                eprint!("\rwriting twelve months of history: {done}/{total} orders");
+            }
+        })
+        .await
+        .context("cannot write the history")?;
+    if terminal {
+        eprintln!();
+    }
+    print_history(&history, started.elapsed());
+
     let cast = Cast {
         agent: actor_of(user("agent1")?),
         handler: actor_of(user("handler1")?),
@@ -207,6 +238,51 @@ async fn seed(svc: &Service, clock: &ManualClock, now: Millis, args: &DemoArgs) 
     let created = sample_orders(svc, clock, now, args, &cast).await?;
     eprintln!("created {created} sample work orders");
     Ok(())
+}
+
+/// One line each: orders by type and channel, return visits, outages.
+fn print_history(h: &CountyReport, took: std::time::Duration) {
+    let share = |n: u64| 100.0 * n as f64 / h.orders.max(1) as f64;
+    let list = |items: Vec<(&str, u64)>| {
+        items
+            .iter()
+            .map(|(k, n)| format!("{k} {n} ({:.1} %)", share(*n)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut types: Vec<_> = h.by_type.iter().map(|(t, n)| (t.zh(), *n)).collect();
+    types.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let mut channels: Vec<_> = h.by_channel.iter().map(|(c, n)| (c.zh(), *n)).collect();
+    channels.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let visits: Vec<String> = h
+        .by_satisfaction
+        .iter()
+        .map(|(s, n)| format!("{} {n}", s.zh()))
+        .collect();
+    let outages: Vec<String> = h
+        .outages
+        .iter()
+        .map(|(k, n)| format!("{} {n}", k.zh()))
+        .collect();
+    eprintln!(
+        "wrote twelve months of history in {}: {} orders, {} trace events",
+        crate::import::seconds(took),
+        h.orders,
+        h.trace_events
+    );
+    eprintln!("  by type: {}", list(types));
+    eprintln!("  by channel: {}", list(channels));
+    eprintln!(
+        "  return visits: {} ({}); overdue closed orders: {}",
+        h.return_visits,
+        visits.join(", "),
+        h.overdue
+    );
+    eprintln!(
+        "  outages: {} ({})",
+        h.outages.values().sum::<u64>(),
+        outages.join(", ")
+    );
 }
 
 /// Who does what in the sample history.

@@ -444,7 +444,8 @@ fn export_writes_csv_with_a_header() {
         "order_no,id,created_at,order_type,order_type_zh,channel,subject,status,title,\
          customer_id,station_id,department_id,next_due_at,overdue,escalated,satisfaction,closed_at"
     );
-    assert_eq!(rows.len(), 201, "200 sample orders");
+    // 200 recent sample orders after a year of history (0.25 orders per customer).
+    assert!(rows.len() > 251, "{} rows", rows.len());
     let types: std::collections::HashSet<&str> = rows[1..].iter().map(|r| r[3].as_str()).collect();
     for t in ["consultation", "repair", "complaint"] {
         assert!(types.contains(t), "{types:?}");
@@ -467,7 +468,7 @@ fn export_writes_csv_with_a_header() {
     let out = closed.stdout();
     assert!(out.starts_with("order_no,"), "{closed}");
     let n = out.lines().count() - 1;
-    assert!(n > 50 && n < 200, "{n} closed orders");
+    assert!(n > 50 && n < rows.len() - 1, "{n} closed orders");
     assert!(out.lines().skip(1).all(|l| l.contains(",closed,")), "{out}");
 
     let day = &rows[1][2][..10];
@@ -518,7 +519,7 @@ fn the_demo_is_the_same_for_a_seed_and_kept_on_restart() {
 
     let again = s.ok(&["demo", "--database", &a, "--customers", "200", "--no-serve"]);
     assert!(again.stderr().contains("existing demo database"), "{again}");
-    assert_eq!(export(&a).len(), 201);
+    assert_eq!(export(&a), export(&b), "nothing was added on restart");
 
     let fresh = s.ok(&[
         "demo",
@@ -533,6 +534,83 @@ fn the_demo_is_the_same_for_a_seed_and_kept_on_restart() {
     ]);
     assert!(fresh.stderr().contains("demo data ready"), "{fresh}");
     assert_ne!(export(&a), export(&b));
+}
+
+/// What a demo database holds, for comparing two runs.
+#[derive(Debug, PartialEq)]
+struct DemoCounts {
+    by_type: std::collections::BTreeMap<String, usize>,
+    first: chrono::NaiveDateTime,
+    last: chrono::NaiveDateTime,
+    return_visits: i64,
+    outages: i64,
+}
+
+fn demo_counts(s: &Sandbox, db: &str) -> DemoCounts {
+    let export = s.ok(&["--database", db, "export", "orders", "--no-bom"]);
+    let mut by_type = std::collections::BTreeMap::new();
+    let mut times = Vec::new();
+    let text = export.stdout();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        *by_type.entry(rec[3].to_string()).or_default() += 1;
+        times.push(chrono::NaiveDateTime::parse_from_str(&rec[2], "%Y-%m-%d %H:%M:%S").unwrap());
+    }
+    times.sort();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (return_visits, outages) = rt.block_on(async {
+        let store = voltdesk_store::Store::connect(db).await.unwrap();
+        let n = |t| {
+            let store = store.clone();
+            async move { store.count_rows(t).await.unwrap() }
+        };
+        let counts = (n("return_visits").await, n("outages").await);
+        store.close().await;
+        counts
+    });
+    DemoCounts {
+        by_type,
+        first: times[0],
+        last: times[times.len() - 1],
+        return_visits,
+        outages,
+    }
+}
+
+#[test]
+fn the_demo_has_a_year_of_history_the_same_for_a_seed() {
+    let s = Sandbox::new("history");
+    let run = |name: &str| {
+        let db = format!("sqlite://{}", s.path(name).display());
+        let r = s.ok(&[
+            "demo",
+            "--database",
+            &db,
+            "--no-serve",
+            "--customers",
+            "3000",
+            "--seed",
+            "7",
+        ]);
+        assert!(r.stderr().contains("wrote twelve months of history"), "{r}");
+        demo_counts(&s, &db)
+    };
+    let a = run("a.db");
+    let total: usize = a.by_type.values().sum();
+    assert!(total > 800, "{a:?}");
+    assert!(
+        a.last - a.first >= chrono::Duration::days(335),
+        "history spans {} days",
+        (a.last - a.first).num_days()
+    );
+    let largest = a.by_type.iter().max_by_key(|(_, n)| **n).unwrap().0;
+    assert_eq!(largest, "consultation", "{a:?}");
+    let complaints = a.by_type.get("complaint").copied().unwrap_or(0);
+    assert!(complaints > 0 && complaints * 20 < total, "{a:?}");
+    assert!(a.return_visits > 100, "{a:?}");
+    assert!(a.outages > 20, "{a:?}");
+    assert_eq!(a, run("b.db"), "the same seed gives the same county");
 }
 
 #[test]
@@ -709,5 +787,5 @@ fn postgres_import_demo_and_export() {
         "o.csv",
     ]);
     let (_, rows) = read_csv(&s.path("o.csv"));
-    assert_eq!(rows.len(), 201);
+    assert!(rows.len() > 251, "{} rows", rows.len());
 }

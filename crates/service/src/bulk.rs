@@ -1,6 +1,13 @@
-//! Generated history for demo counties and benchmarks: orders, clocks and trace events
-//! written in bulk with explicit ids. Deterministic for a seed. Runs while nothing else
-//! writes (the demo and benchmark seeders call it before serving).
+//! Generated history written in bulk with explicit ids, deterministic for a seed, while
+//! nothing else writes (the demo and benchmark seeders call it before serving):
+//! `seed_history` spreads uniform orders, clocks and trace events over the customers for
+//! benchmarks; `seed_county_history` (`county.rs`, texts in `texts.rs`) writes a county's
+//! realistic year of outages, orders, return visits and traces for the demo.
+
+mod county;
+mod texts;
+
+pub use county::*;
 
 use crate::*;
 use rand::rngs::StdRng;

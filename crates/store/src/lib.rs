@@ -10,11 +10,13 @@ mod bulk;
 mod customers;
 mod orders;
 mod org;
+mod outages;
 mod rows;
 mod stats;
 pub mod testing;
 mod users;
 
+pub use outages::*;
 pub use rows::*;
 pub use stats::*;
 pub use customers::PrefixColumn;

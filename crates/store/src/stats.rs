@@ -3,7 +3,8 @@
 //!
 //! A day's rows are the orders created that day, the orders closed that day and the return
 //! visits made that day, each counted under the order's station, grid, type, channel and
-//! complaint class. `stats_daily` keeps them along one dimension at a time (see the
+//! complaint class; a closed order is on time when none of its clocks was breached.
+//! `stats_daily` keeps them along one dimension at a time (see the
 //! migration), so a range query reads a few hundred rows a day whatever the order volume.
 
 use crate::customers::placeholders;
@@ -81,7 +82,8 @@ impl Store {
              WHERE w.created_at >= $1 AND w.created_at < $2{GROUP}"
         );
         let closed = format!(
-            "SELECT {DIMS}, COUNT(*) AS a, CAST(SUM(CASE WHEN w.overdue = 0 THEN 1 ELSE 0 END) AS BIGINT) AS b, \
+            "SELECT {DIMS}, COUNT(*) AS a, CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM clocks k WHERE k.order_id = w.id \
+             AND k.breached_at IS NOT NULL) THEN 0 ELSE 1 END) AS BIGINT) AS b, \
              0 AS c FROM work_orders w \
              WHERE w.closed_at >= $1 AND w.closed_at < $2 AND w.status = 'closed'{GROUP}"
         );

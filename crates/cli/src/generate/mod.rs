@@ -344,15 +344,17 @@ pub fn write_customers<W: Write>(
         let area = &org.areas[area_no.min(org.areas.len() - 1)];
         let place = &org.places[area.place];
 
-        // Usage class: nine households in ten; then shops, public bodies, farms, a few plants.
+        // Usage class: nine households in ten; then shops, farms and irrigation, about 400
+        // institutions (village committees, schools, clinics, street lights, base stations)
+        // in 48,000 customers, and a few dozen plants on large-industry tariffs.
         let class = *weighted(
             &mut rng,
             &[
-                ("居民", 900),
-                ("商业", 50),
-                ("非居民", 25),
-                ("农业生产", 20),
-                ("大工业", 5),
+                ("居民", 9045),
+                ("商业", 625),
+                ("农业生产", 235),
+                ("非居民", 85),
+                ("大工业", 10),
             ],
         );
         let residential = class == "居民";
@@ -381,7 +383,12 @@ pub fn write_customers<W: Write>(
                     place.stem()
                 }),
             }
-            name.push_str(trade);
+            // A community's committee is its residents' committee (社区居民委员会).
+            name.push_str(if trade == "村民委员会" && place.urban {
+                "居民委员会"
+            } else {
+                trade
+            });
         }
 
         phone.clear();
@@ -436,7 +443,8 @@ pub fn write_customers<W: Write>(
             &mut rng,
             &[("网上国网", 45), ("代扣", 28), ("预存", 17), ("现金", 10)],
         );
-        let care = if residential && rng.random_bool(0.01) {
+        // Care groups: about one household in seventy (elderly living alone first).
+        let care = if residential && rng.random_bool(0.015) {
             *weighted(
                 &mut rng,
                 &[
@@ -565,6 +573,17 @@ mod tests {
             .filter(|(_, r)| r.usage_class == voltdesk_domain::UsageClass::Residential)
             .count();
         assert!((2550..=2850).contains(&residential), "{residential}");
+        // About 400 institutions in 48,000 customers: 25 or so in 3,000.
+        let institutions = rows
+            .iter()
+            .filter(|(_, r)| r.usage_class == voltdesk_domain::UsageClass::NonResidential)
+            .count();
+        assert!((12..=45).contains(&institutions), "{institutions}");
+        let cared = rows
+            .iter()
+            .filter(|(_, r)| !r.care_groups.is_empty())
+            .count();
+        assert!((20..=75).contains(&cared), "{cared} care-group households");
         assert_eq!(rows[0].1.account_no.as_str(), "3300000000");
         let org = OrgModel::build();
         assert!(

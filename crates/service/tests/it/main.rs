@@ -6,6 +6,7 @@ mod support;
 
 mod auth;
 mod desk;
+mod history;
 mod import;
 mod intake;
 mod lifecycle;
