@@ -207,6 +207,26 @@ async fn text(c: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// Waits until the element's text is `want` (after a form posts, the old page may still be
+/// there for a moment).
+async fn wait_text(c: &Client, css: &str, want: &str) {
+    let (c2, css2, want2) = (c.clone(), css.to_string(), want.to_string());
+    until(
+        &format!("{css} to read {want}"),
+        Duration::from_secs(10),
+        move || {
+            let (c, css, want) = (c2.clone(), css2.clone(), want2.clone());
+            async move {
+                match c.find(Locator::Css(&css)).await {
+                    Ok(e) => e.text().await.map(|t| t.trim() == want).unwrap_or(false),
+                    Err(_) => false,
+                }
+            }
+        },
+    )
+    .await;
+}
+
 /// Waits until `check` holds, polling.
 async fn until<F, Fut>(what: &str, within: Duration, mut check: F)
 where
@@ -392,11 +412,7 @@ async fn every_role_works_in_the_browser() {
         .unwrap();
     dept_option.click().await.unwrap();
     dispatch.submit().await.unwrap();
-    c.wait()
-        .for_element(Locator::Css(".flash.ok"))
-        .await
-        .unwrap();
-    assert_eq!(text(&c, "#status").await, "已派单");
+    wait_text(&c, "#status", "已派单").await;
     shot(&c, "agent-dispatched").await;
     logout(&c, &w).await;
 
@@ -422,11 +438,7 @@ async fn every_role_works_in_the_browser() {
         .submit()
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".flash.ok"))
-        .await
-        .unwrap();
-    assert_eq!(text(&c, "#status").await, "已接单");
+    wait_text(&c, "#status", "已接单").await;
     c.find(Locator::Css("#act-reply summary"))
         .await
         .unwrap()
@@ -445,11 +457,7 @@ async fn every_role_works_in_the_browser() {
         .submit()
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".flash.ok"))
-        .await
-        .unwrap();
-    assert_eq!(text(&c, "#status").await, "已回单");
+    wait_text(&c, "#status", "已回单").await;
     assert!(text(&c, "#reply-text").await.contains("线路老化"));
     shot(&c, "handler-replied").await;
     logout(&c, &w).await;
