@@ -346,6 +346,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("repeat_of", "重复投诉，前单", "Repeat of"),
     ("reply_text", "处理结果", "Reply"),
     ("return_visits", "回访记录", "Return visits"),
+    ("reveal", "显示完整信息（留痕）", "Show in full (traced)"),
     ("role", "角色", "Role"),
     ("root_cause", "原因分析", "Root cause"),
     ("satisfaction", "满意度", "Satisfaction"),
