@@ -1,4 +1,5 @@
-//! `serve`: the HTTP interface, the SLA scheduler and the statistics settler in one process, stopped by Ctrl-C or
+//! `serve`: the HTTP interface, the SLA scheduler, the early-warning rules and the statistics
+//! settler in one process, stopped by Ctrl-C or
 //! SIGTERM. Requests in flight are allowed to finish; what a command committed is durable,
 //! and a command cut short rolls back, so a stop never leaves half a write.
 
@@ -33,6 +34,8 @@ pub async fn run(svc: Service, listener: TcpListener) -> Result<()> {
     let scheduler = tokio::spawn(svc.clone().run_scheduler(Duration::from_millis(250)));
     // The dashboard's daily statistics: ended days are settled at start and every 10 minutes.
     let stats = tokio::spawn(svc.clone().run_stats(Duration::from_secs(600)));
+    // The early-warning rules follow the trace as it is committed (and every 30 s).
+    let rules = tokio::spawn(svc.clone().run_rules(Duration::from_secs(30)));
     tracing::info!(addr = %listener.local_addr()?, "serving");
     let server = voltdesk_web::serve(svc.clone(), listener);
     tokio::pin!(server);
@@ -58,8 +61,10 @@ pub async fn run(svc: Service, listener: TcpListener) -> Result<()> {
     };
     scheduler.abort();
     stats.abort();
+    rules.abort();
     let _ = scheduler.await;
     let _ = stats.await;
+    let _ = rules.await;
     svc.store().close().await;
     tracing::info!("stopped");
     result

@@ -259,6 +259,39 @@ code_enum!(
     Chance = "chance" / "偶然因素",
 });
 
+code_enum!(
+    /// The early-warning rules (DOMAIN.md "Early warning").
+    RuleKind, "rule" {
+    DeadlineNear = "deadline_near" / "时限预警",
+    DeadlineMissed = "deadline_missed" / "时限超期",
+    RepeatContact = "repeat_contact" / "重复来电",
+    RepeatComplaint = "repeat_complaint" / "重复投诉",
+    SensitiveCustomer = "sensitive_customer" / "敏感客户",
+    SensitiveReview = "sensitive_review" / "敏感客户复核",
+    ComplaintTendency = "complaint_tendency" / "投诉倾向",
+    LongOutage = "long_outage" / "长时间停电",
+    FrequentOutages = "frequent_outages" / "频繁停电",
+    VoltageOutOfLimits = "voltage_out_of_limits" / "电压反复越限",
+    CareInOutage = "care_in_outage" / "关爱客户停电",
+    LatePlannedNotice = "late_planned_notice" / "计划停电通知不足",
+});
+
+code_enum!(
+    /// Where a warning stands: open, then acknowledged, then handled or dismissed.
+    WarningStatus, "warning_status" {
+    Open = "open" / "待处理",
+    Acknowledged = "acknowledged" / "已确认",
+    Handled = "handled" / "已处理",
+    Dismissed = "dismissed" / "已忽略",
+});
+
+impl WarningStatus {
+    /// Open and acknowledged warnings are live: a new raise of the same situation joins them.
+    pub fn is_live(self) -> bool {
+        matches!(self, WarningStatus::Open | WarningStatus::Acknowledged)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

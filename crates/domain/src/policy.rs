@@ -4,6 +4,7 @@
 //! names a clock kind, where it starts, its limit, and criteria (order type, channel, service
 //! kind, region class) that select the orders it applies to.
 
+use crate::Millis;
 use std::fmt;
 use std::str::FromStr;
 
@@ -192,6 +193,68 @@ pub struct Policy {
     /// Default share of a limit after which a clock warns (e.g. 0.8).
     pub warn_share: f64,
     pub rules: Vec<ClockRule>,
+    /// Thresholds of the early-warning rules (`[warnings]`; defaults when absent).
+    pub warnings: WarningSettings,
+}
+
+/// Thresholds of the early-warning rules, from the policy's `[warnings]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WarningSettings {
+    /// The same customer on the same subject again within this many days.
+    pub repeat_contact_days: i64,
+    /// Complaints plus dissatisfied return visits within the window that make a customer
+    /// sensitive.
+    pub sensitive_count: i64,
+    pub sensitive_window_days: i64,
+    /// A sensitive flag is reviewed this many days after it was set.
+    pub sensitive_review_days: i64,
+    /// An outage longer than this is a long outage.
+    pub long_outage_hours: i64,
+    /// This many outages on one transformer area within the window are frequent.
+    pub frequent_outages: i64,
+    pub frequent_outage_days: i64,
+    /// This many out-of-limit voltage readings on one area within the window.
+    pub voltage_violations: i64,
+    pub voltage_days: i64,
+    /// Rules switched off unless a station switches them on (codes of `RuleKind`).
+    pub disabled: Vec<String>,
+}
+
+impl Default for WarningSettings {
+    fn default() -> Self {
+        WarningSettings {
+            repeat_contact_days: 30,
+            sensitive_count: 2,
+            sensitive_window_days: 365,
+            sensitive_review_days: 90,
+            long_outage_hours: 8,
+            frequent_outages: 3,
+            frequent_outage_days: 30,
+            voltage_violations: 3,
+            voltage_days: 7,
+            disabled: Vec::new(),
+        }
+    }
+}
+
+impl WarningSettings {
+    /// Whether `count` complaints and dissatisfied visits in the window make a customer
+    /// sensitive.
+    pub fn makes_sensitive(&self, count: i64) -> bool {
+        count >= self.sensitive_count
+    }
+
+    /// Whether an earlier order on the same subject, created at `earlier`, makes a contact
+    /// at `now` a repeat.
+    pub fn is_repeat(&self, earlier: Millis, now: Millis) -> bool {
+        now - earlier <= self.repeat_contact_days * crate::DAY_MS && earlier <= now
+    }
+
+    /// Whether an outage started at `started` and not restored by `now` is long.
+    pub fn is_long_outage(&self, started: Millis, restored: Option<Millis>, now: Millis) -> bool {
+        restored.unwrap_or(now) - started > self.long_outage_hours * crate::HOUR_MS
+    }
 }
 
 fn serialize_tz<S: serde::Serializer>(tz: &chrono_tz::Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -228,6 +291,8 @@ struct RawPolicy {
     warn_share: f64,
     #[serde(default)]
     rule: Vec<toml::Table>,
+    #[serde(default)]
+    warnings: WarningSettings,
 }
 
 const RULE_FIELDS: &[&str] = &[
@@ -388,6 +453,7 @@ impl Policy {
             timezone,
             warn_share: raw.warn_share,
             rules,
+            warnings: raw.warnings,
         })
     }
 

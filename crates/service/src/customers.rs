@@ -30,6 +30,10 @@ pub struct CustomerView {
     pub grid_manager_id: Option<i64>,
     pub arrears_fen: i64,
     pub masked: bool,
+    /// Live early warnings about the customer, for the agent the moment the customer is
+    /// identified (filled by `customer` and `lookup_customers`; empty in lists).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<voltdesk_store::WarningRow>,
 }
 
 impl CustomerView {
@@ -62,6 +66,7 @@ impl CustomerView {
             grid_manager_id: c.grid_manager_id,
             arrears_fen: c.arrears_fen,
             masked: !reveal,
+            warnings: Vec::new(),
         }
     }
 }
@@ -235,7 +240,9 @@ impl Service {
                 .await?;
             commit(tx).await?;
         }
-        Ok(CustomerView::of(c, reveal))
+        let mut v = CustomerView::of(c, reveal);
+        v.warnings = self.customer_warnings(v.id).await?;
+        Ok(v)
     }
 
     /// Identifies a caller by phone number or account number.
@@ -318,9 +325,17 @@ impl Service {
             .await?
             .ok_or(ServiceError::NotFound { what: "customer" })?;
         let now = self.now();
+        // A flag set by hand is reviewed after the policy's period, like an automatic one.
+        let review_at = sensitive.then(|| {
+            let days = self
+                .policy_of_station(c.station_id)
+                .map(|p| p.warnings.sensitive_review_days)
+                .unwrap_or(90);
+            now + days * voltdesk_domain::DAY_MS
+        });
         let mut tx = self.store.begin().await?;
         self.store
-            .set_customer_sensitive(&mut tx, customer_id, sensitive, now)
+            .set_customer_sensitive_review(&mut tx, customer_id, sensitive, review_at, now)
             .await?;
         self.store
             .insert_traces(
@@ -338,7 +353,7 @@ impl Service {
                     } else {
                         "customer.sensitive_cleared".into()
                     },
-                    payload: serde_json::json!({"reason": reason}),
+                    payload: serde_json::json!({"reason": reason, "automatic": false, "review_at": review_at}),
                 }],
             )
             .await?;

@@ -9,6 +9,7 @@ mod desk;
 mod intake;
 mod orders;
 mod org;
+mod rules;
 pub mod scheduler;
 mod stats;
 
@@ -18,6 +19,7 @@ pub use customers::*;
 pub use desk::*;
 pub use orders::*;
 pub use org::*;
+pub use rules::*;
 pub use stats::*;
 
 use std::collections::HashMap;

@@ -833,51 +833,6 @@ impl Service {
             .ok_or(ServiceError::NotFound { what: "problem" })
     }
 
-    pub async fn escalations(
-        &self,
-        order_id: Option<i64>,
-        open_only: bool,
-        limit: i64,
-    ) -> Result<Vec<voltdesk_store::EscalationRow>> {
-        Ok(self
-            .store
-            .escalations(order_id, open_only, limit.clamp(1, 500))
-            .await?)
-    }
-
-    pub async fn acknowledge_escalation(&self, by: &Actor, id: i64) -> Result<()> {
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let order_id = self
-            .store
-            .acknowledge_escalation(&mut tx, id, by.user_id.unwrap_or(0), now)
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound => ServiceError::NotFound {
-                    what: "open escalation",
-                },
-                e => e.into(),
-            })?;
-        let o = self
-            .store
-            .order_in(&mut tx, order_id)
-            .await?
-            .ok_or(ServiceError::NotFound { what: "work order" })?;
-        self.store
-            .insert_traces(
-                &mut tx,
-                &[trace(
-                    &o,
-                    by,
-                    now,
-                    "escalation.acknowledged",
-                    serde_json::json!({"escalation_id": id}),
-                )],
-            )
-            .await?;
-        commit(tx).await
-    }
-
     pub async fn return_visits(
         &self,
         order_id: i64,

@@ -1,4 +1,7 @@
 //! The scheduler: fires clock warnings and breaches from deadlines stored in the database.
+//! It is the clock tick of the early-warning rules: it marks the clocks and writes
+//! `clock.warned` / `clock.breached` trace events; the rules (`rules.rs`) turn those into the
+//! supervisor's warnings, and a missed deadline's warning is the order's escalation.
 //! Nothing lives in memory but the time of the next wake-up, so a restart loses nothing:
 //! clocks whose time passed while the server was down fire on the first tick.
 //!
@@ -9,7 +12,7 @@
 
 use crate::*;
 use std::collections::{BTreeSet, HashMap};
-use voltdesk_store::{ClockState, EscalationRow, NewTrace};
+use voltdesk_store::{ClockState, NewTrace};
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -52,20 +55,8 @@ impl Service {
             let mut warned = Vec::new();
             let mut breached = Vec::new();
             let mut traces = Vec::new();
-            let mut warn_notices = Vec::new();
-            let mut escalations = Vec::new();
+            let mut breached_orders = BTreeSet::new();
             let mut published = Vec::new();
-            let breaching: Vec<&voltdesk_store::ClockRow> = fresh
-                .iter()
-                .filter(|c| {
-                    c.state == ClockState::Running && c.breached_at.is_none() && c.due_at <= now
-                })
-                .collect();
-            let esc_ids = self
-                .store
-                .reserve_ids(&mut tx, "escalations", breaching.len())
-                .await?;
-            let mut esc_ids = esc_ids.into_iter();
             for c in &fresh {
                 if c.state != ClockState::Running || c.next_fire_at.is_none_or(|t| t > now) {
                     continue;
@@ -87,61 +78,28 @@ impl Service {
                 if c.warned_at.is_none() && c.warn_at <= now {
                     report.warned += 1;
                     traces.push(base("clock.warned", serde_json::json!({"clock_id": c.id, "kind": c.kind, "warn_at": c.warn_at, "due_at": c.due_at})));
-                    warn_notices.push(("clock.warned".to_string(), serde_json::json!({"order_id": o.id, "clock_id": c.id, "kind": c.kind, "due_at": c.due_at})));
                     published.push(("clock.warned", o.id, o.customer_id, o.station_id));
                 }
                 if c.breached_at.is_none() && c.due_at <= now {
                     report.breached += 1;
-                    let id = esc_ids
-                        .next()
-                        .ok_or(ServiceError::Store(StoreError::Corrupt(
-                            "escalation ids".into(),
-                        )))?;
-                    let reason = format!("{}时限已超期（{}）", c.kind.zh(), c.limit_text);
                     traces.push(base(
                         "clock.breached",
-                        serde_json::json!({"clock_id": c.id, "kind": c.kind, "due_at": c.due_at}),
+                        serde_json::json!({"clock_id": c.id, "kind": c.kind, "due_at": c.due_at, "limit": c.limit_text}),
                     ));
-                    traces.push(base("order.escalated", serde_json::json!({"escalation_id": id, "to_role": "supervisor", "reason": reason})));
-                    escalations.push(EscalationRow {
-                        id,
-                        order_id: o.id,
-                        clock_id: Some(c.id),
-                        reason,
-                        to_role: Role::Supervisor.code().to_string(),
-                        created_at: now,
-                        acknowledged_by: None,
-                        acknowledged_at: None,
-                    });
                     breached.push(c.id);
-                    published.push(("order.escalated", o.id, o.customer_id, o.station_id));
+                    breached_orders.insert(o.id);
+                    published.push(("clock.breached", o.id, o.customer_id, o.station_id));
                 } else {
                     warned.push(c.id);
                 }
             }
-            let breached_orders: Vec<i64> = escalations
-                .iter()
-                .map(|e| e.order_id)
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let webhooks: Vec<(String, serde_json::Value)> = escalations
-                .iter()
-                .map(|e| ("order.escalated".to_string(), serde_json::json!({"order_id": e.order_id, "escalation_id": e.id, "clock_id": e.clock_id})))
-                .collect();
+            let breached_orders: Vec<i64> = breached_orders.into_iter().collect();
             self.store.mark_clocks_warned(&mut tx, &warned, now).await?;
             self.store
                 .mark_clocks_breached(&mut tx, &breached, now)
                 .await?;
             self.store
                 .mark_orders_breached(&mut tx, &breached_orders, now)
-                .await?;
-            self.store.insert_escalations(&mut tx, &escalations).await?;
-            self.store
-                .insert_outbox_many(&mut tx, now, "notify", &warn_notices)
-                .await?;
-            self.store
-                .insert_outbox_many(&mut tx, now, "webhook", &webhooks)
                 .await?;
             self.store.insert_traces(&mut tx, &traces).await?;
             commit(tx).await?;

@@ -3,10 +3,10 @@
 use crate::*;
 use voltdesk_domain::CareGroup;
 
-const COLS: &str = "id, account_no, name, phone, phone2, id_number, address, usage_class, station_id, area_id, meter_id, \
+pub(crate) const COLS: &str = "id, account_no, name, phone, phone2, id_number, address, usage_class, station_id, area_id, meter_id, \
                     payment_method, care_groups, segment, sensitive, grid_manager_id, arrears_fen, created_at, updated_at";
 
-fn customer(r: &AnyRow) -> Result<CustomerRow> {
+pub(crate) fn customer(r: &AnyRow) -> Result<CustomerRow> {
     let care = get_str(r, "care_groups")?;
     Ok(CustomerRow {
         id: get_i64(r, "id")?,

@@ -15,10 +15,12 @@ mod rows;
 mod stats;
 pub mod testing;
 mod users;
+mod warnings;
 
 pub use outages::*;
 pub use rows::*;
 pub use stats::*;
+pub use warnings::*;
 pub use customers::PrefixColumn;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};

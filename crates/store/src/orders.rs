@@ -3,12 +3,12 @@
 use crate::customers::Bind;
 use crate::*;
 
-const ORDER_COLS: &str = "id, station_id, area_id, grid_id, customer_id, order_type, service_kind, channel, subject, complaint_class, \
+pub(crate) const ORDER_COLS: &str = "id, station_id, area_id, grid_id, customer_id, order_type, service_kind, channel, subject, complaint_class, \
     severity, status, title, description, contact_phone, department_id, assignee_id, co_handlers, policy_id, policy_version, \
     idem_key, created_by, created_at, updated_at, closed_at, next_due_at, overdue, escalated, contacted, replied, reply_text, \
     verdict, root_cause, satisfaction, urge_count, reopen_count, merged_into, repeat_of, problem_id";
 
-fn order(r: &AnyRow) -> Result<OrderRow> {
+pub(crate) fn order(r: &AnyRow) -> Result<OrderRow> {
     let co: String = get_str(r, "co_handlers")?;
     Ok(OrderRow {
         id: get_i64(r, "id")?,
@@ -80,10 +80,10 @@ fn clock(r: &AnyRow) -> Result<ClockRow> {
     })
 }
 
-const TRACE_COLS: &str =
+pub(crate) const TRACE_COLS: &str =
     "id, at, station_id, customer_id, order_id, channel, actor_id, actor, kind, payload";
 
-fn trace(r: &AnyRow) -> Result<TraceRow> {
+pub(crate) fn trace(r: &AnyRow) -> Result<TraceRow> {
     let p = get_str(r, "payload")?;
     Ok(TraceRow {
         id: get_i64(r, "id")?,

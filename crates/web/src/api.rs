@@ -1215,3 +1215,122 @@ pub async fn outbox(State(svc): S, Q(q): Q<TraceQ>) -> ApiResult<Json<Value>> {
         json!({"items": svc.outbox(q.limit.unwrap_or(100)).await?}),
     ))
 }
+
+// ---- early warning ----
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct WarningQ {
+    status: Option<String>,
+    rule: Option<RuleKind>,
+    owner_role: Option<Role>,
+    /// Only warnings owned by the caller's role (and, for grid managers, by the caller).
+    mine: Option<bool>,
+    customer_id: Option<i64>,
+    order_id: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+pub async fn warnings(
+    State(svc): S,
+    Caller(p): Caller,
+    Q(q): Q<WarningQ>,
+) -> ApiResult<Json<Value>> {
+    let (page, per_page) = paging(q.page, q.per_page, 50)?;
+    let statuses = match q.status.as_deref() {
+        None | Some("live") => vec!["open".to_string(), "acknowledged".to_string()],
+        Some("all") => Vec::new(),
+        Some(s) => {
+            let st = WarningStatus::parse(s)
+                .map_err(|e| ApiError::invalid("status", e.to_string()))?;
+            vec![st.code().to_string()]
+        }
+    };
+    let mine = q.mine.unwrap_or(false);
+    let f = voltdesk_store::WarningFilter {
+        statuses,
+        rule: q.rule.map(|r| r.code().to_string()),
+        owner_role: q
+            .owner_role
+            .or(mine.then_some(p.actor.role))
+            .map(|r| r.code().to_string()),
+        customer_id: q.customer_id,
+        order_id: q.order_id,
+        limit: per_page,
+        offset: (page - 1) * per_page,
+        ..Default::default()
+    };
+    let (items, total) = svc.warnings(&f).await?;
+    Ok(Json(json!({"items": items, "total": total, "page": page, "per_page": per_page})))
+}
+
+pub async fn warning(State(svc): S, Path(id): Path<i64>) -> ApiResult<Json<voltdesk_store::WarningRow>> {
+    Ok(Json(svc.warning(id).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct WarningNote {
+    note: String,
+    reason: String,
+}
+
+async fn warning_to(
+    svc: &Service,
+    p: &voltdesk_service::Principal,
+    id: i64,
+    to: WarningStatus,
+    note: &str,
+) -> ApiResult<Json<voltdesk_store::WarningRow>> {
+    Ok(Json(svc.warning_step(&p.actor, id, to, note).await?))
+}
+
+pub async fn acknowledge_warning(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<voltdesk_store::WarningRow>> {
+    warning_to(&svc, &p, id, WarningStatus::Acknowledged, "").await
+}
+
+pub async fn handle_warning(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+    J(b): J<WarningNote>,
+) -> ApiResult<Json<voltdesk_store::WarningRow>> {
+    let note = if b.note.is_empty() { b.reason } else { b.note };
+    warning_to(&svc, &p, id, WarningStatus::Handled, &note).await
+}
+
+pub async fn dismiss_warning(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+    J(b): J<WarningNote>,
+) -> ApiResult<Json<voltdesk_store::WarningRow>> {
+    let reason = if b.reason.is_empty() { b.note } else { b.reason };
+    warning_to(&svc, &p, id, WarningStatus::Dismissed, &reason).await
+}
+
+pub async fn station_rules(State(svc): S, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"items": svc.rule_switches(id).await?})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSwitchB {
+    enabled: bool,
+}
+
+pub async fn set_station_rule(
+    State(svc): S,
+    Caller(p): Caller,
+    Path((id, rule)): Path<(i64, String)>,
+    J(b): J<RuleSwitchB>,
+) -> ApiResult<StatusCode> {
+    let rule = RuleKind::parse(&rule).map_err(|e| ApiError::invalid("rule", e.to_string()))?;
+    svc.set_rule_switch(&p.actor, id, rule, b.enabled).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

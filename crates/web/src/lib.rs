@@ -130,6 +130,13 @@ pub fn router(svc: Service) -> Router {
             "/api/v1/escalations/{id}/acknowledge",
             post(acknowledge_escalation),
         )
+        .route("/api/v1/warnings", get(warnings))
+        .route("/api/v1/warnings/{id}", get(warning))
+        .route("/api/v1/warnings/{id}/acknowledge", post(acknowledge_warning))
+        .route("/api/v1/warnings/{id}/handle", post(handle_warning))
+        .route("/api/v1/warnings/{id}/dismiss", post(dismiss_warning))
+        .route("/api/v1/stations/{id}/rules", get(station_rules))
+        .route("/api/v1/stations/{id}/rules/{rule}", put(set_station_rule))
         .route("/api/v1/policies", get(policies))
         .route("/api/v1/policies/{id}", get(policy))
         .route("/api/v1/calendar", get(calendar))

@@ -64,6 +64,11 @@ fn body_schema(name: &str) -> Value {
             &["station_id", "title"],
         ),
         "CloseProblem" => s(json!({"root_cause": {"type": "string"}}), &["root_cause"]),
+        "WarningNote" => s(
+            json!({"note": {"type": "string"}, "reason": {"type": "string", "description": "required to dismiss"}}),
+            &[],
+        ),
+        "RuleSwitch" => s(json!({"enabled": {"type": "boolean"}}), &["enabled"]),
         "CalendarDay" => s(
             json!({"kind": {"type": "string", "enum": ["holiday", "workday"]}, "name": {"type": "string"}}),
             &["kind", "name"],

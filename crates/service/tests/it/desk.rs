@@ -125,6 +125,7 @@ async fn the_board_follows_an_order_from_near_due_to_reopened(app: TestApp) {
     // Past it, the scheduler marks it overdue and escalates it.
     app.advance(4 * HOUR);
     app.svc.fire_due().await.unwrap();
+    app.svc.process_rules().await.unwrap();
     let board = app.svc.board(None).await.unwrap();
     assert!(ids(&board.overdue).contains(&id));
     assert!(board.escalations.iter().any(|(_, o)| o.order.id == id));

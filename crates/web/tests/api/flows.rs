@@ -354,6 +354,7 @@ async fn scheduler_escalates_a_breach(app: TestApp) {
     app.clock.advance(9 * MINUTE_MS);
     let r = app.svc.fire_due().await.unwrap();
     assert_eq!((r.warned, r.breached), (0, 1));
+    app.svc.process_rules().await.unwrap();
     let (_, o) = app
         .get(Role::Supervisor, &format!("/api/v1/work-orders/{id}"))
         .await;

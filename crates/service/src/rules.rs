@@ -1,0 +1,743 @@
+//! Early warning: rules over the committed trace and over time (DOMAIN.md "Early warning").
+//!
+//! One reader task follows `trace_events` from a stored cursor. Each batch of events is
+//! judged by the rules, and the warnings they raise are written together with the new
+//! cursor in one transaction, so a restart neither loses nor repeats a judgement. Commands
+//! never wait for the rules: intake stays as fast as without them.
+//!
+//! A warning has a severity, a subject (customer, transformer area, order or outage), an
+//! owner (agent, grid manager or supervisor) and a lifecycle: open → acknowledged → handled,
+//! or dismissed with a reason. One situation is one warning: a raise whose key matches a live
+//! warning counts as another occurrence of it. Thresholds come from the station's policy
+//! (`[warnings]`); a station can switch a rule off or on.
+//!
+//! The deadline warnings are rules of this engine: the scheduler marks clocks warned and
+//! breached (the clock tick, as trace events) and the rules turn those into warnings for
+//! the supervisor; a missed deadline is the order's escalation.
+
+use crate::*;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+use voltdesk_domain::policy::WarningSettings;
+use voltdesk_domain::*;
+use voltdesk_store::{NewWarning, Raised, TraceRow, WarningFilter, WarningRow};
+
+/// The cursor name of the rules' reader.
+const CURSOR: &str = "rules";
+/// Trace events judged per transaction.
+const BATCH: i64 = 2000;
+
+/// The shared complaint-tendency detector (built on first use: jieba's dictionary).
+pub fn detector() -> &'static voltdesk_text::Detector {
+    static D: OnceLock<voltdesk_text::Detector> = OnceLock::new();
+    D.get_or_init(voltdesk_text::Detector::bundled)
+}
+
+/// What one pass of the rules did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RulesReport {
+    pub events: usize,
+    pub raised: usize,
+    pub seen_again: usize,
+}
+
+/// A rule and whether it is on, for a station.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleSwitch {
+    pub rule: RuleKind,
+    pub label: &'static str,
+    pub enabled: bool,
+}
+
+/// A raise with where it came from: station, customer, order, trace event.
+type Sourced = (Option<i64>, Option<i64>, Option<i64>, i64, Raise);
+
+struct Raise {
+    rule: RuleKind,
+    severity: Severity,
+    owner: Role,
+    owner_id: Option<i64>,
+    subject: (&'static str, i64),
+    key: String,
+    title: String,
+    detail: serde_json::Value,
+}
+
+/// Texts of a contact the tendency rule reads.
+fn contact_text(ev: &TraceRow, order: Option<&voltdesk_store::OrderRow>) -> String {
+    let mut text = String::new();
+    if let Some(o) = order {
+        text.push_str(&o.title);
+        text.push('。');
+        text.push_str(&o.description);
+    }
+    for k in ["note", "text", "comment"] {
+        if let Some(v) = ev.payload.get(k).and_then(|v| v.as_str()) {
+            text.push('。');
+            text.push_str(v);
+        }
+    }
+    text
+}
+
+impl Service {
+    fn warning_settings(&self, station_id: Option<i64>) -> WarningSettings {
+        station_id
+            .and_then(|s| self.policy_of_station(s).ok())
+            .map(|p| p.warnings.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether `rule` is on at `station`: the station's switch, else the policy's default.
+    fn rule_on(
+        &self,
+        switches: &HashMap<(i64, String), bool>,
+        station: Option<i64>,
+        rule: RuleKind,
+    ) -> bool {
+        if let Some(s) = station
+            && let Some(on) = switches.get(&(s, rule.code().to_string()))
+        {
+            return *on;
+        }
+        !self
+            .warning_settings(station)
+            .disabled
+            .iter()
+            .any(|d| d == rule.code())
+    }
+
+    /// The rules of every station with their switches.
+    pub async fn rule_switches(&self, station_id: i64) -> Result<Vec<RuleSwitch>> {
+        let switches: HashMap<(i64, String), bool> = self
+            .store
+            .station_rules()
+            .await?
+            .into_iter()
+            .map(|(s, r, on)| ((s, r), on))
+            .collect();
+        Ok(RuleKind::ALL
+            .iter()
+            .map(|r| RuleSwitch {
+                rule: *r,
+                label: r.zh(),
+                enabled: self.rule_on(&switches, Some(station_id), *r),
+            })
+            .collect())
+    }
+
+    /// Switches a rule on or off for a station (traced).
+    pub async fn set_rule_switch(
+        &self,
+        by: &Actor,
+        station_id: i64,
+        rule: RuleKind,
+        enabled: bool,
+    ) -> Result<()> {
+        if !self
+            .org
+            .read()
+            .expect("org cache lock")
+            .stations
+            .contains_key(&station_id)
+        {
+            return Err(ServiceError::NotFound { what: "station" });
+        }
+        let now = self.now();
+        self.store
+            .set_station_rule(station_id, rule.code(), enabled, now)
+            .await?;
+        let mut tx = self.store.begin().await?;
+        self.store
+            .insert_traces(
+                &mut tx,
+                &[voltdesk_store::NewTrace {
+                    at: now,
+                    station_id: Some(station_id),
+                    customer_id: None,
+                    order_id: None,
+                    channel: None,
+                    actor_id: by.user_id,
+                    actor: by.name.clone(),
+                    kind: "rules.switched".into(),
+                    payload: serde_json::json!({"rule": rule, "enabled": enabled}),
+                }],
+            )
+            .await?;
+        commit(tx).await
+    }
+
+    /// Judges the trace events written since the last pass, a batch at a time, until none
+    /// is left; then runs the rules that depend on time alone (`rules_tick`).
+    pub async fn process_rules(&self) -> Result<RulesReport> {
+        let mut report = RulesReport::default();
+        loop {
+            let cursor = self.store.rule_cursor(CURSOR).await?;
+            let events = self.store.traces_after(cursor, BATCH).await?;
+            let Some(last) = events.last().map(|e| e.id) else {
+                break;
+            };
+            let r = self.judge(&events, last).await?;
+            report.events += events.len();
+            report.raised += r.raised;
+            report.seen_again += r.seen_again;
+            if (events.len() as i64) < BATCH {
+                break;
+            }
+        }
+        let t = self.rules_tick().await?;
+        report.raised += t.raised;
+        report.seen_again += t.seen_again;
+        Ok(report)
+    }
+
+    async fn judge(&self, events: &[TraceRow], last: i64) -> Result<RulesReport> {
+        let switches: HashMap<(i64, String), bool> = self
+            .store
+            .station_rules()
+            .await?
+            .into_iter()
+            .map(|(s, r, on)| ((s, r), on))
+            .collect();
+        let mut raises: Vec<Sourced> = Vec::new();
+        let mut sensitive_now: HashSet<i64> = HashSet::new();
+        let mut make_sensitive: Vec<(i64, i64, Millis, String)> = Vec::new();
+        for ev in events {
+            let station = ev.station_id;
+            let s = self.warning_settings(station);
+            let on = |r: RuleKind| self.rule_on(&switches, station, r);
+            let mut push = |r: Raise| {
+                raises.push((station, ev.customer_id, ev.order_id, ev.id, r));
+            };
+            match ev.kind.as_str() {
+                "clock.warned" | "clock.breached" => {
+                    let missed = ev.kind == "clock.breached";
+                    let rule = if missed {
+                        RuleKind::DeadlineMissed
+                    } else {
+                        RuleKind::DeadlineNear
+                    };
+                    let (Some(order_id), true) = (ev.order_id, on(rule)) else {
+                        continue;
+                    };
+                    let clock_id = ev.payload.get("clock_id").and_then(|v| v.as_i64());
+                    let kind = ev
+                        .payload
+                        .get("kind")
+                        .and_then(|v| v.as_str())
+                        .and_then(|k| ClockKind::parse(k).ok());
+                    let what = kind.map(|k| k.zh()).unwrap_or("时限");
+                    push(Raise {
+                        rule,
+                        severity: if missed {
+                            Severity::Serious
+                        } else {
+                            Severity::General
+                        },
+                        owner: Role::Supervisor,
+                        owner_id: None,
+                        subject: ("order", order_id),
+                        key: format!("{}:{}", rule.code(), clock_id.unwrap_or(order_id)),
+                        title: if missed {
+                            format!("{what}时限已超期")
+                        } else {
+                            format!("{what}时限即将到期")
+                        },
+                        detail: ev.payload.clone(),
+                    });
+                }
+                "order.accepted" | "order.contacted" | "order.urged" | "order.return_visited" => {
+                    let Some(order_id) = ev.order_id else {
+                        continue;
+                    };
+                    let Some(o) = self.store.order(order_id).await? else {
+                        continue;
+                    };
+                    // Complaint tendency in what the customer said.
+                    if on(RuleKind::ComplaintTendency) && o.order_type != OrderType::Praise {
+                        let t = detector().detect(&contact_text(
+                            ev,
+                            (ev.kind == "order.accepted").then_some(&o),
+                        ));
+                        if t.escalating {
+                            let cues: Vec<_> = t
+                                .cues
+                                .iter()
+                                .filter(|c| c.weight > 0.0)
+                                .map(|c| serde_json::json!({"category": c.category, "word": c.word}))
+                                .collect();
+                            let words: Vec<&str> = t
+                                .cues
+                                .iter()
+                                .filter(|c| c.weight > 0.0)
+                                .map(|c| c.word.as_str())
+                                .collect();
+                            push(Raise {
+                                rule: RuleKind::ComplaintTendency,
+                                severity: Severity::Serious,
+                                owner: Role::Supervisor,
+                                owner_id: None,
+                                subject: ("order", order_id),
+                                key: format!("complaint_tendency:{order_id}"),
+                                title: format!("投诉升级倾向：{}", words.join("、")),
+                                detail: serde_json::json!({"score": t.score, "cues": cues}),
+                            });
+                        }
+                    }
+                    let Some(cid) = o.customer_id else { continue };
+                    // The same customer on the same subject again within the window.
+                    if ev.kind == "order.accepted"
+                        && on(RuleKind::RepeatContact)
+                        && let Some(subject) = o.subject
+                    {
+                        let since = o.created_at - s.repeat_contact_days * DAY_MS;
+                        let earlier: Vec<_> = self
+                            .store
+                            .customer_orders_since(cid, since)
+                            .await?
+                            .into_iter()
+                            .filter(|e| {
+                                e.id != o.id
+                                    && e.subject == Some(subject)
+                                    && e.merged_into.is_none()
+                                    && s.is_repeat(e.created_at, o.created_at)
+                            })
+                            .collect();
+                        if let Some(first) = earlier.last() {
+                            push(Raise {
+                                rule: RuleKind::RepeatContact,
+                                severity: Severity::General,
+                                owner: Role::Agent,
+                                owner_id: None,
+                                subject: ("customer", cid),
+                                key: format!("repeat_contact:{cid}:{}", subject.code()),
+                                title: format!(
+                                    "{}天内第{}次就“{}”来电",
+                                    s.repeat_contact_days,
+                                    earlier.len() + 1,
+                                    subject.zh()
+                                ),
+                                detail: serde_json::json!({"orders": earlier.iter().map(|e| e.id).collect::<Vec<_>>(), "first": first.id, "subject": subject}),
+                            });
+                        }
+                    }
+                    // Complaints and dissatisfied visits make a customer sensitive.
+                    let counts = (ev.kind == "order.accepted"
+                        && o.order_type == OrderType::Complaint)
+                        || (ev.kind == "order.return_visited"
+                            && ev.payload.get("satisfaction").and_then(|v| v.as_str())
+                                == Some(Satisfaction::Dissatisfied.code()));
+                    if counts && on(RuleKind::SensitiveCustomer) && !sensitive_now.contains(&cid) {
+                        let since = ev.at - s.sensitive_window_days * DAY_MS;
+                        let complaints = self
+                            .store
+                            .customer_orders_since(cid, since)
+                            .await?
+                            .iter()
+                            .filter(|e| e.order_type == OrderType::Complaint && e.id <= o.id)
+                            .count() as i64;
+                        let dissatisfied = self.store.dissatisfied_visits_since(cid, since).await?;
+                        let total = complaints + dissatisfied;
+                        let c = self.store.customer(cid).await?;
+                        if s.makes_sensitive(total) && c.as_ref().is_some_and(|c| !c.sensitive) {
+                            sensitive_now.insert(cid);
+                            let reason = format!(
+                                "{}个月内投诉{}次、不满意回访{}次",
+                                s.sensitive_window_days / 30,
+                                complaints,
+                                dissatisfied
+                            );
+                            make_sensitive.push((
+                                cid,
+                                ev.at + s.sensitive_review_days * DAY_MS,
+                                ev.at,
+                                reason.clone(),
+                            ));
+                            push(Raise {
+                                rule: RuleKind::SensitiveCustomer,
+                                severity: Severity::Serious,
+                                owner: Role::Agent,
+                                owner_id: None,
+                                subject: ("customer", cid),
+                                key: format!("sensitive_customer:{cid}"),
+                                title: format!("敏感客户：{reason}"),
+                                detail: serde_json::json!({"complaints": complaints, "dissatisfied": dissatisfied, "automatic": true}),
+                            });
+                        }
+                    }
+                }
+                "order.repeat_detected" => {
+                    let (Some(order_id), Some(cid)) = (ev.order_id, ev.customer_id) else {
+                        continue;
+                    };
+                    if !on(RuleKind::RepeatComplaint) {
+                        continue;
+                    }
+                    push(Raise {
+                        rule: RuleKind::RepeatComplaint,
+                        severity: Severity::Serious,
+                        owner: Role::Supervisor,
+                        owner_id: None,
+                        subject: ("customer", cid),
+                        key: format!("repeat_complaint:{cid}"),
+                        title: "重复投诉".into(),
+                        detail: serde_json::json!({"order_id": order_id, "repeat_of": ev.payload.get("repeat_of")}),
+                    });
+                }
+                _ => {}
+            }
+        }
+        // Write the warnings, the automatic sensitive flags and the cursor together.
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let mut report = RulesReport::default();
+        let mut fresh = Vec::new();
+        for (cid, review_at, at, reason) in &make_sensitive {
+            self.store
+                .set_customer_sensitive_review(&mut tx, *cid, true, Some(*review_at), now)
+                .await?;
+            let station = self.store.customer(*cid).await?.map(|c| c.station_id);
+            self.store
+                .insert_traces(
+                    &mut tx,
+                    &[voltdesk_store::NewTrace {
+                        at: *at,
+                        station_id: station,
+                        customer_id: Some(*cid),
+                        order_id: None,
+                        channel: None,
+                        actor_id: None,
+                        actor: Actor::system().name,
+                        kind: "customer.sensitive_set".into(),
+                        payload: serde_json::json!({"reason": reason, "automatic": true, "review_at": review_at}),
+                    }],
+                )
+                .await?;
+        }
+        for (station, customer, order, trace_id, r) in raises {
+            let area = match order {
+                Some(o) => self.store.order(o).await?.and_then(|o| o.area_id),
+                None => None,
+            };
+            let w = NewWarning {
+                rule: r.rule.code().into(),
+                severity: r.severity.code().into(),
+                station_id: station,
+                subject_kind: r.subject.0,
+                subject_id: r.subject.1,
+                customer_id: customer,
+                order_id: order,
+                area_id: area,
+                owner_role: r.owner.code().into(),
+                owner_id: r.owner_id,
+                dedup_key: r.key,
+                title: r.title,
+                detail: r.detail,
+                at: now,
+                trace_id: Some(trace_id),
+            };
+            match self.store.raise_warning(&mut tx, &w).await? {
+                Raised::New(id) => {
+                    report.raised += 1;
+                    fresh.push((id, r.rule, station, customer, order));
+                    match r.rule {
+                        RuleKind::DeadlineNear => {
+                            self.store
+                                .insert_outbox_many(
+                                    &mut tx,
+                                    now,
+                                    "notify",
+                                    &[("clock.warned".to_string(), serde_json::json!({"order_id": order, "warning_id": id, "clock": w.detail}))],
+                                )
+                                .await?;
+                        }
+                        RuleKind::DeadlineMissed => {
+                            // A missed deadline is the order's escalation to the supervisor,
+                            // in its history and to other systems.
+                            self.store
+                                .insert_traces(
+                                    &mut tx,
+                                    &[voltdesk_store::NewTrace {
+                                        at: now,
+                                        station_id: station,
+                                        customer_id: customer,
+                                        order_id: order,
+                                        channel: None,
+                                        actor_id: None,
+                                        actor: Actor::system().name,
+                                        kind: "order.escalated".into(),
+                                        payload: serde_json::json!({"warning_id": id, "to_role": "supervisor", "reason": w.title}),
+                                    }],
+                                )
+                                .await?;
+                            self.store
+                                .insert_outbox_many(
+                                    &mut tx,
+                                    now,
+                                    "webhook",
+                                    &[(
+                                        "order.escalated".to_string(),
+                                        serde_json::json!({"order_id": order, "warning_id": id, "reason": w.title}),
+                                    )],
+                                )
+                                .await?;
+                        }
+                        _ => {}
+                    }
+                }
+                Raised::Again(_) => report.seen_again += 1,
+            }
+        }
+        self.store.set_rule_cursor(&mut tx, CURSOR, last).await?;
+        commit(tx).await?;
+        for (_, rule, station, customer, order) in fresh {
+            self.publish(Committed {
+                kind: if rule == RuleKind::DeadlineMissed {
+                    "order.escalated".into()
+                } else {
+                    "warning.raised".into()
+                },
+                order_id: order,
+                customer_id: customer,
+                station_id: station,
+                at: now,
+            });
+        }
+        Ok(report)
+    }
+
+    /// The rules that depend on time alone: sensitive flags due for review.
+    pub async fn rules_tick(&self) -> Result<RulesReport> {
+        let now = self.now();
+        let due = self.store.sensitive_due_for_review(now, 500).await?;
+        if due.is_empty() {
+            return Ok(RulesReport::default());
+        }
+        let switches: HashMap<(i64, String), bool> = self
+            .store
+            .station_rules()
+            .await?
+            .into_iter()
+            .map(|(s, r, on)| ((s, r), on))
+            .collect();
+        let mut report = RulesReport::default();
+        let mut tx = self.store.begin().await?;
+        for c in due {
+            let s = self.warning_settings(Some(c.station_id));
+            // The next review is due a period later, whatever the outcome of this one.
+            self.store
+                .set_customer_sensitive_review(
+                    &mut tx,
+                    c.id,
+                    true,
+                    Some(now + s.sensitive_review_days * DAY_MS),
+                    now,
+                )
+                .await?;
+            if !self.rule_on(&switches, Some(c.station_id), RuleKind::SensitiveReview) {
+                continue;
+            }
+            let w = NewWarning {
+                rule: RuleKind::SensitiveReview.code().into(),
+                severity: Severity::General.code().into(),
+                station_id: Some(c.station_id),
+                subject_kind: "customer",
+                subject_id: c.id,
+                customer_id: Some(c.id),
+                order_id: None,
+                area_id: Some(c.area_id),
+                owner_role: Role::Supervisor.code().into(),
+                owner_id: None,
+                dedup_key: format!("sensitive_review:{}", c.id),
+                title: format!("敏感客户到期复核：{}", c.name),
+                detail: serde_json::json!({}),
+                at: now,
+                trace_id: None,
+            };
+            match self.store.raise_warning(&mut tx, &w).await? {
+                Raised::New(_) => report.raised += 1,
+                Raised::Again(_) => report.seen_again += 1,
+            }
+        }
+        commit(tx).await?;
+        Ok(report)
+    }
+
+    /// Follows the trace until the task is dropped: judges new events as soon as the bus
+    /// says something was committed (or every `max_sleep`).
+    pub async fn run_rules(self, max_sleep: std::time::Duration) {
+        let mut rx = self.subscribe();
+        loop {
+            if let Err(e) = self.process_rules().await {
+                tracing::warn!(error = %e, "the early-warning rules failed; retrying");
+            }
+            let _ = tokio::time::timeout(max_sleep, async {
+                loop {
+                    match rx.recv().await {
+                        // Our own announcements do not need another pass.
+                        Ok(c) if c.kind == "warning.raised" => continue,
+                        _ => break,
+                    }
+                }
+            })
+            .await;
+        }
+    }
+
+    pub async fn warnings(&self, f: &WarningFilter) -> Result<(Vec<WarningRow>, i64)> {
+        Ok(self.store.warnings(f).await?)
+    }
+
+    pub async fn warning(&self, id: i64) -> Result<WarningRow> {
+        self.store
+            .warning(id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "warning" })
+    }
+
+    /// Moves a warning along its lifecycle: `acknowledged`, `handled` or `dismissed` (a
+    /// dismissal needs a reason). Traced.
+    pub async fn warning_step(
+        &self,
+        by: &Actor,
+        id: i64,
+        to: WarningStatus,
+        note: &str,
+    ) -> Result<WarningRow> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let w = self
+            .store
+            .warning_in(&mut tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "warning" })?;
+        let from = WarningStatus::parse(&w.status)
+            .map_err(|e| ServiceError::Store(StoreError::Corrupt(e.to_string())))?;
+        let allowed = match to {
+            WarningStatus::Acknowledged => from == WarningStatus::Open,
+            WarningStatus::Handled | WarningStatus::Dismissed => from.is_live(),
+            WarningStatus::Open => false,
+        };
+        if !allowed {
+            return Err(ServiceError::invalid(
+                "status",
+                format!("a {} warning cannot become {}", from.code(), to.code()),
+            ));
+        }
+        if to == WarningStatus::Dismissed && note.trim().is_empty() {
+            return Err(ServiceError::invalid(
+                "reason",
+                "a dismissal needs a reason",
+            ));
+        }
+        let user = by.user_id.unwrap_or(0);
+        match to {
+            WarningStatus::Acknowledged => {
+                self.store
+                    .acknowledge_warning(&mut tx, id, user, now)
+                    .await?
+            }
+            _ => {
+                self.store
+                    .close_warning(&mut tx, id, to.code(), user, note.trim(), now)
+                    .await?
+            }
+        }
+        self.store
+            .insert_traces(
+                &mut tx,
+                &[voltdesk_store::NewTrace {
+                    at: now,
+                    station_id: w.station_id,
+                    customer_id: w.customer_id,
+                    order_id: w.order_id,
+                    channel: None,
+                    actor_id: by.user_id,
+                    actor: by.name.clone(),
+                    kind: if w.rule == RuleKind::DeadlineMissed.code()
+                        && to == WarningStatus::Acknowledged
+                    {
+                        "escalation.acknowledged".into()
+                    } else {
+                        format!("warning.{}", to.code())
+                    },
+                    payload: serde_json::json!({"warning_id": id, "rule": w.rule, "note": note.trim()}),
+                }],
+            )
+            .await?;
+        commit(tx).await?;
+        self.publish(Committed {
+            kind: format!("warning.{}", to.code()),
+            order_id: w.order_id,
+            customer_id: w.customer_id,
+            station_id: w.station_id,
+            at: now,
+        });
+        self.warning(id).await
+    }
+
+    /// Live warnings about a customer, newest first: what the agent sees the moment the
+    /// customer is identified.
+    pub async fn customer_warnings(&self, customer_id: i64) -> Result<Vec<WarningRow>> {
+        let (w, _) = self
+            .store
+            .warnings(&WarningFilter {
+                customer_id: Some(customer_id),
+                statuses: vec!["open".into(), "acknowledged".into()],
+                limit: 20,
+                ..Default::default()
+            })
+            .await?;
+        Ok(w)
+    }
+
+    /// Escalations: the warnings of missed deadlines, in the shape the escalation API has
+    /// always had.
+    pub async fn escalations(
+        &self,
+        order_id: Option<i64>,
+        open_only: bool,
+        limit: i64,
+    ) -> Result<Vec<voltdesk_store::EscalationRow>> {
+        let (w, _) = self
+            .store
+            .warnings(&WarningFilter {
+                rule: Some(RuleKind::DeadlineMissed.code().into()),
+                order_id,
+                statuses: if open_only {
+                    vec!["open".into()]
+                } else {
+                    Vec::new()
+                },
+                limit: limit.clamp(1, 500),
+                ..Default::default()
+            })
+            .await?;
+        Ok(w.into_iter()
+            .map(|w| voltdesk_store::EscalationRow {
+                id: w.id,
+                order_id: w.order_id.unwrap_or(w.subject_id),
+                clock_id: w.detail.get("clock_id").and_then(|v| v.as_i64()),
+                reason: w.title,
+                to_role: w.owner_role,
+                created_at: w.raised_at,
+                acknowledged_by: w.acknowledged_by,
+                acknowledged_at: w.acknowledged_at,
+            })
+            .collect())
+    }
+
+    /// The supervisor takes up an escalation (acknowledges the missed-deadline warning).
+    pub async fn acknowledge_escalation(&self, by: &Actor, id: i64) -> Result<()> {
+        let w = self.warning(id).await?;
+        if w.rule != RuleKind::DeadlineMissed.code() || w.status != "open" {
+            return Err(ServiceError::NotFound {
+                what: "open escalation",
+            });
+        }
+        self.warning_step(by, id, WarningStatus::Acknowledged, "")
+            .await
+            .map(|_| ())
+    }
+}
