@@ -265,7 +265,9 @@ impl Service {
                                 .cues
                                 .iter()
                                 .filter(|c| c.weight > 0.0)
-                                .map(|c| serde_json::json!({"category": c.category, "word": c.word}))
+                                .map(
+                                    |c| serde_json::json!({"category": c.category, "word": c.word}),
+                                )
                                 .collect();
                             let words: Vec<&str> = t
                                 .cues

@@ -231,7 +231,13 @@ impl Store {
         r.as_ref().map(warning).transpose()
     }
 
-    pub async fn acknowledge_warning(&self, tx: &mut Tx, id: i64, by: i64, at: Millis) -> Result<()> {
+    pub async fn acknowledge_warning(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        by: i64,
+        at: Millis,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE warnings SET status = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3",
         )
@@ -365,7 +371,11 @@ impl Store {
     }
 
     /// Sensitive customers whose review date has come.
-    pub async fn sensitive_due_for_review(&self, now: Millis, limit: i64) -> Result<Vec<CustomerRow>> {
+    pub async fn sensitive_due_for_review(
+        &self,
+        now: Millis,
+        limit: i64,
+    ) -> Result<Vec<CustomerRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {CUSTOMER_COLS} FROM customers WHERE sensitive = 1 AND sensitive_review_at <= $1 ORDER BY sensitive_review_at LIMIT $2"
         )))
@@ -382,7 +392,13 @@ impl Store {
             .fetch_all(self.reader())
             .await?;
         rows.iter()
-            .map(|r| Ok((get_i64(r, "station_id")?, get_str(r, "rule")?, get_bool(r, "enabled")?)))
+            .map(|r| {
+                Ok((
+                    get_i64(r, "station_id")?,
+                    get_str(r, "rule")?,
+                    get_bool(r, "enabled")?,
+                ))
+            })
             .collect()
     }
 

@@ -1242,8 +1242,8 @@ pub async fn warnings(
         None | Some("live") => vec!["open".to_string(), "acknowledged".to_string()],
         Some("all") => Vec::new(),
         Some(s) => {
-            let st = WarningStatus::parse(s)
-                .map_err(|e| ApiError::invalid("status", e.to_string()))?;
+            let st =
+                WarningStatus::parse(s).map_err(|e| ApiError::invalid("status", e.to_string()))?;
             vec![st.code().to_string()]
         }
     };
@@ -1262,10 +1262,15 @@ pub async fn warnings(
         ..Default::default()
     };
     let (items, total) = svc.warnings(&f).await?;
-    Ok(Json(json!({"items": items, "total": total, "page": page, "per_page": per_page})))
+    Ok(Json(
+        json!({"items": items, "total": total, "page": page, "per_page": per_page}),
+    ))
 }
 
-pub async fn warning(State(svc): S, Path(id): Path<i64>) -> ApiResult<Json<voltdesk_store::WarningRow>> {
+pub async fn warning(
+    State(svc): S,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<voltdesk_store::WarningRow>> {
     Ok(Json(svc.warning(id).await?))
 }
 
@@ -1310,7 +1315,11 @@ pub async fn dismiss_warning(
     Path(id): Path<i64>,
     J(b): J<WarningNote>,
 ) -> ApiResult<Json<voltdesk_store::WarningRow>> {
-    let reason = if b.reason.is_empty() { b.note } else { b.reason };
+    let reason = if b.reason.is_empty() {
+        b.note
+    } else {
+        b.reason
+    };
     warning_to(&svc, &p, id, WarningStatus::Dismissed, &reason).await
 }
 

@@ -132,7 +132,10 @@ pub fn router(svc: Service) -> Router {
         )
         .route("/api/v1/warnings", get(warnings))
         .route("/api/v1/warnings/{id}", get(warning))
-        .route("/api/v1/warnings/{id}/acknowledge", post(acknowledge_warning))
+        .route(
+            "/api/v1/warnings/{id}/acknowledge",
+            post(acknowledge_warning),
+        )
         .route("/api/v1/warnings/{id}/handle", post(handle_warning))
         .route("/api/v1/warnings/{id}/dismiss", post(dismiss_warning))
         .route("/api/v1/stations/{id}/rules", get(station_rules))

@@ -94,9 +94,14 @@ async fn complaints_make_a_customer_sensitive_and_the_flag_is_reviewed(app: Test
     let zhang = app.customer(ZHANG_SAN);
     app.open(complaint_call(zhang, SubjectArea::ServiceConduct))
         .await;
-    assert!(warnings_of(&app, RuleKind::SensitiveCustomer).await.is_empty());
+    assert!(
+        warnings_of(&app, RuleKind::SensitiveCustomer)
+            .await
+            .is_empty()
+    );
     app.advance(20 * DAY);
-    app.open(complaint_call(zhang, SubjectArea::TariffBill)).await;
+    app.open(complaint_call(zhang, SubjectArea::TariffBill))
+        .await;
     let w = warnings_of(&app, RuleKind::SensitiveCustomer).await;
     assert_eq!(w.len(), 1, "two complaints in twelve months");
     let v = app
@@ -114,16 +119,28 @@ async fn complaints_make_a_customer_sensitive_and_the_flag_is_reviewed(app: Test
     // A third complaint does not raise it again: the customer is already sensitive.
     app.advance(DAY);
     app.open(complaint_call(zhang, SubjectArea::Metering)).await;
-    assert_eq!(warnings_of(&app, RuleKind::SensitiveCustomer).await.len(), 1);
+    assert_eq!(
+        warnings_of(&app, RuleKind::SensitiveCustomer).await.len(),
+        1
+    );
     // Ninety days on, the flag is due for review, once.
-    assert!(warnings_of(&app, RuleKind::SensitiveReview).await.is_empty());
+    assert!(
+        warnings_of(&app, RuleKind::SensitiveReview)
+            .await
+            .is_empty()
+    );
     app.advance(90 * DAY);
     assert_eq!(warnings_of(&app, RuleKind::SensitiveReview).await.len(), 1);
     app.advance(DAY);
     assert_eq!(warnings_of(&app, RuleKind::SensitiveReview).await.len(), 1);
     // Cleared by hand with a reason.
     app.svc
-        .set_sensitive(&app.actor(Role::Supervisor), zhang, false, "已上门沟通，客户认可")
+        .set_sensitive(
+            &app.actor(Role::Supervisor),
+            zhang,
+            false,
+            "已上门沟通，客户认可",
+        )
         .await
         .unwrap();
     assert!(
@@ -153,7 +170,11 @@ async fn complaint_tendency_in_the_text_of_a_contact(app: TestApp) {
             "不是要投诉，只是问一下明天什么时候来电",
         ))
         .await;
-    assert!(warnings_of(&app, RuleKind::ComplaintTendency).await.is_empty());
+    assert!(
+        warnings_of(&app, RuleKind::ComplaintTendency)
+            .await
+            .is_empty()
+    );
     let angry = app
         .open(consultation(
             li,
@@ -209,7 +230,11 @@ async fn a_repeat_complaint_is_raised_to_the_supervisor(app: TestApp) {
         app.step(role, id, cmd).await;
     }
     assert_eq!(app.order(id).await.order.status, OrderStatus::Closed);
-    assert!(warnings_of(&app, RuleKind::RepeatComplaint).await.is_empty());
+    assert!(
+        warnings_of(&app, RuleKind::RepeatComplaint)
+            .await
+            .is_empty()
+    );
     // The same complaint again after the first was closed.
     app.advance(3 * DAY);
     let again = app.open(complaint_call(wang, SubjectArea::Outage)).await;
@@ -266,7 +291,12 @@ async fn warnings_have_a_lifecycle_and_rules_can_be_switched_off(app: TestApp) {
     // Switched off at the station: no more warnings of that rule.
     let station = app.svc.stations().await.unwrap()[0].id;
     app.svc
-        .set_rule_switch(&app.actor(Role::Admin), station, RuleKind::RepeatContact, false)
+        .set_rule_switch(
+            &app.actor(Role::Admin),
+            station,
+            RuleKind::RepeatContact,
+            false,
+        )
         .await
         .unwrap();
     let switches = app.svc.rule_switches(station).await.unwrap();

@@ -129,7 +129,10 @@ async fn deadline_warns_once_at_80_percent_then_escalates_when_missed(app: TestA
     while let Ok(c) = bus.try_recv() {
         published.push(c.kind);
     }
-    assert!(published.contains(&"order.escalated".to_string()), "{published:?}");
+    assert!(
+        published.contains(&"order.escalated".to_string()),
+        "{published:?}"
+    );
 
     // Breached once, escalated once.
     app.advance(HOUR);

@@ -27,9 +27,9 @@ const FILES: &[(&str, &str, &[u8], bool)] = &[
         false,
     ),
     (
-        "board.js",
+        "live.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../../assets/board.js"),
+        include_bytes!("../../assets/live.js"),
         false,
     ),
     (
@@ -97,7 +97,7 @@ mod tests {
             "uPlot-1.6.32.min.js",
             "uPlot-1.6.32.min.css",
             "dashboard.js",
-            "board.js",
+            "live.js",
         ]);
         assert!(w < 500 * 1024, "{w} bytes");
     }

@@ -69,7 +69,7 @@ pub async fn ws(State(svc): State<Service>, v: Viewer, upgrade: WebSocketUpgrade
 
 /// Sends `changed` after commits that concern the station, at most every 300 ms, and a
 /// ping every 25 s so proxies keep the connection.
-async fn push(svc: Service, station: Option<i64>, mut socket: WebSocket) {
+pub(super) async fn push(svc: Service, station: Option<i64>, mut socket: WebSocket) {
     let mut rx = svc.subscribe();
     let mut ping = tokio::time::interval(Duration::from_secs(25));
     let _ = socket.send(Message::Text("hello".into())).await;

@@ -96,7 +96,9 @@ labels!(
     ClockKind,
     Satisfaction,
     Verdict,
-    RootCause
+    RootCause,
+    RuleKind,
+    WarningStatus
 );
 
 impl Tr {
@@ -126,6 +128,8 @@ impl Tr {
             "type" => lbl(self, OrderType::parse(code), code),
             "channel" => lbl(self, Channel::parse(code), code),
             "class" => lbl(self, ComplaintClass::parse(code), code),
+            "rule" => lbl(self, RuleKind::parse(code), code),
+            "warning_status" => lbl(self, WarningStatus::parse(code), code),
             _ => code.to_string(),
         }
     }
@@ -287,6 +291,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("empty.trace", "暂无服务记录", "No contacts yet"),
     ("empty.visits", "暂无待回访工单", "No return visits waiting"),
+    ("empty.warnings", "暂无预警", "No warnings"),
     ("escalated", "已升级", "Escalated"),
     ("escalation.ack", "确认", "Acknowledge"),
     ("escalations", "升级告警", "Escalations"),
@@ -349,6 +354,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("reveal", "显示完整信息（留痕）", "Show in full (traced)"),
     ("role", "角色", "Role"),
     ("root_cause", "原因分析", "Root cause"),
+    ("rule", "规则", "Rule"),
     ("satisfaction", "满意度", "Satisfaction"),
     ("satisfied_rate", "满意率", "Satisfied"),
     ("save", "保存", "Save"),
@@ -378,6 +384,12 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("visits", "待回访", "Return visits"),
     ("visits.total", "回访量", "Return visits"),
     ("volume", "受理量", "Orders"),
+    ("warnings", "预警", "Warnings"),
+    ("warnings.ack", "确认", "Acknowledge"),
+    ("warnings.close", "处理", "Close"),
+    ("warnings.dismiss", "忽略", "Dismiss"),
+    ("warnings.handled", "已处理", "Handled"),
+    ("warnings.live", "待处理与已确认", "Open and acknowledged"),
     ("working_day", "工作日", "Working day"),
 ];
 

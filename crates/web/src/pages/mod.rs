@@ -13,6 +13,7 @@ mod dashboard;
 mod desk;
 pub mod i18n;
 mod orders;
+mod warnings;
 
 use crate::routes::{Access, Route};
 use askama::Template;
@@ -154,6 +155,25 @@ pub const PAGES: &[Route] = &[
         "Progress of an import",
     ),
     p("GET", "/audit", Needs(AuditRead), "Audit log"),
+    p("GET", "/warnings", Needs(OrderRead), "Warnings inbox"),
+    p(
+        "GET",
+        "/warnings/panel",
+        Needs(OrderRead),
+        "The inbox's live panel",
+    ),
+    p(
+        "GET",
+        "/warnings/ws",
+        Needs(OrderRead),
+        "Inbox updates (WebSocket)",
+    ),
+    p(
+        "POST",
+        "/warnings/{id}/{step}",
+        Needs(OrderRead),
+        "Acknowledge, handle or dismiss a warning",
+    ),
 ];
 
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {
@@ -191,6 +211,7 @@ impl Viewer {
         item("/desk", "desk", OrderCreate);
         item("/queue", "queue", OrderWork);
         item("/board", "board", OrderSupervise);
+        item("/warnings", "warnings", OrderRead);
         item("/dashboard", "dashboard", StatsRead);
         item("/admin", "admin", UserAdmin);
         item("/audit", "audit", AuditRead);
@@ -567,6 +588,10 @@ pub fn router(svc: Service) -> Router<Service> {
         )
         .route("/admin/imports/{job}", get(admin::import_progress))
         .route("/audit", get(admin::audit))
+        .route("/warnings", get(warnings::warnings))
+        .route("/warnings/panel", get(warnings::panel))
+        .route("/warnings/ws", get(warnings::ws))
+        .route("/warnings/{id}/{step}", post(warnings::step))
         .route_layer(middleware::from_fn_with_state(svc, authorize));
     Router::new()
         .merge(pages)

@@ -37,6 +37,7 @@ fn concrete(path: &str) -> String {
         .replace("{lang}", "en")
         .replace("{kind}", "customers")
         .replace("{job}", "none")
+        .replace("{step}", "acknowledge")
 }
 
 async fn page_table(app: TestApp) {
@@ -369,7 +370,107 @@ async fn sensitive_customers_show_a_banner_and_imports_report_progress(app: Test
     );
 }
 
+async fn warnings_reach_the_inbox_and_the_customer(app: TestApp) {
+    use serde_json::json;
+    for text in [
+        "电费怎么这么高",
+        "电费还是很高，我要打12398投诉，找媒体曝光",
+    ] {
+        let (s, _) = app
+            .post(
+                Role::Agent,
+                "/api/v1/work-orders",
+                json!({"customer_account_no": "3300000002", "order_type": "consultation",
+                       "channel": "hotline_95598", "subject": "tariff_bill", "title": "电费", "description": text}),
+            )
+            .await;
+        assert!(s.is_success());
+    }
+    app.svc.process_rules().await.unwrap();
+    // The agent's own warnings: the repeat contact.
+    let (s, v) = app.get(Role::Agent, "/api/v1/warnings?mine=true").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["items"][0]["rule"], "repeat_contact");
+    let id = v["items"][0]["id"].as_i64().unwrap();
+    // The supervisor's: the complaint tendency.
+    let (_, v) = app
+        .get(Role::Supervisor, "/api/v1/warnings?rule=complaint_tendency")
+        .await;
+    assert_eq!(v["total"], 1, "{v}");
+    // Identified by phone, the customer comes with the warnings.
+    let (_, v) = app
+        .get(Role::Agent, "/api/v1/customers/lookup?phone=13912345679")
+        .await;
+    let rules: Vec<&str> = v["items"][0]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"repeat_contact"), "{v}");
+    // Lifecycle over the API: a dismissal needs a reason.
+    let (s, _) = app
+        .post(
+            Role::Agent,
+            &format!("/api/v1/warnings/{id}/acknowledge"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, e) = app
+        .post(
+            Role::Agent,
+            &format!("/api/v1/warnings/{id}/dismiss"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["error"]["field"], "reason");
+    let (s, w) = app
+        .post(
+            Role::Agent,
+            &format!("/api/v1/warnings/{id}/dismiss"),
+            json!({"reason": "同一户两次咨询，已解释清楚"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(w["status"], "dismissed");
+    // The inbox page and the customer page show them.
+    let sup = signed_in(&app, Role::Supervisor).await;
+    let (s, html) = body(&sup, &app, "/warnings").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("data-rule=\"complaint_tendency\""));
+    let agent = signed_in(&app, Role::Agent).await;
+    let cid = app.svc.search_customers("5679", 1).await.unwrap()[0].id;
+    let (_, html) = body(&agent, &app, &format!("/customers/{cid}")).await;
+    assert!(html.contains("customer-warnings"));
+    // Rules can be switched per station over the API.
+    let station = app.svc.stations().await.unwrap()[0].id;
+    let (s, _) = app
+        .call(
+            Some(Role::Admin),
+            Method::PUT,
+            &format!("/api/v1/stations/{station}/rules/repeat_contact"),
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, v) = app
+        .get(Role::Admin, &format!("/api/v1/stations/{station}/rules"))
+        .await;
+    let rc = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "repeat_contact")
+        .unwrap()
+        .clone();
+    assert_eq!(rc["enabled"], false);
+}
+
 crate::both!(
+    warnings_reach_the_inbox_and_the_customer,
     sensitive_customers_show_a_banner_and_imports_report_progress,
     page_table,
     an_agent_takes_a_complaint_through_the_pages,

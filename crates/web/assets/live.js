@@ -1,13 +1,15 @@
-// The board listens on a WebSocket; on "changed" it fetches its panel again with htmx.
+// Live panels: a page with #live[data-ws][data-panel][data-target] listens on that
+// WebSocket; on "changed" it fetches its panel again with htmx. Reconnects with backoff.
 (function () {
   "use strict";
   let delay = 500;
   function connect() {
     const live = document.getElementById("live");
-    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/board/ws");
+    if (!live) return;
+    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + live.dataset.ws);
     ws.onopen = function () { delay = 500; live.textContent = live.dataset.on; live.className = "live on"; };
     ws.onmessage = function (m) {
-      if (m.data === "changed") htmx.ajax("GET", "/board/panel", { target: "#board-panel", swap: "innerHTML" });
+      if (m.data === "changed") htmx.ajax("GET", live.dataset.panel + location.search, { target: live.dataset.target, swap: "innerHTML" });
     };
     ws.onclose = function () {
       live.textContent = live.dataset.off; live.className = "live off";
