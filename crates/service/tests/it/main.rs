@@ -12,4 +12,5 @@ mod intake;
 mod lifecycle;
 mod pause;
 mod privacy;
+mod rules;
 mod scheduler;
