@@ -88,6 +88,10 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port)
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
+    /// Do not run the early-warning rules in this process (another process runs them, or
+    /// a benchmark compares intake without them)
+    #[arg(long)]
+    pub no_rules: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -98,7 +98,7 @@ async fn run(cli: Cli, database_given: bool) -> Result<()> {
             let (listener, http) = server::bind(a.listen).await?;
             println!("voltdesk is serving at {http}");
             std::io::stdout().flush()?;
-            server::run(svc, listener).await
+            server::run(svc, listener, !a.no_rules).await
         }
         Command::Migrate => {
             let Opened { store, .. } = open::store(&url, policy_dir.as_deref()).await?;

@@ -30,12 +30,12 @@ pub async fn bind(listen: SocketAddr) -> Result<(TcpListener, String)> {
 
 /// Runs the scheduler and the web interface until a stop signal; then lets requests in
 /// flight finish, stops the scheduler and closes the database.
-pub async fn run(svc: Service, listener: TcpListener) -> Result<()> {
+pub async fn run(svc: Service, listener: TcpListener, rules: bool) -> Result<()> {
     let scheduler = tokio::spawn(svc.clone().run_scheduler(Duration::from_millis(250)));
     // The dashboard's daily statistics: ended days are settled at start and every 10 minutes.
     let stats = tokio::spawn(svc.clone().run_stats(Duration::from_secs(600)));
     // The early-warning rules follow the trace as it is committed (and every 30 s).
-    let rules = tokio::spawn(svc.clone().run_rules(Duration::from_secs(30)));
+    let rules = rules.then(|| tokio::spawn(svc.clone().run_rules(Duration::from_secs(30))));
     tracing::info!(addr = %listener.local_addr()?, "serving");
     let server = voltdesk_web::serve(svc.clone(), listener);
     tokio::pin!(server);
@@ -61,10 +61,12 @@ pub async fn run(svc: Service, listener: TcpListener) -> Result<()> {
     };
     scheduler.abort();
     stats.abort();
-    rules.abort();
     let _ = scheduler.await;
     let _ = stats.await;
-    let _ = rules.await;
+    if let Some(rules) = rules {
+        rules.abort();
+        let _ = rules.await;
+    }
     svc.store().close().await;
     tracing::info!("stopped");
     result

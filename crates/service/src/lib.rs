@@ -5,6 +5,7 @@
 mod auth;
 mod bulk;
 mod customers;
+mod delivery;
 mod desk;
 mod intake;
 mod orders;
@@ -16,6 +17,7 @@ mod stats;
 pub use auth::*;
 pub use bulk::*;
 pub use customers::*;
+pub use delivery::*;
 pub use desk::*;
 pub use orders::*;
 pub use org::*;

@@ -11,17 +11,19 @@ mod customers;
 mod orders;
 mod org;
 mod outages;
+mod outbox;
 mod rows;
 mod stats;
 pub mod testing;
 mod users;
 mod warnings;
 
+pub use customers::PrefixColumn;
 pub use outages::*;
+pub use outbox::*;
 pub use rows::*;
 pub use stats::*;
 pub use warnings::*;
-pub use customers::PrefixColumn;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};

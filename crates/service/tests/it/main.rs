@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod delivery;
 mod desk;
 mod history;
 mod import;
