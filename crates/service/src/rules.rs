@@ -200,12 +200,56 @@ impl Service {
             .into_iter()
             .map(|(s, r, on)| ((s, r), on))
             .collect();
+        // The facts of the whole batch, read at once: the orders the events are about, and
+        // the recent orders of their customers.
+        let mut settings: HashMap<Option<i64>, WarningSettings> = HashMap::new();
+        for ev in events {
+            settings
+                .entry(ev.station_id)
+                .or_insert_with(|| self.warning_settings(ev.station_id));
+        }
+        let order_ids: Vec<i64> = events
+            .iter()
+            .filter_map(|e| e.order_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let orders: HashMap<i64, voltdesk_store::OrderRow> = self
+            .store
+            .orders_by_ids(&order_ids)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+        let customer_ids: Vec<i64> = events
+            .iter()
+            .filter(|e| e.kind == "order.accepted")
+            .filter_map(|e| e.customer_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let window_days = settings
+            .values()
+            .map(|s| s.repeat_contact_days.max(s.sensitive_window_days))
+            .max()
+            .unwrap_or(365);
+        let first_at = events.iter().map(|e| e.at).min().unwrap_or(0);
+        let mut recent: HashMap<i64, Vec<voltdesk_store::OrderRow>> = HashMap::new();
+        for o in self
+            .store
+            .orders_of_customers_since(&customer_ids, first_at - window_days * DAY_MS)
+            .await?
+        {
+            if let Some(c) = o.customer_id {
+                recent.entry(c).or_default().push(o);
+            }
+        }
         let mut raises: Vec<Sourced> = Vec::new();
         let mut sensitive_now: HashSet<i64> = HashSet::new();
         let mut make_sensitive: Vec<(i64, i64, Millis, String)> = Vec::new();
         for ev in events {
             let station = ev.station_id;
-            let s = self.warning_settings(station);
+            let s = &settings[&station];
             let on = |r: RuleKind| self.rule_on(&switches, station, r);
             let mut push = |r: Raise| {
                 raises.push((station, ev.customer_id, ev.order_id, ev.id, r));
@@ -248,33 +292,21 @@ impl Service {
                     });
                 }
                 "order.accepted" | "order.contacted" | "order.urged" | "order.return_visited" => {
-                    let Some(order_id) = ev.order_id else {
+                    let Some(o) = ev.order_id.and_then(|id| orders.get(&id)) else {
                         continue;
                     };
-                    let Some(o) = self.store.order(order_id).await? else {
-                        continue;
-                    };
+                    let order_id = o.id;
                     // Complaint tendency in what the customer said.
                     if on(RuleKind::ComplaintTendency) && o.order_type != OrderType::Praise {
                         let t = detector().detect(&contact_text(
                             ev,
-                            (ev.kind == "order.accepted").then_some(&o),
+                            (ev.kind == "order.accepted").then_some(o),
                         ));
                         if t.escalating {
-                            let cues: Vec<_> = t
-                                .cues
-                                .iter()
-                                .filter(|c| c.weight > 0.0)
-                                .map(
-                                    |c| serde_json::json!({"category": c.category, "word": c.word}),
-                                )
-                                .collect();
-                            let words: Vec<&str> = t
-                                .cues
-                                .iter()
-                                .filter(|c| c.weight > 0.0)
-                                .map(|c| c.word.as_str())
-                                .collect();
+                            let counted: Vec<_> =
+                                t.cues.iter().filter(|c| c.weight > 0.0).collect();
+                            let words: Vec<&str> =
+                                counted.iter().map(|c| c.word.as_str()).collect();
                             push(Raise {
                                 rule: RuleKind::ComplaintTendency,
                                 severity: Severity::Serious,
@@ -283,30 +315,29 @@ impl Service {
                                 subject: ("order", order_id),
                                 key: format!("complaint_tendency:{order_id}"),
                                 title: format!("投诉升级倾向：{}", words.join("、")),
-                                detail: serde_json::json!({"score": t.score, "cues": cues}),
+                                detail: serde_json::json!({"score": t.score, "cues": counted.iter().map(|c| serde_json::json!({"category": c.category, "word": c.word})).collect::<Vec<_>>()}),
                             });
                         }
                     }
                     let Some(cid) = o.customer_id else { continue };
+                    let earlier_orders = recent.get(&cid).map(Vec::as_slice).unwrap_or(&[]);
                     // The same customer on the same subject again within the window.
                     if ev.kind == "order.accepted"
                         && on(RuleKind::RepeatContact)
                         && let Some(subject) = o.subject
                     {
-                        let since = o.created_at - s.repeat_contact_days * DAY_MS;
-                        let earlier: Vec<_> = self
-                            .store
-                            .customer_orders_since(cid, since)
-                            .await?
-                            .into_iter()
+                        let mut earlier: Vec<&voltdesk_store::OrderRow> = earlier_orders
+                            .iter()
                             .filter(|e| {
                                 e.id != o.id
+                                    && e.id < o.id
                                     && e.subject == Some(subject)
                                     && e.merged_into.is_none()
                                     && s.is_repeat(e.created_at, o.created_at)
                             })
                             .collect();
-                        if let Some(first) = earlier.last() {
+                        earlier.sort_by_key(|e| e.id);
+                        if let Some(first) = earlier.first() {
                             push(Raise {
                                 rule: RuleKind::RepeatContact,
                                 severity: Severity::General,
@@ -332,17 +363,32 @@ impl Service {
                                 == Some(Satisfaction::Dissatisfied.code()));
                     if counts && on(RuleKind::SensitiveCustomer) && !sensitive_now.contains(&cid) {
                         let since = ev.at - s.sensitive_window_days * DAY_MS;
-                        let complaints = self
-                            .store
-                            .customer_orders_since(cid, since)
-                            .await?
-                            .iter()
-                            .filter(|e| e.order_type == OrderType::Complaint && e.id <= o.id)
-                            .count() as i64;
+                        let complaints = if ev.kind == "order.accepted" {
+                            earlier_orders
+                                .iter()
+                                .filter(|e| {
+                                    e.order_type == OrderType::Complaint
+                                        && e.id <= o.id
+                                        && e.created_at >= since
+                                })
+                                .count() as i64
+                        } else {
+                            self.store
+                                .customer_orders_since(cid, since)
+                                .await?
+                                .iter()
+                                .filter(|e| e.order_type == OrderType::Complaint)
+                                .count() as i64
+                        };
                         let dissatisfied = self.store.dissatisfied_visits_since(cid, since).await?;
                         let total = complaints + dissatisfied;
-                        let c = self.store.customer(cid).await?;
-                        if s.makes_sensitive(total) && c.as_ref().is_some_and(|c| !c.sensitive) {
+                        if s.makes_sensitive(total)
+                            && self
+                                .store
+                                .customer(cid)
+                                .await?
+                                .is_some_and(|c| !c.sensitive)
+                        {
                             sensitive_now.insert(cid);
                             let reason = format!(
                                 "{}个月内投诉{}次、不满意回访{}次",
@@ -390,39 +436,33 @@ impl Service {
                 _ => {}
             }
         }
-        // Write the warnings, the automatic sensitive flags and the cursor together.
+        // Write the warnings, their notices, the automatic sensitive flags and the cursor
+        // together.
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let mut report = RulesReport::default();
-        let mut fresh = Vec::new();
+        let mut traces = Vec::new();
         for (cid, review_at, at, reason) in &make_sensitive {
             self.store
                 .set_customer_sensitive_review(&mut tx, *cid, true, Some(*review_at), now)
                 .await?;
             let station = self.store.customer(*cid).await?.map(|c| c.station_id);
-            self.store
-                .insert_traces(
-                    &mut tx,
-                    &[voltdesk_store::NewTrace {
-                        at: *at,
-                        station_id: station,
-                        customer_id: Some(*cid),
-                        order_id: None,
-                        channel: None,
-                        actor_id: None,
-                        actor: Actor::system().name,
-                        kind: "customer.sensitive_set".into(),
-                        payload: serde_json::json!({"reason": reason, "automatic": true, "review_at": review_at}),
-                    }],
-                )
-                .await?;
+            traces.push(voltdesk_store::NewTrace {
+                at: *at,
+                station_id: station,
+                customer_id: Some(*cid),
+                order_id: None,
+                channel: None,
+                actor_id: None,
+                actor: Actor::system().name,
+                kind: "customer.sensitive_set".into(),
+                payload: serde_json::json!({"reason": reason, "automatic": true, "review_at": review_at}),
+            });
         }
-        for (station, customer, order, trace_id, r) in raises {
-            let area = match order {
-                Some(o) => self.store.order(o).await?.and_then(|o| o.area_id),
-                None => None,
-            };
-            let w = NewWarning {
+        let rules: Vec<RuleKind> = raises.iter().map(|r| r.4.rule).collect();
+        let new: Vec<NewWarning> = raises
+            .into_iter()
+            .map(|(station, customer, order, trace_id, r)| NewWarning {
                 rule: r.rule.code().into(),
                 severity: r.severity.code().into(),
                 station_id: station,
@@ -430,7 +470,7 @@ impl Service {
                 subject_id: r.subject.1,
                 customer_id: customer,
                 order_id: order,
-                area_id: area,
+                area_id: order.and_then(|o| orders.get(&o)).and_then(|o| o.area_id),
                 owner_role: r.owner.code().into(),
                 owner_id: r.owner_id,
                 dedup_key: r.key,
@@ -438,62 +478,59 @@ impl Service {
                 detail: r.detail,
                 at: now,
                 trace_id: Some(trace_id),
-            };
-            match self.store.raise_warning(&mut tx, &w).await? {
-                Raised::New(id) => {
-                    report.raised += 1;
-                    fresh.push((id, r.rule, station, customer, order));
-                    match r.rule {
-                        RuleKind::DeadlineNear => {
-                            self.store
-                                .insert_outbox_many(
-                                    &mut tx,
-                                    now,
-                                    "notify",
-                                    &[("clock.warned".to_string(), serde_json::json!({"order_id": order, "warning_id": id, "clock": w.detail}))],
-                                )
-                                .await?;
-                        }
-                        RuleKind::DeadlineMissed => {
-                            // A missed deadline is the order's escalation to the supervisor,
-                            // in its history and to other systems.
-                            self.store
-                                .insert_traces(
-                                    &mut tx,
-                                    &[voltdesk_store::NewTrace {
-                                        at: now,
-                                        station_id: station,
-                                        customer_id: customer,
-                                        order_id: order,
-                                        channel: None,
-                                        actor_id: None,
-                                        actor: Actor::system().name,
-                                        kind: "order.escalated".into(),
-                                        payload: serde_json::json!({"warning_id": id, "to_role": "supervisor", "reason": w.title}),
-                                    }],
-                                )
-                                .await?;
-                            self.store
-                                .insert_outbox_many(
-                                    &mut tx,
-                                    now,
-                                    "webhook",
-                                    &[(
-                                        "order.escalated".to_string(),
-                                        serde_json::json!({"order_id": order, "warning_id": id, "reason": w.title}),
-                                    )],
-                                )
-                                .await?;
-                        }
-                        _ => {}
-                    }
+            })
+            .collect();
+        let raised = self.store.raise_warnings(&mut tx, &new).await?;
+        let mut notify = Vec::new();
+        let mut webhooks = Vec::new();
+        let mut fresh = Vec::new();
+        for ((w, rule), r) in new.iter().zip(&rules).zip(&raised) {
+            let id = match r {
+                Raised::New(id) => *id,
+                Raised::Again(_) => {
+                    report.seen_again += 1;
+                    continue;
                 }
-                Raised::Again(_) => report.seen_again += 1,
+            };
+            report.raised += 1;
+            fresh.push((*rule, w.station_id, w.customer_id, w.order_id));
+            match rule {
+                RuleKind::DeadlineNear => notify.push((
+                    "clock.warned".to_string(),
+                    serde_json::json!({"order_id": w.order_id, "warning_id": id, "clock": w.detail}),
+                )),
+                RuleKind::DeadlineMissed => {
+                    // A missed deadline is the order's escalation to the supervisor, in its
+                    // history and to other systems.
+                    traces.push(voltdesk_store::NewTrace {
+                        at: now,
+                        station_id: w.station_id,
+                        customer_id: w.customer_id,
+                        order_id: w.order_id,
+                        channel: None,
+                        actor_id: None,
+                        actor: Actor::system().name,
+                        kind: "order.escalated".into(),
+                        payload: serde_json::json!({"warning_id": id, "to_role": "supervisor", "reason": w.title}),
+                    });
+                    webhooks.push((
+                        "order.escalated".to_string(),
+                        serde_json::json!({"order_id": w.order_id, "warning_id": id, "reason": w.title}),
+                    ));
+                }
+                _ => {}
             }
         }
+        self.store
+            .insert_outbox_many(&mut tx, now, "notify", &notify)
+            .await?;
+        self.store
+            .insert_outbox_many(&mut tx, now, "webhook", &webhooks)
+            .await?;
+        self.store.insert_traces(&mut tx, &traces).await?;
         self.store.set_rule_cursor(&mut tx, CURSOR, last).await?;
         commit(tx).await?;
-        for (_, rule, station, customer, order) in fresh {
+        for (rule, station, customer, order) in fresh {
             self.publish(Committed {
                 kind: if rule == RuleKind::DeadlineMissed {
                     "order.escalated".into()

@@ -2,7 +2,7 @@
 //! rule switches, and the facts the rules read (recent orders of a customer, dissatisfied
 //! return visits, sensitive customers due for review).
 
-use crate::customers::{Bind, COLS as CUSTOMER_COLS};
+use crate::customers::{Bind, COLS as CUSTOMER_COLS, in_list};
 use crate::orders::{ORDER_COLS, TRACE_COLS, order, trace};
 use crate::*;
 use serde::Serialize;
@@ -318,6 +318,146 @@ impl Store {
             .fetch_one(self.reader())
             .await?;
         Ok(get_opt_i64(&r, "m")?.unwrap_or(0))
+    }
+
+    /// Raises many warnings at once (see `raise_warning`): one look-up of the live keys, one
+    /// multi-row insert of the new ones, one update per key seen again. Raises with the same
+    /// key in one call are one warning.
+    pub async fn raise_warnings(&self, tx: &mut Tx, ws: &[NewWarning]) -> Result<Vec<Raised>> {
+        use std::collections::HashMap;
+        let mut live: HashMap<String, i64> = HashMap::new();
+        let keys: Vec<&str> = ws.iter().map(|w| w.dedup_key.as_str()).collect();
+        for chunk in keys.chunks(500) {
+            let sql = format!(
+                "SELECT id, dedup_key FROM warnings WHERE status IN ('open', 'acknowledged') AND dedup_key IN ({})",
+                in_list(self.backend, 0, chunk.len())
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            for r in q.fetch_all(&mut **tx).await? {
+                live.insert(get_str(&r, "dedup_key")?, get_i64(&r, "id")?);
+            }
+        }
+        let fresh_keys: std::collections::HashSet<&str> = ws
+            .iter()
+            .map(|w| w.dedup_key.as_str())
+            .filter(|k| !live.contains_key(*k))
+            .collect();
+        let mut ids = self
+            .reserve_ids(tx, "warnings", fresh_keys.len())
+            .await?
+            .into_iter();
+        let mut out = Vec::with_capacity(ws.len());
+        let mut new_rows: Vec<(i64, &NewWarning)> = Vec::new();
+        let mut again: HashMap<i64, (i64, Millis)> = HashMap::new();
+        for w in ws {
+            match live.get(&w.dedup_key) {
+                Some(id) => {
+                    let e = again.entry(*id).or_insert((0, w.at));
+                    e.0 += 1;
+                    e.1 = e.1.max(w.at);
+                    out.push(Raised::Again(*id));
+                }
+                None => {
+                    let id = ids
+                        .next()
+                        .ok_or_else(|| StoreError::Corrupt("warning ids".into()))?;
+                    live.insert(w.dedup_key.clone(), id);
+                    new_rows.push((id, w));
+                    out.push(Raised::New(id));
+                }
+            }
+        }
+        for chunk in new_rows.chunks(200) {
+            let sql = format!(
+                "INSERT INTO warnings (id, rule, severity, station_id, subject_kind, subject_id, customer_id, order_id, \
+                 area_id, owner_role, owner_id, dedup_key, title, detail, status, occurrences, raised_at, last_seen_at, trace_id) VALUES {}",
+                crate::customers::placeholders(self.backend, chunk.len(), 19)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, w) in chunk {
+                q = q
+                    .bind(*id)
+                    .bind(w.rule.clone())
+                    .bind(w.severity.clone())
+                    .bind(w.station_id)
+                    .bind(w.subject_kind)
+                    .bind(w.subject_id)
+                    .bind(w.customer_id)
+                    .bind(w.order_id)
+                    .bind(w.area_id)
+                    .bind(w.owner_role.clone())
+                    .bind(w.owner_id)
+                    .bind(w.dedup_key.clone())
+                    .bind(w.title.clone())
+                    .bind(w.detail.to_string())
+                    .bind("open")
+                    .bind(1i64)
+                    .bind(w.at)
+                    .bind(w.at)
+                    .bind(w.trace_id);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for (id, (n, at)) in again {
+            sqlx::query(
+                "UPDATE warnings SET occurrences = occurrences + $1, last_seen_at = $2 WHERE id = $3",
+            )
+            .bind(n)
+            .bind(at)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(out)
+    }
+
+    /// Orders by id (any order).
+    pub async fn orders_by_ids(&self, ids: &[i64]) -> Result<Vec<OrderRow>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT {ORDER_COLS} FROM work_orders WHERE id IN ({})",
+                in_list(self.backend, 0, chunk.len())
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(self.reader()).await? {
+                out.push(order(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The orders of these customers created at or after `since`.
+    pub async fn orders_of_customers_since(
+        &self,
+        customer_ids: &[i64],
+        since: Millis,
+    ) -> Result<Vec<OrderRow>> {
+        let mut out = Vec::new();
+        for chunk in customer_ids.chunks(500) {
+            let sql = format!(
+                "SELECT {ORDER_COLS} FROM work_orders WHERE customer_id IN ({}) AND created_at >= {}",
+                in_list(self.backend, 0, chunk.len()),
+                match self.backend {
+                    Backend::Sqlite => "?".to_string(),
+                    Backend::Postgres => format!("${}", chunk.len() + 1),
+                }
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.bind(since).fetch_all(self.reader()).await? {
+                out.push(order(&r)?);
+            }
+        }
+        Ok(out)
     }
 
     /// A customer's orders created at or after `since`, newest first.
