@@ -8,8 +8,11 @@ pub mod clock;
 pub mod enums;
 pub mod import;
 pub mod order;
+pub mod outage;
 pub mod policy;
+pub mod reliability;
 pub mod values;
+pub mod voltage;
 
 pub use enums::*;
 pub use values::*;

@@ -38,12 +38,15 @@ struct Job {
 #[derive(Clone, Default)]
 pub(crate) struct Intake {
     tx: std::sync::Arc<std::sync::OnceLock<mpsc::Sender<Job>>>,
+    /// The unrestored outages by area: a repair call from one joins the outage (outages.rs).
+    pub(crate) outages: crate::outages::OutageCache,
 }
 
 impl Intake {
     pub(crate) fn start(&self, svc: Service) {
         let (tx, rx) = mpsc::channel(4096);
         if self.tx.set(tx).is_ok() {
+            crate::outages::start_keeper(svc.clone());
             tokio::spawn(writer(svc, rx));
         }
     }
@@ -84,6 +87,7 @@ impl Intake {
 
 async fn writer(svc: Service, mut rx: mpsc::Receiver<Job>) {
     let svc = &svc;
+    crate::outages::load_cache(svc).await;
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -239,6 +243,7 @@ async fn write_in(svc: &Service, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
     let mut clocks: Vec<Vec<ClockRow>> = Vec::with_capacity(fresh.len());
     let mut traces: Vec<NewTrace> = Vec::with_capacity(fresh.len() * 2);
     let mut notices: Vec<(String, serde_json::Value)> = Vec::new();
+    let mut outage_links: Vec<(i64, i64)> = Vec::new();
     let mut next_clock = clock_ids.into_iter();
     for (n, i) in fresh.iter().enumerate() {
         let j = &jobs[*i];
@@ -261,23 +266,24 @@ async fn write_in(svc: &Service, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
             o.repeat_of = find_repeat_of(subject, &earlier);
         }
         let mut cs = clocks_of(*i).clone();
+        let outage = svc.intake.outages.link_repair(&mut o, &mut cs);
         for c in &mut cs {
             c.order_id = o.id;
             c.id = next_clock
                 .next()
                 .ok_or(ServiceError::Store(StoreError::Corrupt("clock ids".into())))?;
         }
-        traces.push(trace(
-            &o,
-            &j.by,
-            o.created_at,
-            "order.accepted",
-            serde_json::json!({
-                "order_no": order_no(&o), "order_type": o.order_type, "channel": o.channel, "subject": o.subject,
-                "title": o.title, "policy": format!("{}@{}", o.policy_id, o.policy_version),
-                "clocks": cs.iter().map(|c| serde_json::json!({"kind": c.kind, "limit": c.limit_text, "due_at": c.due_at})).collect::<Vec<_>>(),
-            }),
-        ));
+        let mut accepted = serde_json::json!({
+            "order_no": order_no(&o), "order_type": o.order_type, "channel": o.channel, "subject": o.subject,
+            "title": o.title, "policy": format!("{}@{}", o.policy_id, o.policy_version),
+            "clocks": cs.iter().map(|c| serde_json::json!({"kind": c.kind, "limit": c.limit_text, "due_at": c.due_at})).collect::<Vec<_>>(),
+        });
+        if let Some(c) = outage {
+            outage_links.push((o.id, c.outage_id));
+            accepted["outage"] = serde_json::json!({"outage_id": c.outage_id, "expected_restore_at": c.expected_restore_at,
+                "note": "所在台区停电中，已关联停电事件，不再派单"});
+        }
+        traces.push(trace(&o, &j.by, o.created_at, "order.accepted", accepted));
         if let Some(prev) = o.repeat_of {
             traces.push(trace(
                 &o,
@@ -294,6 +300,9 @@ async fn write_in(svc: &Service, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
         clocks.push(cs);
     }
     store.insert_orders(tx, &orders).await?;
+    if !outage_links.is_empty() {
+        store.link_orders_to_outage(tx, &outage_links).await?;
+    }
     let all_clocks: Vec<ClockRow> = clocks.iter().flatten().cloned().collect();
     store.insert_clocks(tx, &all_clocks).await?;
     store.insert_traces(tx, &traces).await?;

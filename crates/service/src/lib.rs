@@ -4,23 +4,29 @@
 
 mod auth;
 mod bulk;
+mod care;
 mod customers;
 mod delivery;
 mod desk;
 mod intake;
 mod orders;
 mod org;
+mod outages;
+mod quality;
 mod rules;
 pub mod scheduler;
 mod stats;
 
 pub use auth::*;
 pub use bulk::*;
+pub use care::*;
 pub use customers::*;
 pub use delivery::*;
 pub use desk::*;
 pub use orders::*;
 pub use org::*;
+pub use outages::*;
+pub use quality::*;
 pub use rules::*;
 pub use stats::*;
 

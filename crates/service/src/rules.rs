@@ -415,6 +415,101 @@ impl Service {
                         }
                     }
                 }
+                "outage.registered" => {
+                    let Some(outage_id) = ev.payload.get("outage_id").and_then(|v| v.as_i64())
+                    else {
+                        continue;
+                    };
+                    let p = &ev.payload;
+                    // A planned outage announced less than 7 days ahead.
+                    if p.get("late_notice").and_then(|v| v.as_bool()) == Some(true)
+                        && on(RuleKind::LatePlannedNotice)
+                    {
+                        push(Raise {
+                            rule: RuleKind::LatePlannedNotice,
+                            severity: Severity::General,
+                            owner: Role::Supervisor,
+                            owner_id: None,
+                            subject: ("outage", outage_id),
+                            key: format!("late_planned_notice:{outage_id}"),
+                            title: "计划停电登记晚于提前7天通知期限".into(),
+                            detail: p.clone(),
+                        });
+                    }
+                    // Care households inside the outage: one warning per outage.
+                    let care = p.get("care_tasks").and_then(|v| v.as_i64()).unwrap_or(0);
+                    if care > 0 && on(RuleKind::CareInOutage) {
+                        push(Raise {
+                            rule: RuleKind::CareInOutage,
+                            severity: Severity::Serious,
+                            owner: Role::GridManager,
+                            owner_id: None,
+                            subject: ("outage", outage_id),
+                            key: format!("care_in_outage:{outage_id}"),
+                            title: format!("停电范围内有{care}户关爱客户，请逐户联系"),
+                            detail: serde_json::json!({"outage_id": outage_id, "care_households": care}),
+                        });
+                    }
+                    // Outages accumulating on one transformer area.
+                    if on(RuleKind::FrequentOutages) {
+                        let areas: Vec<i64> = p
+                            .get("area_ids")
+                            .and_then(|v| v.as_array())
+                            .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
+                            .unwrap_or_default();
+                        let started = p
+                            .get("started_at")
+                            .and_then(|v| v.as_i64())
+                            .unwrap_or(ev.at);
+                        for area in areas {
+                            let n = self
+                                .store
+                                .outages_on_area_since(
+                                    area,
+                                    started - s.frequent_outage_days * DAY_MS,
+                                )
+                                .await?;
+                            if n >= s.frequent_outages {
+                                let name = self.area_name(area).unwrap_or_default();
+                                push(Raise {
+                                    rule: RuleKind::FrequentOutages,
+                                    severity: Severity::Serious,
+                                    owner: Role::GridManager,
+                                    owner_id: None,
+                                    subject: ("area", area),
+                                    key: format!("frequent_outages:{area}"),
+                                    title: format!("{name}{}天内停电{n}次", s.frequent_outage_days),
+                                    detail: serde_json::json!({"area_id": area, "outages": n, "latest": outage_id}),
+                                });
+                            }
+                        }
+                    }
+                }
+                "voltage.violation" => {
+                    let Some(area) = ev.payload.get("area_id").and_then(|v| v.as_i64()) else {
+                        continue;
+                    };
+                    if !on(RuleKind::VoltageOutOfLimits) {
+                        continue;
+                    }
+                    let n = self
+                        .store
+                        .voltage_violations(area, ev.at - s.voltage_days * DAY_MS)
+                        .await?;
+                    if n >= s.voltage_violations {
+                        let name = self.area_name(area).unwrap_or_default();
+                        push(Raise {
+                            rule: RuleKind::VoltageOutOfLimits,
+                            severity: Severity::General,
+                            owner: Role::GridManager,
+                            owner_id: None,
+                            subject: ("area", area),
+                            key: format!("voltage_out_of_limits:{area}"),
+                            title: format!("{name}{}天内电压越限{n}次", s.voltage_days),
+                            detail: serde_json::json!({"area_id": area, "violations": n, "last": ev.payload}),
+                        });
+                    }
+                }
                 "order.repeat_detected" => {
                     let (Some(order_id), Some(cid)) = (ev.order_id, ev.customer_id) else {
                         continue;
@@ -470,7 +565,11 @@ impl Service {
                 subject_id: r.subject.1,
                 customer_id: customer,
                 order_id: order,
-                area_id: order.and_then(|o| orders.get(&o)).and_then(|o| o.area_id),
+                area_id: if r.subject.0 == "area" {
+                    Some(r.subject.1)
+                } else {
+                    order.and_then(|o| orders.get(&o)).and_then(|o| o.area_id)
+                },
                 owner_role: r.owner.code().into(),
                 owner_id: r.owner_id,
                 dedup_key: r.key,
@@ -546,12 +645,14 @@ impl Service {
         Ok(report)
     }
 
-    /// The rules that depend on time alone: sensitive flags due for review.
+    /// The rules that depend on time alone: outages running longer than the policy allows,
+    /// sensitive flags due for review.
     pub async fn rules_tick(&self) -> Result<RulesReport> {
         let now = self.now();
+        let mut report = self.long_outages(now).await?;
         let due = self.store.sensitive_due_for_review(now, 500).await?;
         if due.is_empty() {
-            return Ok(RulesReport::default());
+            return Ok(report);
         }
         let switches: HashMap<(i64, String), bool> = self
             .store
@@ -560,7 +661,6 @@ impl Service {
             .into_iter()
             .map(|(s, r, on)| ((s, r), on))
             .collect();
-        let mut report = RulesReport::default();
         let mut tx = self.store.begin().await?;
         for c in due {
             let s = self.warning_settings(Some(c.station_id));
@@ -597,6 +697,57 @@ impl Service {
             match self.store.raise_warning(&mut tx, &w).await? {
                 Raised::New(_) => report.raised += 1,
                 Raised::Again(_) => report.seen_again += 1,
+            }
+        }
+        commit(tx).await?;
+        Ok(report)
+    }
+
+    async fn long_outages(&self, now: Millis) -> Result<RulesReport> {
+        let switches: HashMap<(i64, String), bool> = self
+            .store
+            .station_rules()
+            .await?
+            .into_iter()
+            .map(|(s, r, on)| ((s, r), on))
+            .collect();
+        let mut new = Vec::new();
+        for o in self.store.running_outages(now).await? {
+            let s = self.warning_settings(Some(o.station_id));
+            if !s.is_long_outage(o.started_at, o.restored_at, now)
+                || !self.rule_on(&switches, Some(o.station_id), RuleKind::LongOutage)
+            {
+                continue;
+            }
+            let hours = (now - o.started_at) / HOUR_MS;
+            new.push(NewWarning {
+                rule: RuleKind::LongOutage.code().into(),
+                severity: Severity::Serious.code().into(),
+                station_id: Some(o.station_id),
+                subject_kind: "outage",
+                subject_id: o.id,
+                customer_id: None,
+                order_id: None,
+                area_id: o.area_id,
+                owner_role: Role::Supervisor.code().into(),
+                owner_id: None,
+                dedup_key: format!("long_outage:{}", o.id),
+                title: format!("停电已超过{}小时（{}），影响{}户", s.long_outage_hours, o.cause, o.affected_customers),
+                detail: serde_json::json!({"outage_id": o.id, "hours": hours, "affected": o.affected_customers}),
+                at: now,
+                trace_id: None,
+            });
+        }
+        if new.is_empty() {
+            return Ok(RulesReport::default());
+        }
+        let mut report = RulesReport::default();
+        let mut tx = self.store.begin().await?;
+        // An outage still running is the same situation: seen again, not raised again.
+        for r in self.store.raise_warnings(&mut tx, &new).await? {
+            match r {
+                Raised::New(_) => report.raised += 1,
+                Raised::Again(_) => {}
             }
         }
         commit(tx).await?;

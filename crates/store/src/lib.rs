@@ -7,20 +7,24 @@
 //! pool for both.
 
 mod bulk;
+mod care;
 mod customers;
 mod orders;
 mod org;
 mod outages;
 mod outbox;
+mod quality;
 mod rows;
 mod stats;
 pub mod testing;
 mod users;
 mod warnings;
 
+pub use care::*;
 pub use customers::PrefixColumn;
 pub use outages::*;
 pub use outbox::*;
+pub use quality::*;
 pub use rows::*;
 pub use stats::*;
 pub use warnings::*;

@@ -567,4 +567,17 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Outages that covered a transformer area and started at or after `since`.
+    pub async fn outages_on_area_since(&self, area_id: i64, since: Millis) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT COUNT(DISTINCT oa.outage_id) AS n FROM outage_areas oa JOIN outages o ON o.id = oa.outage_id \
+             WHERE oa.area_id = $1 AND o.started_at >= $2",
+        )
+        .bind(area_id)
+        .bind(since)
+        .fetch_one(self.reader())
+        .await?;
+        get_i64(&r, "n")
+    }
 }

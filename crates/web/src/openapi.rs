@@ -1,7 +1,7 @@
 //! The OpenAPI document and the docs page, generated from the route table so they cannot
 //! drift from what the server enforces. Body shapes are written out here by hand.
 
-use crate::routes::{Access, ROUTES};
+use crate::routes::{Access, all};
 use serde_json::{Value, json};
 
 fn body_schema(name: &str) -> Value {
@@ -85,13 +85,15 @@ fn body_schema(name: &str) -> Value {
                    "ttl_days": {"type": "integer"}}),
             &["username", "name"],
         ),
-        _ => json!({"type": "object"}),
+        other => {
+            crate::api_outages::body_schema(other).unwrap_or_else(|| json!({"type": "object"}))
+        }
     }
 }
 
 pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
-    for r in ROUTES {
+    for r in all() {
         let mut op = json!({
             "summary": r.summary,
             "tags": [r.tag],
@@ -126,7 +128,7 @@ pub fn document() -> Value {
         entry[r.method.to_lowercase()] = op;
     }
     let mut schemas = serde_json::Map::new();
-    for r in ROUTES {
+    for r in all() {
         if let Some(b) = r.body.filter(|b| *b != "CSV") {
             schemas.insert(b.to_string(), body_schema(b));
         }
@@ -172,7 +174,7 @@ pub fn docs_page() -> String {
          机器可读版本：<a href=\"/api/v1/openapi.json\">openapi.json</a>。</p>",
     );
     let mut tag = "";
-    for r in ROUTES {
+    for r in all() {
         if r.tag != tag {
             if !tag.is_empty() {
                 out.push_str("</table>");

@@ -606,6 +606,14 @@ pub const ROUTES: &[Route] = &[
     ),
 ];
 
+/// Every API route table: the core's and those of the feature modules.
+pub const TABLES: &[&[Route]] = &[ROUTES, crate::api_outages::ROUTES];
+
+/// Every API route, in table order.
+pub fn all() -> impl Iterator<Item = &'static Route> {
+    TABLES.iter().flat_map(|t| t.iter())
+}
+
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {
-    ROUTES.iter().find(|r| r.method == method && r.path == path)
+    all().find(|r| r.method == method && r.path == path)
 }

@@ -13,6 +13,8 @@ on_both_backends!(
     complaint_tendency_in_the_text_of_a_contact,
     a_repeat_complaint_is_raised_to_the_supervisor,
     warnings_have_a_lifecycle_and_rules_can_be_switched_off,
+    outages_raise_late_notice_care_frequent_and_long_warnings,
+    voltage_out_of_limits_again_and_again_on_one_area,
 );
 
 async fn warnings_of(app: &TestApp, rule: RuleKind) -> Vec<WarningRow> {
@@ -314,4 +316,162 @@ async fn warnings_have_a_lifecycle_and_rules_can_be_switched_off(app: TestApp) {
     app.open(consultation(wang, SubjectArea::Metering, "电表"))
         .await;
     assert_eq!(warnings_of(&app, RuleKind::RepeatContact).await.len(), 2);
+}
+
+fn outage_on_area(area: &str, reference: &str, start: Millis, hours: i64) -> NewOutage {
+    NewOutage {
+        external_ref: Some(reference.into()),
+        kind: Some(voltdesk_domain::outage::OutageKind::Fault),
+        cause: Some("树障跳闸".into()),
+        area_code: Some(area.into()),
+        started_at: Some(start),
+        expected_restore_at: Some(start + hours * HOUR),
+        ..NewOutage::default()
+    }
+}
+
+async fn outages_raise_late_notice_care_frequent_and_long_warnings(app: TestApp) {
+    let admin = app.actor(Role::Admin);
+    // A care household in the village.
+    let (rows, errors) = parse_customers(
+        "account_no,name,phone,address,usage_class,area_code,care_groups\n\
+         3100000021,吴老伯,13811110000,城东镇李家村9号,residential,TA-RURAL,oxygen\n",
+    );
+    app.svc
+        .import_customers(&admin, rows, errors, false, &|_| {})
+        .await
+        .unwrap();
+    // A planned outage announced two days ahead: late, and it touches the care household.
+    let start = app.now() + 2 * DAY;
+    let planned = NewOutage {
+        kind: Some(voltdesk_domain::outage::OutageKind::Planned),
+        ..outage_on_area(RURAL_AREA, "P-1", start, 6)
+    };
+    let (p1, _) = app.svc.register_outage(&admin, planned).await.unwrap();
+    let late = warnings_of(&app, RuleKind::LatePlannedNotice).await;
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0].subject_kind, "outage");
+    let care = warnings_of(&app, RuleKind::CareInOutage).await;
+    assert_eq!(care.len(), 1);
+    assert_eq!(care[0].owner_role, "grid_manager");
+    assert!(
+        warnings_of(&app, RuleKind::FrequentOutages)
+            .await
+            .is_empty()
+    );
+
+    // Two faults on the same area within the month make three: frequent.
+    app.advance(3 * DAY);
+    app.svc
+        .restore_outage(&admin, p1.record.outage.id, start + 6 * HOUR)
+        .await
+        .unwrap();
+    let (f1, _) = app
+        .svc
+        .register_outage(
+            &admin,
+            outage_on_area(RURAL_AREA, "F-1", app.now() - HOUR, 3),
+        )
+        .await
+        .unwrap();
+    app.svc
+        .restore_outage(&admin, f1.record.outage.id, app.now())
+        .await
+        .unwrap();
+    assert!(
+        warnings_of(&app, RuleKind::FrequentOutages)
+            .await
+            .is_empty()
+    );
+    app.advance(DAY);
+    let (f2, _) = app
+        .svc
+        .register_outage(
+            &admin,
+            outage_on_area(RURAL_AREA, "F-2", app.now() - HOUR, 12),
+        )
+        .await
+        .unwrap();
+    let frequent = warnings_of(&app, RuleKind::FrequentOutages).await;
+    assert_eq!(frequent.len(), 1);
+    assert_eq!(frequent[0].subject_kind, "area");
+    assert_eq!(frequent[0].area_id, Some(app.area(RURAL_AREA)));
+    // Another area has had one outage: nothing there.
+    let (f3, _) = app
+        .svc
+        .register_outage(
+            &admin,
+            outage_on_area(URBAN_AREA, "F-3", app.now() - HOUR, 2),
+        )
+        .await
+        .unwrap();
+    app.svc
+        .restore_outage(&admin, f3.record.outage.id, app.now())
+        .await
+        .unwrap();
+    assert_eq!(warnings_of(&app, RuleKind::FrequentOutages).await.len(), 1);
+
+    // The second fault is still off after eight hours: a long outage, raised once.
+    assert!(warnings_of(&app, RuleKind::LongOutage).await.is_empty());
+    app.advance(6 * HOUR);
+    assert!(warnings_of(&app, RuleKind::LongOutage).await.is_empty());
+    app.advance(3 * HOUR);
+    let long: Vec<_> = warnings_of(&app, RuleKind::LongOutage).await;
+    assert_eq!(long.len(), 1);
+    assert_eq!(long[0].subject_id, f2.record.outage.id);
+    let n = long.len();
+    app.advance(HOUR);
+    assert_eq!(warnings_of(&app, RuleKind::LongOutage).await.len(), n);
+    // Restored: no longer running, nothing new.
+    app.svc
+        .restore_outage(&admin, f2.record.outage.id, app.now())
+        .await
+        .unwrap();
+    app.advance(HOUR);
+    assert_eq!(warnings_of(&app, RuleKind::LongOutage).await.len(), n);
+}
+
+async fn voltage_out_of_limits_again_and_again_on_one_area(app: TestApp) {
+    let admin = app.actor(Role::Admin);
+    let day = |d: u32, h: u32| format!("2026-11-{d:02} {h:02}:00");
+    let csv = |rows: &[(String, f64)]| {
+        let mut s = String::from("area_code,level,at,volts,minutes\n");
+        for (at, v) in rows {
+            s += &format!("{RURAL_AREA},220v,{at},{v},60\n");
+        }
+        s
+    };
+    // Two low readings and a good one: not yet.
+    app.svc
+        .import_voltage(
+            &admin,
+            &csv(&[
+                (day(17, 19), 188.0),
+                (day(18, 19), 190.5),
+                (day(18, 20), 221.0),
+            ]),
+        )
+        .await
+        .unwrap();
+    assert!(
+        warnings_of(&app, RuleKind::VoltageOutOfLimits)
+            .await
+            .is_empty()
+    );
+    // The third within the week: the grid manager is warned once.
+    app.svc
+        .import_voltage(&admin, &csv(&[(day(19, 19), 187.0)]))
+        .await
+        .unwrap();
+    let w = warnings_of(&app, RuleKind::VoltageOutOfLimits).await;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].owner_role, "grid_manager");
+    assert_eq!(w[0].area_id, Some(app.area(RURAL_AREA)));
+    app.svc
+        .import_voltage(&admin, &csv(&[(day(19, 20), 240.0)]))
+        .await
+        .unwrap();
+    let w = warnings_of(&app, RuleKind::VoltageOutOfLimits).await;
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].occurrences, 2);
 }

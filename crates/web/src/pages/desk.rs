@@ -157,6 +157,26 @@ pub fn event_label(tr: Tr, kind: &str) -> String {
         ),
         ("outage.started", "停电", "Outage started"),
         ("outage.restored", "恢复送电", "Supply restored"),
+        ("outage.registered", "登记停电", "Outage registered"),
+        ("outage.repaired", "故障修复", "Fault repaired"),
+        ("outage.announced", "停电通知", "Outage announced"),
+        (
+            "outage.expected_changed",
+            "预计复电时间变更",
+            "Expected restoration changed",
+        ),
+        ("care.tasks_raised", "生成关爱任务", "Care tasks raised"),
+        ("care.task_done", "关爱任务完成", "Care task done"),
+        ("care.plan_set", "关爱计划更新", "Care plan set"),
+        ("demand.noted", "登记潜在需求", "Demand noted"),
+        ("demand.closed", "潜在需求办结", "Demand closed"),
+        ("notice.sent", "通知已发送", "Notice sent"),
+        ("notice.dead", "通知发送失败", "Notice failed"),
+        (
+            "customer.sensitive_set",
+            "标记为敏感客户",
+            "Marked sensitive",
+        ),
     ];
     match KINDS.iter().find(|(k, ..)| *k == kind) {
         Some((_, zh, en)) => match tr.lang {

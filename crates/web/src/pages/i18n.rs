@@ -214,6 +214,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("calendar.note", "备注", "Note"),
     ("calendar.off", "休息日", "Day off"),
     ("calendar.working", "工作日", "Working day"),
+    ("care", "关爱服务", "Care"),
     ("care_groups", "特殊关爱", "Care groups"),
     ("channel", "渠道", "Channel"),
     ("chart.by_channel", "各渠道受理量", "Orders by channel"),

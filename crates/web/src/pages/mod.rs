@@ -13,6 +13,7 @@ mod dashboard;
 mod desk;
 pub mod i18n;
 mod orders;
+mod outages;
 mod warnings;
 
 use crate::routes::{Access, Route};
@@ -176,8 +177,16 @@ pub const PAGES: &[Route] = &[
     ),
 ];
 
+/// Every page table: the core's and those of the feature modules.
+pub const TABLES: &[&[Route]] = &[PAGES, outages::PAGES];
+
+/// Every page route.
+pub fn all() -> impl Iterator<Item = &'static Route> {
+    TABLES.iter().flat_map(|t| t.iter())
+}
+
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {
-    PAGES.iter().find(|r| r.method == method && r.path == path)
+    all().find(|r| r.method == method && r.path == path)
 }
 
 /// The signed-in user of a page request and the language it renders in.
@@ -212,6 +221,8 @@ impl Viewer {
         item("/queue", "queue", OrderWork);
         item("/board", "board", OrderSupervise);
         item("/warnings", "warnings", OrderRead);
+        item("/outages", "outages", OrgRead);
+        item("/care", "care", OrderWork);
         item("/dashboard", "dashboard", StatsRead);
         item("/admin", "admin", UserAdmin);
         item("/audit", "audit", AuditRead);
@@ -592,6 +603,7 @@ pub fn router(svc: Service) -> Router<Service> {
         .route("/warnings/panel", get(warnings::panel))
         .route("/warnings/ws", get(warnings::ws))
         .route("/warnings/{id}/{step}", post(warnings::step))
+        .merge(outages::router())
         .route_layer(middleware::from_fn_with_state(svc, authorize));
     Router::new()
         .merge(pages)

@@ -411,7 +411,7 @@ async fn session_login_and_docs(app: TestApp) {
         .call(None, Method::GET, "/api/v1/openapi.json", None)
         .await;
     assert_eq!(s, StatusCode::OK);
-    for route in voltdesk_web::routes::ROUTES {
+    for route in voltdesk_web::routes::all() {
         assert!(
             doc["paths"][route.path][route.method.to_lowercase()].is_object(),
             "{} {}",

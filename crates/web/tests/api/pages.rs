@@ -6,7 +6,7 @@ use reqwest::redirect::Policy;
 use reqwest::{Method, StatusCode};
 use voltdesk_domain::Role;
 use voltdesk_domain::auth::allows;
-use voltdesk_web::pages::PAGES;
+use voltdesk_web::pages::all as pages;
 use voltdesk_web::routes::Access;
 
 /// A browser-like client signed in as `role` (session cookie), not following redirects.
@@ -48,7 +48,7 @@ async fn page_table(app: TestApp) {
     let mut checked = 0;
     for role in Role::ALL {
         let c = signed_in(&app, *role).await;
-        for page in PAGES {
+        for page in pages() {
             let path = concrete(page.path);
             let method = Method::from_bytes(page.method.as_bytes()).unwrap();
             if page.path == "/logout" {
@@ -86,7 +86,7 @@ async fn page_table(app: TestApp) {
         }
     }
     // Not signed in: pages send the browser to the sign-in page, remembering where it was.
-    for page in PAGES.iter().filter(|p| p.method == "GET") {
+    for page in pages().filter(|p| p.method == "GET") {
         let r = anonymous
             .get(format!("{}{}", app.base, concrete(page.path)))
             .send()
