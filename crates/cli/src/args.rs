@@ -92,6 +92,10 @@ pub struct ServeArgs {
     /// a benchmark compares intake without them)
     #[arg(long)]
     pub no_rules: bool,
+    /// Deliver the outbox as this file's `[delivery]` section says (see
+    /// config/delivery.example.toml); without it notices wait in the outbox
+    #[arg(long, value_name = "FILE")]
+    pub delivery: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -86,7 +86,7 @@ pub async fn run(url: &str, policy_dir: Option<PathBuf>, args: DemoArgs) -> Resu
     };
     println!("voltdesk demo: {http}");
     print_users(&svc).await?;
-    server::run(svc, listener, true).await
+    server::run(svc, listener, true, None).await
 }
 
 async fn print_users(svc: &Service) -> Result<()> {

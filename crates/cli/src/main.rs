@@ -94,11 +94,12 @@ async fn run(cli: Cli, database_given: bool) -> Result<()> {
     let service = || open::service(&url, policy_dir.as_deref());
     match cli.command {
         Command::Serve(a) => {
+            let delivery = a.delivery.as_deref().map(server::delivery).transpose()?;
             let svc = service().await?;
             let (listener, http) = server::bind(a.listen).await?;
             println!("voltdesk is serving at {http}");
             std::io::stdout().flush()?;
-            server::run(svc, listener, !a.no_rules).await
+            server::run(svc, listener, !a.no_rules, delivery).await
         }
         Command::Migrate => {
             let Opened { store, .. } = open::store(&url, policy_dir.as_deref()).await?;

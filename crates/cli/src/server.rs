@@ -12,6 +12,16 @@ use voltdesk_service::Service;
 /// How long requests in flight may take to finish after a stop signal.
 const DRAIN: Duration = Duration::from_secs(10);
 
+/// Reads the `[delivery]` section of `path` and builds the senders.
+pub fn delivery(path: &std::path::Path) -> Result<voltdesk_service::Delivery> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let cfg = voltdesk_service::DeliveryConfig::from_toml(&text)
+        .with_context(|| format!("{}: not a usable [delivery] section", path.display()))?;
+    voltdesk_service::Delivery::from_config(cfg)
+        .with_context(|| format!("{}: cannot build the senders", path.display()))
+}
+
 /// Binds `listen`; returns the listener and the URL to print.
 pub async fn bind(listen: SocketAddr) -> Result<(TcpListener, String)> {
     let listener = TcpListener::bind(listen)
@@ -30,12 +40,20 @@ pub async fn bind(listen: SocketAddr) -> Result<(TcpListener, String)> {
 
 /// Runs the scheduler and the web interface until a stop signal; then lets requests in
 /// flight finish, stops the scheduler and closes the database.
-pub async fn run(svc: Service, listener: TcpListener, rules: bool) -> Result<()> {
+pub async fn run(
+    svc: Service,
+    listener: TcpListener,
+    rules: bool,
+    delivery: Option<voltdesk_service::Delivery>,
+) -> Result<()> {
     let scheduler = tokio::spawn(svc.clone().run_scheduler(Duration::from_millis(250)));
     // The dashboard's daily statistics: ended days are settled at start and every 10 minutes.
     let stats = tokio::spawn(svc.clone().run_stats(Duration::from_secs(600)));
     // The early-warning rules follow the trace as it is committed (and every 30 s).
     let rules = rules.then(|| tokio::spawn(svc.clone().run_rules(Duration::from_secs(30))));
+    // The outbox's senders, when configured.
+    let delivery =
+        delivery.map(|d| tokio::spawn(svc.clone().run_delivery(d, Duration::from_secs(5))));
     tracing::info!(addr = %listener.local_addr()?, "serving");
     let server = voltdesk_web::serve(svc.clone(), listener);
     tokio::pin!(server);
@@ -63,9 +81,9 @@ pub async fn run(svc: Service, listener: TcpListener, rules: bool) -> Result<()>
     stats.abort();
     let _ = scheduler.await;
     let _ = stats.await;
-    if let Some(rules) = rules {
-        rules.abort();
-        let _ = rules.await;
+    for task in [rules, delivery].into_iter().flatten() {
+        task.abort();
+        let _ = task.await;
     }
     svc.store().close().await;
     tracing::info!("stopped");
