@@ -8,12 +8,14 @@
   function fixed(places) {
     return function (u, v) { return v == null ? "—" : v.toFixed(places); };
   }
+  // Months as yy-mm, every other one (or fewer) when they would not fit.
   function monthAxis(d) {
     return {
       values: function (u, vs) {
+        const step = Math.max(1, Math.ceil(d.x.length * 46 / u.width));
         return vs.map(function (v) {
           const i = d.x.indexOf(v);
-          return i >= 0 ? d.months[i] : "";
+          return i >= 0 && i % step === 0 ? d.months[i].slice(2) : "";
         });
       },
       splits: function () { return d.x; },
@@ -42,7 +44,7 @@
           value: opts.pct ? function (u, v) { return v == null ? "—" : (v * 100).toFixed(2) + "%"; } : fixed(opts.places || 2),
         };
       })),
-      axes: [monthAxis(d), opts.pct ? { values: function (u, vs) { return vs.map(function (v) { return (v * 100).toFixed(1) + "%"; }); } } : {}],
+      axes: [monthAxis(d), opts.pct ? { size: 64, values: function (u, vs) { return vs.map(function (v) { return (v * 100).toFixed(1) + "%"; }); } } : { size: 56 }],
     }, data, el);
   }
   // The first series as bars, the others as lines with points over them.

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod api_outages;
+pub mod api_quality;
 pub mod error;
 pub mod extract;
 mod openapi;
@@ -155,6 +156,7 @@ pub fn router(svc: Service) -> Router {
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/outbox", get(outbox))
         .merge(api_outages::router())
+        .merge(api_quality::router())
         .route_layer(middleware::from_fn_with_state(svc.clone(), authorize));
     Router::new()
         .merge(pages::router(svc.clone()))

@@ -607,7 +607,11 @@ pub const ROUTES: &[Route] = &[
 ];
 
 /// Every API route table: the core's and those of the feature modules.
-pub const TABLES: &[&[Route]] = &[ROUTES, crate::api_outages::ROUTES];
+pub const TABLES: &[&[Route]] = &[
+    ROUTES,
+    crate::api_outages::ROUTES,
+    crate::api_quality::ROUTES,
+];
 
 /// Every API route, in table order.
 pub fn all() -> impl Iterator<Item = &'static Route> {

@@ -27,6 +27,12 @@ const FILES: &[(&str, &str, &[u8], bool)] = &[
         false,
     ),
     (
+        "reliability.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/reliability.js"),
+        false,
+    ),
+    (
         "live.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/live.js"),

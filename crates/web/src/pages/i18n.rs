@@ -349,6 +349,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("queue.team", "本部门", "My department"),
     ("reason", "原因", "Reason"),
     ("related", "相关工单", "Related orders"),
+    ("reliability", "供电可靠性", "Reliability"),
     ("repeat_of", "重复投诉，前单", "Repeat of"),
     ("reply_text", "处理结果", "Reply"),
     ("return_visits", "回访记录", "Return visits"),

@@ -14,6 +14,7 @@ mod desk;
 pub mod i18n;
 mod orders;
 mod outages;
+mod reliability;
 mod warnings;
 
 use crate::routes::{Access, Route};
@@ -178,7 +179,7 @@ pub const PAGES: &[Route] = &[
 ];
 
 /// Every page table: the core's and those of the feature modules.
-pub const TABLES: &[&[Route]] = &[PAGES, outages::PAGES];
+pub const TABLES: &[&[Route]] = &[PAGES, outages::PAGES, reliability::PAGES];
 
 /// Every page route.
 pub fn all() -> impl Iterator<Item = &'static Route> {
@@ -224,6 +225,7 @@ impl Viewer {
         item("/outages", "outages", OrgRead);
         item("/care", "care", OrderWork);
         item("/dashboard", "dashboard", StatsRead);
+        item("/reliability", "reliability", StatsRead);
         item("/admin", "admin", UserAdmin);
         item("/audit", "audit", AuditRead);
         Chrome {
@@ -604,6 +606,7 @@ pub fn router(svc: Service) -> Router<Service> {
         .route("/warnings/ws", get(warnings::ws))
         .route("/warnings/{id}/{step}", post(warnings::step))
         .merge(outages::router())
+        .merge(reliability::router())
         .route_layer(middleware::from_fn_with_state(svc, authorize));
     Router::new()
         .merge(pages)
