@@ -123,6 +123,9 @@ async fn start() -> Option<World> {
 }
 
 async fn browser(w: &World) -> Client {
+    // Two TLS back-ends are linked (one for the HTTP client of the notices, one here); say
+    // which one the WebDriver client uses. Loopback needs no TLS anyway.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let profile = tempfile::tempdir().unwrap().keep();
     let caps = serde_json::json!({
         "goog:chromeOptions": {
@@ -532,6 +535,22 @@ async fn every_role_works_in_the_browser() {
         "the board page was reloaded"
     );
     shot(&c, "supervisor-board").await;
+    // The warnings inbox (live like the board) and the outage board.
+    c.goto(&format!("{}/warnings", w.base)).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("#live.on"))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#warnings-panel"))
+        .await
+        .unwrap();
+    shot(&c, "supervisor-warnings").await;
+    logout(&c, &w).await;
+    login(&c, &w, "grid1").await;
+    c.goto(&format!("{}/outages", w.base)).await.unwrap();
+    c.wait().for_element(Locator::Id("recent")).await.unwrap();
+    shot(&c, "grid-outages").await;
     logout(&c, &w).await;
 
     // 5. The analyst's charts render with data.
@@ -551,6 +570,20 @@ async fn every_role_works_in_the_browser() {
     let volume: i64 = text(&c, "#k-volume").await.trim().parse().unwrap();
     assert!(volume > 0, "the dashboard shows orders");
     shot(&c, "analyst-dashboard").await;
+    // The reliability page draws its charts from the demo county's outages.
+    c.goto(&format!("{}/reliability", w.base)).await.unwrap();
+    c.wait().for_element(Locator::Id("indices")).await.unwrap();
+    until("the reliability charts", Duration::from_secs(10), || {
+        let c = c.clone();
+        async move {
+            c.execute("return Number(document.body.dataset.charts || 0);", vec![])
+                .await
+                .map(|v| v.as_i64().unwrap_or(0) >= 1)
+                .unwrap_or(false)
+        }
+    })
+    .await;
+    shot(&c, "analyst-reliability").await;
     // English on request.
     c.find(Locator::Id("lang"))
         .await
