@@ -1343,3 +1343,51 @@ pub async fn set_station_rule(
     svc.set_rule_switch(&p.actor, id, rule, b.enabled).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+// ---- notices ----
+
+pub async fn notice_templates(State(svc): S) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"items": svc.notice_templates().await?})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeTemplateB {
+    body: String,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+pub async fn set_notice_template(
+    State(svc): S,
+    Caller(p): Caller,
+    Path((kind, channel)): Path<(String, String)>,
+    J(b): J<NoticeTemplateB>,
+) -> ApiResult<Json<Value>> {
+    let lang = b.lang.unwrap_or_else(|| "zh-CN".into());
+    let t = svc
+        .set_notice_template(&p.actor, &kind, &channel, &lang, &b.body)
+        .await?;
+    Ok(Json(json!(t)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeadQ {
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+pub async fn dead_letters(State(svc): S, Q(q): Q<DeadQ>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"items": svc
+        .dead_letters(q.limit.unwrap_or(100), q.offset.unwrap_or(0))
+        .await?})))
+}
+
+pub async fn requeue(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(svc.requeue_dead_letter(&p.actor, id).await?)))
+}

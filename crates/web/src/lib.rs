@@ -142,6 +142,13 @@ pub fn router(svc: Service) -> Router {
         .route("/api/v1/warnings/{id}/dismiss", post(dismiss_warning))
         .route("/api/v1/stations/{id}/rules", get(station_rules))
         .route("/api/v1/stations/{id}/rules/{rule}", put(set_station_rule))
+        .route("/api/v1/notice-templates", get(notice_templates))
+        .route(
+            "/api/v1/notice-templates/{kind}/{channel}",
+            put(set_notice_template),
+        )
+        .route("/api/v1/outbox/dead", get(dead_letters))
+        .route("/api/v1/outbox/{id}/requeue", post(requeue))
         .route("/api/v1/policies", get(policies))
         .route("/api/v1/policies/{id}", get(policy))
         .route("/api/v1/calendar", get(calendar))

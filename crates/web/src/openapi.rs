@@ -68,6 +68,10 @@ fn body_schema(name: &str) -> Value {
             json!({"note": {"type": "string"}, "reason": {"type": "string", "description": "required to dismiss"}}),
             &[],
         ),
+        "NoticeTemplate" => s(
+            json!({"body": {"type": "string", "description": "minijinja template, e.g. 您的工单{{ order_no }}已受理"}, "lang": {"type": "string", "default": "zh-CN"}}),
+            &["body"],
+        ),
         "RuleSwitch" => s(json!({"enabled": {"type": "boolean"}}), &["enabled"]),
         "CalendarDay" => s(
             json!({"kind": {"type": "string", "enum": ["holiday", "workday"]}, "name": {"type": "string"}}),

@@ -498,6 +498,39 @@ pub const ROUTES: &[Route] = &[
         "Switch a rule on or off for a station",
         Some("RuleSwitch"),
     ),
+    // notices
+    r(
+        "GET",
+        "/api/v1/notice-templates",
+        Needs(PolicyRead),
+        "notices",
+        "The texts of the notices (SMS and webhook), per kind, channel and language",
+        None,
+    ),
+    r(
+        "PUT",
+        "/api/v1/notice-templates/{kind}/{channel}",
+        Needs(PolicyWrite),
+        "notices",
+        "Replace the text of a notice (a template with placeholders such as {{ order_no }})",
+        Some("NoticeTemplate"),
+    ),
+    r(
+        "GET",
+        "/api/v1/outbox/dead",
+        Needs(AuditRead),
+        "notices",
+        "Dead letters: notices given up after the last attempt (limit, offset)",
+        None,
+    ),
+    r(
+        "POST",
+        "/api/v1/outbox/{id}/requeue",
+        Needs(PolicyWrite),
+        "notices",
+        "Send a dead letter again with fresh attempts",
+        None,
+    ),
     // policies and calendar
     r(
         "GET",

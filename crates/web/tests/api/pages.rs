@@ -469,7 +469,47 @@ async fn warnings_reach_the_inbox_and_the_customer(app: TestApp) {
     assert_eq!(rc["enabled"], false);
 }
 
+async fn an_admin_edits_the_text_of_a_notice(app: TestApp) {
+    use serde_json::json;
+    let (s, v) = app.get(Role::Admin, "/api/v1/notice-templates").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["kind"] == "order.accepted" && t["channel"] == "sms")
+    );
+    let put = |body: serde_json::Value| {
+        app.call(
+            Some(Role::Admin),
+            Method::PUT,
+            "/api/v1/notice-templates/order.accepted/sms",
+            Some(body),
+        )
+    };
+    let (s, t) = put(json!({"body": "【城南供电所】您的诉求已受理，工单号{{ order_no }}。"})).await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert!(t["body"].as_str().unwrap().contains("城南供电所"));
+    let (s, e) = put(json!({"body": "{{ order_no"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["field"], "body");
+    let (s, _) = app
+        .call(
+            Some(Role::Agent),
+            Method::PUT,
+            "/api/v1/notice-templates/order.accepted/sms",
+            Some(json!({"body": "x"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = app.get(Role::Auditor, "/api/v1/outbox/dead").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v["items"].as_array().unwrap().is_empty());
+}
+
 crate::both!(
+    an_admin_edits_the_text_of_a_notice,
     warnings_reach_the_inbox_and_the_customer,
     sensitive_customers_show_a_banner_and_imports_report_progress,
     page_table,

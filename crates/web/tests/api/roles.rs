@@ -12,6 +12,8 @@ fn concrete(path: &str) -> String {
     path.replace("{id}", "999999")
         .replace("{customer_id}", "999999")
         .replace("{rule}", "repeat_contact")
+        .replace("{kind}", "order.accepted")
+        .replace("{channel}", "sms")
         .replace("{day}", "2099-01-01")
 }
 
