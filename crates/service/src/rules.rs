@@ -65,7 +65,7 @@ struct Raise {
 }
 
 /// Texts of a contact the tendency rule reads.
-fn contact_text(ev: &TraceRow, order: Option<&voltdesk_store::OrderRow>) -> String {
+fn contact_text(ev: &TraceRow, order: Option<&voltdesk_store::OrderBrief>) -> String {
     let mut text = String::new();
     if let Some(o) = order {
         text.push_str(&o.title);
@@ -171,6 +171,15 @@ impl Service {
     /// Judges the trace events written since the last pass, a batch at a time, until none
     /// is left; then runs the rules that depend on time alone (`rules_tick`).
     pub async fn process_rules(&self) -> Result<RulesReport> {
+        let mut report = self.process_trace().await?;
+        let t = self.rules_tick().await?;
+        report.raised += t.raised;
+        report.seen_again += t.seen_again;
+        Ok(report)
+    }
+
+    /// Judges the trace events written since the last pass.
+    async fn process_trace(&self) -> Result<RulesReport> {
         let mut report = RulesReport::default();
         loop {
             let cursor = self.store.rule_cursor(CURSOR).await?;
@@ -186,9 +195,6 @@ impl Service {
                 break;
             }
         }
-        let t = self.rules_tick().await?;
-        report.raised += t.raised;
-        report.seen_again += t.seen_again;
         Ok(report)
     }
 
@@ -214,9 +220,9 @@ impl Service {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let orders: HashMap<i64, voltdesk_store::OrderRow> = self
+        let orders: HashMap<i64, voltdesk_store::OrderBrief> = self
             .store
-            .orders_by_ids(&order_ids)
+            .order_briefs_by_ids(&order_ids)
             .await?
             .into_iter()
             .map(|o| (o.id, o))
@@ -234,10 +240,10 @@ impl Service {
             .max()
             .unwrap_or(365);
         let first_at = events.iter().map(|e| e.at).min().unwrap_or(0);
-        let mut recent: HashMap<i64, Vec<voltdesk_store::OrderRow>> = HashMap::new();
+        let mut recent: HashMap<i64, Vec<voltdesk_store::OrderBrief>> = HashMap::new();
         for o in self
             .store
-            .orders_of_customers_since(&customer_ids, first_at - window_days * DAY_MS)
+            .order_briefs_of_customers_since(&customer_ids, first_at - window_days * DAY_MS)
             .await?
         {
             if let Some(c) = o.customer_id {
@@ -326,7 +332,7 @@ impl Service {
                         && on(RuleKind::RepeatContact)
                         && let Some(subject) = o.subject
                     {
-                        let mut earlier: Vec<&voltdesk_store::OrderRow> = earlier_orders
+                        let mut earlier: Vec<&voltdesk_store::OrderBrief> = earlier_orders
                             .iter()
                             .filter(|e| {
                                 e.id != o.id
@@ -754,19 +760,31 @@ impl Service {
         Ok(report)
     }
 
-    /// Follows the trace until the task is dropped: judges new events as soon as the bus
-    /// says something was committed (or every `max_sleep`).
+    /// Follows the trace until the task is dropped: judges what was committed when the bus
+    /// says so, but at most every `PASS_GAP` so that passes come in batches and leave the
+    /// single writer to the commands; runs the time rules every `max_sleep`.
     pub async fn run_rules(self, max_sleep: std::time::Duration) {
+        const PASS_GAP: std::time::Duration = std::time::Duration::from_millis(250);
         let mut rx = self.subscribe();
+        let mut last_tick: Option<std::time::Instant> = None;
         loop {
-            if let Err(e) = self.process_rules().await {
+            if let Err(e) = self.process_trace().await {
                 tracing::warn!(error = %e, "the early-warning rules failed; retrying");
             }
+            if last_tick.is_none_or(|t| t.elapsed() >= max_sleep) {
+                if let Err(e) = self.rules_tick().await {
+                    tracing::warn!(error = %e, "the early-warning time rules failed");
+                }
+                last_tick = Some(std::time::Instant::now());
+            }
+            tokio::time::sleep(PASS_GAP).await;
             let _ = tokio::time::timeout(max_sleep, async {
                 loop {
                     match rx.recv().await {
                         // Our own announcements do not need another pass.
-                        Ok(c) if c.kind == "warning.raised" => continue,
+                        Ok(c) if c.kind.starts_with("warning.") || c.kind == "order.escalated" => {
+                            continue;
+                        }
                         _ => break,
                     }
                 }

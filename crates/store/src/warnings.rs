@@ -105,6 +105,45 @@ fn warning(r: &AnyRow) -> Result<WarningRow> {
     })
 }
 
+/// The facts of an order the early-warning rules read.
+#[derive(Debug, Clone)]
+pub struct OrderBrief {
+    pub id: i64,
+    pub customer_id: Option<i64>,
+    pub area_id: Option<i64>,
+    pub order_type: voltdesk_domain::OrderType,
+    pub subject: Option<voltdesk_domain::SubjectArea>,
+    pub created_at: Millis,
+    pub merged_into: Option<i64>,
+    /// Empty when read without texts.
+    pub title: String,
+    pub description: String,
+}
+
+const BRIEF_COLS: &str = "id, customer_id, area_id, order_type, subject, created_at, merged_into";
+
+fn brief(r: &AnyRow, texts: bool) -> Result<OrderBrief> {
+    Ok(OrderBrief {
+        id: get_i64(r, "id")?,
+        customer_id: get_opt_i64(r, "customer_id")?,
+        area_id: get_opt_i64(r, "area_id")?,
+        order_type: get_enum(r, "order_type")?,
+        subject: get_opt_enum(r, "subject")?,
+        created_at: get_i64(r, "created_at")?,
+        merged_into: get_opt_i64(r, "merged_into")?,
+        title: if texts {
+            get_str(r, "title")?
+        } else {
+            String::new()
+        },
+        description: if texts {
+            get_str(r, "description")?
+        } else {
+            String::new()
+        },
+    })
+}
+
 /// Whether a raise made a new warning or saw a live one again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Raised {
@@ -414,12 +453,12 @@ impl Store {
         Ok(out)
     }
 
-    /// Orders by id (any order).
-    pub async fn orders_by_ids(&self, ids: &[i64]) -> Result<Vec<OrderRow>> {
+    /// What the rules read of orders, by id (any order): the few columns they need.
+    pub async fn order_briefs_by_ids(&self, ids: &[i64]) -> Result<Vec<OrderBrief>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let sql = format!(
-                "SELECT {ORDER_COLS} FROM work_orders WHERE id IN ({})",
+                "SELECT {BRIEF_COLS}, title, description FROM work_orders WHERE id IN ({})",
                 in_list(self.backend, 0, chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -427,22 +466,22 @@ impl Store {
                 q = q.bind(*id);
             }
             for r in q.fetch_all(self.reader()).await? {
-                out.push(order(&r)?);
+                out.push(brief(&r, true)?);
             }
         }
         Ok(out)
     }
 
-    /// The orders of these customers created at or after `since`.
-    pub async fn orders_of_customers_since(
+    /// The orders of these customers created at or after `since` (without their texts).
+    pub async fn order_briefs_of_customers_since(
         &self,
         customer_ids: &[i64],
         since: Millis,
-    ) -> Result<Vec<OrderRow>> {
+    ) -> Result<Vec<OrderBrief>> {
         let mut out = Vec::new();
         for chunk in customer_ids.chunks(500) {
             let sql = format!(
-                "SELECT {ORDER_COLS} FROM work_orders WHERE customer_id IN ({}) AND created_at >= {}",
+                "SELECT {BRIEF_COLS} FROM work_orders WHERE customer_id IN ({}) AND created_at >= {}",
                 in_list(self.backend, 0, chunk.len()),
                 match self.backend {
                     Backend::Sqlite => "?".to_string(),
@@ -454,7 +493,7 @@ impl Store {
                 q = q.bind(*id);
             }
             for r in q.bind(since).fetch_all(self.reader()).await? {
-                out.push(order(&r)?);
+                out.push(brief(&r, false)?);
             }
         }
         Ok(out)
