@@ -212,6 +212,7 @@ impl Service {
         let scope = StatsScope {
             station_id: q.station_id,
             grid_id: q.grid_id,
+            station_rows: true,
         };
         let mut stats = self
             .store
@@ -228,8 +229,15 @@ impl Service {
             let in_scope = |st: i64, g: i64| {
                 scope.station_id.is_none_or(|x| x == st) && scope.grid_id.is_none_or(|x| x == g)
             };
+            // Station-wide rows when no grid is asked for, else that grid's rows.
+            let wanted_grid = |g: i64| match scope.grid_id {
+                None => g == voltdesk_store::ALL_GRIDS,
+                Some(x) => g == x,
+            };
             let mut merged: BTreeMap<(String, String), DayCounts> = BTreeMap::new();
-            for r in s.iter().filter(|r| in_scope(r.station_id, r.grid_id)) {
+            for r in s.iter().filter(|r| {
+                scope.station_id.is_none_or(|x| x == r.station_id) && wanted_grid(r.grid_id)
+            }) {
                 merged
                     .entry((r.dim.clone(), r.value.clone()))
                     .or_default()

@@ -61,9 +61,15 @@ pub struct AreaDayStat {
 pub struct StatsScope {
     pub station_id: Option<i64>,
     pub grid_id: Option<i64>,
+    /// Read the station-wide rows when no grid is given (`stats_daily` has them,
+    /// `stats_area_daily` does not).
+    pub station_rows: bool,
 }
 
 type Key = (i64, i64, String, String, String);
+
+/// The `grid_id` of the rows that count a whole station (every grid, and orders without one).
+pub const ALL_GRIDS: i64 = -1;
 
 impl Store {
     /// The statistics of the instants [from, to), labelled `day`, computed from the orders.
@@ -125,9 +131,21 @@ impl Store {
                 }
             }
         }
-        // Spread each key over the four dimensions.
+        // Spread each key over the four dimensions, per grid and for the whole station
+        // (`ALL_GRIDS`), so that a station-wide range reads a few dozen rows a day.
         let mut dims: BTreeMap<(i64, i64, &'static str, String), DayCounts> = BTreeMap::new();
-        for ((st, g, t, ch, cc), c) in &by_key {
+        let per_station = by_key
+            .iter()
+            .map(|((st, _, t, ch, cc), c)| {
+                ((*st, ALL_GRIDS, t.clone(), ch.clone(), cc.clone()), *c)
+            })
+            .collect::<Vec<_>>();
+        for ((st, g, t, ch, cc), c) in by_key
+            .iter()
+            .map(|(k, c)| (k.clone(), *c))
+            .chain(per_station)
+        {
+            let (st, g, t, ch, cc, c) = (&st, &g, &t, &ch, &cc, &c);
             dims.entry((*st, *g, "all", String::new()))
                 .or_default()
                 .add(c);
@@ -278,6 +296,10 @@ impl Store {
         to_day: i64,
         scope: StatsScope,
     ) -> Result<Vec<DayStat>> {
+        let scope = StatsScope {
+            station_rows: true,
+            ..scope
+        };
         let (filter, binds) = scope_sql(scope, 2);
         let sql = format!(
             "SELECT day, dim, value, CAST(SUM(created) AS BIGINT) AS created, CAST(SUM(closed) AS BIGINT) AS closed, \
@@ -321,6 +343,10 @@ impl Store {
         to_day: i64,
         scope: StatsScope,
     ) -> Result<Vec<AreaDayStat>> {
+        let scope = StatsScope {
+            station_rows: false,
+            ..scope
+        };
         let (filter, binds) = scope_sql(scope, 2);
         let sql = format!(
             "SELECT area_id, MIN(station_id) AS station_id, MIN(grid_id) AS grid_id, \
@@ -362,6 +388,9 @@ impl Store {
 fn scope_sql(scope: StatsScope, skip: usize) -> (String, Vec<i64>) {
     let mut sql = String::new();
     let mut binds = Vec::new();
+    if scope.grid_id.is_none() && scope.station_rows {
+        sql += &format!(" AND grid_id = {ALL_GRIDS}");
+    }
     if let Some(s) = scope.station_id {
         binds.push(s);
         sql += &format!(" AND station_id = ${}", skip + binds.len());
