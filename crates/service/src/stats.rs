@@ -18,8 +18,6 @@ use voltdesk_store::{AreaDayStat, DayCounts, DayStat, StatsScope};
 const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 /// How long the live figures of today are reused.
 const TODAY_TTL_MS: i64 = 10_000;
-/// How long the customer counts per area are reused.
-const CUSTOMERS_TTL_MS: i64 = 10 * 60_000;
 
 /// `yyyymmdd` of a date.
 pub fn day_number(d: NaiveDate) -> i64 {
@@ -160,6 +158,9 @@ impl Service {
             if let Err(e) = self.settle_stats().await {
                 tracing::warn!(error = %e, "settling the daily statistics failed");
             }
+            if let Err(e) = self.count_customers_per_area().await {
+                tracing::warn!(error = %e, "counting customers per area failed");
+            }
             tokio::time::sleep(every).await;
         }
     }
@@ -183,15 +184,18 @@ impl Service {
         Ok((n, s, a))
     }
 
+    /// Customers per area: counted by the statistics task (`run_stats`) in the background, so
+    /// a dashboard request counts them itself only when nothing was counted yet.
     async fn customers_per_area(&self) -> Result<HashMap<i64, i64>> {
-        let now = self.now();
-        if let Some((at, m)) = &self.stats.lock().expect("stats lock").customers
-            && now - at < CUSTOMERS_TTL_MS
-        {
+        if let Some((_, m)) = &self.stats.lock().expect("stats lock").customers {
             return Ok(m.clone());
         }
+        self.count_customers_per_area().await
+    }
+
+    async fn count_customers_per_area(&self) -> Result<HashMap<i64, i64>> {
         let m: HashMap<i64, i64> = self.store.customers_per_area().await?.into_iter().collect();
-        self.stats.lock().expect("stats lock").customers = Some((now, m.clone()));
+        self.stats.lock().expect("stats lock").customers = Some((self.now(), m.clone()));
         Ok(m)
     }
 
