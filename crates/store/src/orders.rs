@@ -228,7 +228,14 @@ impl Store {
             push(" AND next_due_at < ?", Bind::I(v), &mut binds);
         }
         match f.reopened {
-            Some(true) => where_ += " AND reopen_count > 0",
+            Some(true) => {
+                // Reopened orders are few; SQLite's planner would rather walk every open
+                // order of the station by the queue index.
+                if self.backend == crate::Backend::Sqlite {
+                    where_ = where_.replacen(" WHERE", " INDEXED BY work_orders_reopened WHERE", 1);
+                }
+                where_ += " AND reopen_count > 0"
+            }
             Some(false) => where_ += " AND reopen_count = 0",
             None => {}
         }
