@@ -112,6 +112,7 @@ impl LoadConfig {
                 ensure!(*per_page >= 1, "per_page must be at least 1");
                 ensure!(*max_page >= 1, "max_page must be at least 1");
             }
+            Scenario::Pages(plan) => plan.validate()?,
         }
         Ok(())
     }
@@ -140,6 +141,9 @@ pub enum Scenario {
         per_page: u32,
         max_page: u32,
     },
+    /// `GET` of the server-rendered pages with a session cookie per role (signed in once
+    /// before the run), picked from the plan's pages; the token is not used.
+    Pages(Box<crate::pages::PagesPlan>),
 }
 
 impl Scenario {
@@ -148,6 +152,7 @@ impl Scenario {
             Scenario::Intake => "intake",
             Scenario::Lookup { .. } => "lookup",
             Scenario::OrderList { .. } => "order-list",
+            Scenario::Pages(_) => "pages",
         }
     }
 }

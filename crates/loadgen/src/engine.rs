@@ -1,7 +1,7 @@
 //! The run: virtual clients in a loop, sharing stop conditions, each with its own
 //! connection and histograms, merged at the end.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
@@ -17,6 +17,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at, sleep_unti
 
 use crate::config::{LoadConfig, LookupBy, Scenario};
 use crate::keys::{idempotency_key, new_run_id};
+use crate::pages::{PagesPlan, sign_in_all, today_at};
 use crate::report::{
     Ack, ErrorCounts, LatencySummary, OpReport, Report, StopReason, new_histogram,
 };
@@ -49,6 +50,11 @@ pub async fn run(cfg: LoadConfig) -> anyhow::Result<Report> {
         )),
         None => None,
     };
+    // Pages are read signed in: one session per role, before the clock starts.
+    let sessions = match &cfg.scenario {
+        Scenario::Pages(plan) => sign_in_all(&base, plan, cfg.request_timeout).await?,
+        _ => HashMap::new(),
+    };
     let start = Instant::now();
     let shared = Arc::new(Shared {
         base,
@@ -59,6 +65,7 @@ pub async fn run(cfg: LoadConfig) -> anyhow::Result<Report> {
         stop_reason: AtomicU8::new(RUNNING),
         unreachable_since_us: AtomicU64::new(0),
         ack_log,
+        sessions,
         cfg,
     });
 
@@ -114,6 +121,8 @@ struct Shared {
     /// connection since the last answer.
     unreachable_since_us: AtomicU64,
     ack_log: Option<Mutex<File>>,
+    /// Pages: the session cookie (`vd_session=..`) per user key.
+    sessions: HashMap<String, String>,
 }
 
 impl Shared {
@@ -202,6 +211,9 @@ struct OpStats {
     count: u64,
     ok: u64,
     errors: ErrorCounts,
+    /// A breakdown of another op (the same requests again, e.g. by length typed): reported,
+    /// but not added to the run's totals.
+    breakdown: bool,
 }
 
 impl Default for OpStats {
@@ -211,31 +223,33 @@ impl Default for OpStats {
             count: 0,
             ok: 0,
             errors: ErrorCounts::default(),
+            breakdown: false,
         }
     }
 }
 
 #[derive(Default)]
 struct ClientStats {
-    ops: BTreeMap<&'static str, OpStats>,
+    ops: BTreeMap<String, OpStats>,
     acks: Vec<Ack>,
     replayed: u64,
 }
 
 impl ClientStats {
-    fn op(&mut self, name: &'static str) -> &mut OpStats {
-        self.ops.entry(name).or_default()
+    fn op(&mut self, name: &str) -> &mut OpStats {
+        self.ops.entry(name.to_owned()).or_default()
     }
 
     fn merge(&mut self, other: ClientStats) -> anyhow::Result<()> {
         for (name, theirs) in other.ops {
-            let ours = self.op(name);
+            let ours = self.op(&name);
             ours.hist
                 .add(&theirs.hist)
                 .context("merging latency histograms")?;
             ours.count += theirs.count;
             ours.ok += theirs.ok;
             ours.errors.add(&theirs.errors);
+            ours.breakdown |= theirs.breakdown;
         }
         self.acks.extend(other.acks);
         self.replayed += other.replayed;
@@ -248,13 +262,15 @@ impl ClientStats {
         let (mut count, mut ok) = (0, 0);
         let mut ops = BTreeMap::new();
         for (name, op) in &self.ops {
-            // Same bounds everywhere, so adding cannot fail.
-            let _ = all.add(&op.hist);
-            errors.add(&op.errors);
-            count += op.count;
-            ok += op.ok;
+            if !op.breakdown {
+                // Same bounds everywhere, so adding cannot fail.
+                let _ = all.add(&op.hist);
+                errors.add(&op.errors);
+                count += op.count;
+                ok += op.ok;
+            }
             ops.insert(
-                name.to_string(),
+                name.clone(),
                 OpReport {
                     count: op.count,
                     ok: op.ok,
@@ -284,6 +300,30 @@ impl ClientStats {
     }
 }
 
+/// Why a request failed, for the error counts.
+#[derive(Clone, Copy)]
+enum Failure {
+    Connect,
+    Timeout,
+    Transport,
+    Status4xx,
+    Status5xx,
+    BadResponse,
+}
+
+impl Failure {
+    fn count(self, e: &mut ErrorCounts) {
+        match self {
+            Failure::Connect => e.connect += 1,
+            Failure::Timeout => e.timeout += 1,
+            Failure::Transport => e.transport += 1,
+            Failure::Status4xx => e.status_4xx += 1,
+            Failure::Status5xx => e.status_5xx += 1,
+            Failure::BadResponse => e.bad_response += 1,
+        }
+    }
+}
+
 /// The outcome of one request.
 enum Sent {
     /// An HTTP answer (error statuses already counted).
@@ -301,6 +341,8 @@ struct VirtualClient {
     rng: Rng,
     pacer: Option<Interval>,
     seq: u64,
+    /// Pages: position in the round-robin mix.
+    cursor: u64,
     stats: ClientStats,
 }
 
@@ -324,6 +366,7 @@ impl VirtualClient {
             shared,
             pacer,
             seq: 0,
+            cursor: idx as u64,
             stats: ClientStats::default(),
         })
     }
@@ -351,14 +394,23 @@ impl VirtualClient {
                     self.order_list(stations, status, *per_page, *max_page)
                         .await?
                 }
+                Scenario::Pages(plan) => self.pages(plan).await?,
             }
             self.seq += 1;
         }
         Ok(self.stats)
     }
 
-    /// Sends one request (paced, within the budget), times it and counts its outcome.
-    async fn send(&mut self, op: &'static str, req: reqwest::RequestBuilder) -> Sent {
+    /// Sends one API request (bearer token) and parses its JSON answer.
+    async fn send(&mut self, op: &str, req: reqwest::RequestBuilder) -> Sent {
+        self.send_raw(&[op], req, true).await
+    }
+
+    /// Sends one request (paced, within the budget), times it to the end of its body and
+    /// counts its outcome under each of `ops`: the first is the request's own, any others
+    /// are breakdowns, not added to the totals again. An `api` request carries the token and its
+    /// 2xx answer must be JSON; otherwise the body is read and dropped (`Value::Null`).
+    async fn send_raw(&mut self, ops: &[&str], req: reqwest::RequestBuilder, api: bool) -> Sent {
         let shared = Arc::clone(&self.shared);
         if shared.stopped() {
             return Sent::Stopped;
@@ -375,7 +427,11 @@ impl VirtualClient {
         if !shared.claim() {
             return Sent::Stopped;
         }
-        let req = req.bearer_auth(&shared.cfg.token);
+        let req = if api {
+            req.bearer_auth(&shared.cfg.token)
+        } else {
+            req
+        };
         let t0 = Instant::now();
         let result = match req.send().await {
             Ok(resp) => {
@@ -385,49 +441,59 @@ impl VirtualClient {
             Err(e) => Err(e),
         };
         let micros = u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let stats = self.stats.op(op);
-        stats.count += 1;
+        let error = match &result {
+            Ok((status, _)) if status.is_client_error() => Some(Failure::Status4xx),
+            Ok((status, _)) if status.is_server_error() => Some(Failure::Status5xx),
+            Ok((status, _)) if !status.is_success() => Some(Failure::BadResponse),
+            Ok(_) => None,
+            Err(e) if e.is_connect() => Some(Failure::Connect),
+            Err(e) if e.is_timeout() => Some(Failure::Timeout),
+            Err(_) => Some(Failure::Transport),
+        };
+        for (i, op) in ops.iter().enumerate() {
+            let stats = self.stats.op(op);
+            stats.breakdown = i > 0;
+            stats.count += 1;
+            if result.is_ok() {
+                stats.hist.saturating_record(micros.max(1));
+            }
+            if let Some(f) = error {
+                f.count(&mut stats.errors);
+            }
+        }
         match result {
             Ok((status, body)) => {
                 shared.answered();
-                stats.hist.saturating_record(micros.max(1));
-                if status.is_client_error() {
-                    stats.errors.status_4xx += 1;
-                } else if status.is_server_error() {
-                    stats.errors.status_5xx += 1;
-                } else if !status.is_success() {
-                    stats.errors.bad_response += 1;
-                }
                 if !status.is_success() {
                     return Sent::Failed;
+                }
+                if !api {
+                    return Sent::Answer {
+                        status,
+                        body: Value::Null,
+                    };
                 }
                 match serde_json::from_slice(&body) {
                     Ok(body) => Sent::Answer { status, body },
                     Err(_) => {
-                        stats.errors.bad_response += 1;
+                        for op in ops {
+                            self.stats.op(op).errors.bad_response += 1;
+                        }
                         Sent::Failed
                     }
                 }
             }
             Err(e) if e.is_connect() => {
-                stats.errors.connect += 1;
                 shared.connect_refused();
                 sleep_until((Instant::now() + CONNECT_BACKOFF).min(shared.deadline)).await;
                 Sent::Failed
             }
-            Err(e) if e.is_timeout() => {
-                stats.errors.timeout += 1;
-                Sent::Failed
-            }
-            Err(_) => {
-                stats.errors.transport += 1;
-                Sent::Failed
-            }
+            Err(_) => Sent::Failed,
         }
     }
 
     /// Counts a 2xx answer as ok, or as a bad response if it lacks what the API promises.
-    fn judge(&mut self, op: &'static str, valid: bool) {
+    fn judge(&mut self, op: &str, valid: bool) {
         let stats = self.stats.op(op);
         if valid {
             stats.ok += 1;
@@ -537,5 +603,61 @@ impl VirtualClient {
             self.judge(OP, valid);
         }
         Ok(())
+    }
+
+    /// One page, or one search as you type: the text typed one character at a time, a
+    /// request per keystroke, each after the answer to the one before (as a browser whose
+    /// search box replaces the request in flight would, with no typing pause).
+    async fn pages(&mut self, plan: &PagesPlan) -> anyhow::Result<()> {
+        let page = plan.pick(&mut self.rng, &mut self.cursor);
+        let cookie = self
+            .shared
+            .sessions
+            .get(&page.user)
+            .with_context(|| format!("no session for {}", page.user))?
+            .clone();
+        let today = today_at(plan.params.utc_offset_minutes);
+        if !page.url.is_typing() {
+            let path = page.url.expand(&plan.params, &mut self.rng, today, None)?;
+            self.get_page(&[&page.name], &path, &cookie).await;
+            return Ok(());
+        }
+        let text = plan.params.typing_text(&mut self.rng)?;
+        let mut typed = String::new();
+        for (n, c) in text.chars().enumerate() {
+            typed.push(c);
+            let path = page
+                .url
+                .expand(&plan.params, &mut self.rng, today, Some(&typed))?;
+            let by_length = format!("{}/{:02}", page.name, n + 1);
+            let ops: &[&str] = if plan.by_length {
+                &[&page.name, &by_length]
+            } else {
+                &[&page.name]
+            };
+            if matches!(self.get_page(ops, &path, &cookie).await, Sent::Stopped) {
+                break;
+            }
+            if !plan.keystroke_delay.is_zero() {
+                sleep_until((Instant::now() + plan.keystroke_delay).min(self.shared.deadline))
+                    .await;
+            }
+        }
+        Ok(())
+    }
+
+    /// GETs one page with the session cookie, counted under each of `ops`; 2xx is ok.
+    async fn get_page(&mut self, ops: &[&str], path: &str, cookie: &str) -> Sent {
+        let req = self
+            .http
+            .get(format!("{}{path}", self.shared.base))
+            .header(reqwest::header::COOKIE, cookie);
+        let sent = self.send_raw(ops, req, false).await;
+        if matches!(sent, Sent::Answer { .. }) {
+            for op in ops {
+                self.judge(op, true);
+            }
+        }
+        sent
     }
 }

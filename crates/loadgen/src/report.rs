@@ -197,14 +197,15 @@ impl Report {
             out.push(format!("acked         {}", self.acked));
             out.push(format!("replayed      {}", self.replayed));
         }
-        if self.ops.len() > 1 {
+        if self.ops.len() > 1 || self.scenario == "pages" {
             for (name, op) in &self.ops {
                 out.push(format!(
-                    "op {name}: count {} ok {} errors {} p50 {} us p99 {} us max {} us",
+                    "op {name}: count {} ok {} errors {} p50 {} us p90 {} us p99 {} us max {} us",
                     op.count,
                     op.ok,
                     op.errors.total(),
                     op.latency.p50_us,
+                    op.latency.p90_us,
                     op.latency.p99_us,
                     op.latency.max_us
                 ));
