@@ -48,9 +48,18 @@ pub fn day_start(d: NaiveDate) -> Millis {
         .unwrap_or_default()
 }
 
+/// (from, to, station, grid, last settled day)
+type RangeKey = (i64, i64, Option<i64>, Option<i64>, Option<i64>);
+
 #[derive(Default)]
 pub(crate) struct StatsCache {
     today: Option<(Millis, i64, Vec<DayStat>, Vec<AreaDayStat>)>,
+    /// One computation of today at a time; requests in between read the last copy.
+    today_gate: Arc<tokio::sync::Mutex<()>>,
+    refreshing: bool,
+    /// Settled figures of recent ranges, valid while no further day is settled: settled
+    /// days never change, so a range asked again is not summed again.
+    ranges: HashMap<RangeKey, (Vec<DayStat>, Vec<AreaDayStat>)>,
     customers: Option<(Millis, HashMap<i64, i64>)>,
 }
 
@@ -161,26 +170,59 @@ impl Service {
             if let Err(e) = self.count_customers_per_area().await {
                 tracing::warn!(error = %e, "counting customers per area failed");
             }
+            if let Err(e) = self.compute_today().await {
+                tracing::warn!(error = %e, "computing today's statistics failed");
+            }
             tokio::time::sleep(every).await;
         }
     }
 
+    /// Today's figures. A copy older than `TODAY_TTL_MS` is still answered while one
+    /// background task computes the next, so no request waits for today's orders to be
+    /// counted once the first copy exists, and concurrent requests never count them twice.
     async fn today_stats(&self) -> Result<(i64, Vec<DayStat>, Vec<AreaDayStat>)> {
         let now = self.now();
-        let today = local_date(now);
-        let n = day_number(today);
-        if let Some((at, d, s, a)) = &self.stats.lock().expect("stats lock").today
+        let n = day_number(local_date(now));
+        let gate = {
+            let mut c = self.stats.lock().expect("stats lock");
+            if let Some((at, d, s, a)) = &c.today
+                && *d == n
+            {
+                let copy = (n, s.clone(), a.clone());
+                if now - at >= TODAY_TTL_MS && !c.refreshing {
+                    c.refreshing = true;
+                    let svc = self.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = svc.compute_today().await {
+                            tracing::warn!(error = %e, "computing today's statistics failed");
+                        }
+                        svc.stats.lock().expect("stats lock").refreshing = false;
+                    });
+                }
+                return Ok(copy);
+            }
+            c.today_gate.clone()
+        };
+        // No copy of today yet: the first request computes it, the others wait for it.
+        let _held = gate.lock().await;
+        if let Some((_, d, s, a)) = &self.stats.lock().expect("stats lock").today
             && *d == n
-            && now - at < TODAY_TTL_MS
         {
             return Ok((n, s.clone(), a.clone()));
         }
+        self.compute_today().await
+    }
+
+    async fn compute_today(&self) -> Result<(i64, Vec<DayStat>, Vec<AreaDayStat>)> {
+        let today = local_date(self.now());
+        let n = day_number(today);
         let next = today.succ_opt().unwrap_or(today);
         let (s, a) = self
             .store
             .compute_day(n, day_start(today), day_start(next))
             .await?;
-        self.stats.lock().expect("stats lock").today = Some((now, n, s.clone(), a.clone()));
+        // Stamped when computed, so a slow computation is not stale on arrival.
+        self.stats.lock().expect("stats lock").today = Some((self.now(), n, s.clone(), a.clone()));
         Ok((n, s, a))
     }
 
@@ -218,16 +260,41 @@ impl Service {
             grid_id: q.grid_id,
             station_rows: true,
         };
-        let mut stats = self
-            .store
-            .stats_range(day_number(from), day_number(to), scope)
-            .await?;
-        let mut areas = self
-            .store
-            .area_stats_range(day_number(from), day_number(to), scope)
-            .await?;
-        let settled_days = self.store.settled_days().await?;
-        let settled_through = settled_days.last().copied();
+        let settled_through = self.store.settled_days().await?.last().copied();
+        let key = (
+            day_number(from),
+            day_number(to),
+            q.station_id,
+            q.grid_id,
+            settled_through,
+        );
+        let cached = self
+            .stats
+            .lock()
+            .expect("stats lock")
+            .ranges
+            .get(&key)
+            .cloned();
+        let (mut stats, mut areas) = match cached {
+            Some(c) => c,
+            None => {
+                let stats = self
+                    .store
+                    .stats_range(day_number(from), day_number(to), scope)
+                    .await?;
+                let areas = self
+                    .store
+                    .area_stats_range(day_number(from), day_number(to), scope)
+                    .await?;
+                let mut c = self.stats.lock().expect("stats lock");
+                c.ranges.retain(|k, _| k.4 == settled_through);
+                if c.ranges.len() >= 32 {
+                    c.ranges.clear();
+                }
+                c.ranges.insert(key, (stats.clone(), areas.clone()));
+                (stats, areas)
+            }
+        };
         if to == today {
             let (n, s, a) = self.today_stats().await?;
             let in_scope = |st: i64, g: i64| {
