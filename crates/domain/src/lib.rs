@@ -11,8 +11,10 @@ pub mod order;
 pub mod outage;
 pub mod policy;
 pub mod reliability;
+pub mod trace;
 pub mod values;
 pub mod voltage;
+pub mod warning;
 
 pub use enums::*;
 pub use values::*;

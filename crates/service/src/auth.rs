@@ -5,6 +5,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use sha2::{Digest, Sha256};
 use voltdesk_domain::auth::{Permission, allows};
+use voltdesk_domain::trace::{self, TraceEvent};
 use voltdesk_store::UserRow;
 
 /// Session lifetime: one working shift and some.
@@ -105,8 +106,11 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "user.created",
-            serde_json::json!({"user_id": id, "username": name, "role": u.role}),
+            TraceEvent::UserCreated(trace::UserCreated {
+                user_id: id,
+                username: name.to_string(),
+                role: u.role,
+            }),
         )
         .await?;
         commit(tx).await?;
@@ -135,8 +139,7 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "user.password_changed",
-            serde_json::json!({"user_id": u.id}),
+            TraceEvent::UserPasswordChanged(trace::UserRef { user_id: u.id }),
         )
         .await?;
         commit(tx).await
@@ -158,8 +161,7 @@ impl Service {
         self.trace_admin(
             &mut tx,
             &actor,
-            "user.signed_in",
-            serde_json::json!({"user_id": u.id}),
+            TraceEvent::UserSignedIn(trace::UserRef { user_id: u.id }),
         )
         .await?;
         commit(tx).await?;
@@ -231,8 +233,11 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "token.created",
-            serde_json::json!({"token_id": id, "user_id": u.id, "scopes": perms}),
+            TraceEvent::TokenCreated(trace::TokenCreated {
+                token_id: id,
+                user_id: u.id,
+                scopes: perms.iter().map(|p| p.to_string()).collect(),
+            }),
         )
         .await?;
         commit(tx).await?;
@@ -298,8 +303,7 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "token.revoked",
-            serde_json::json!({"token_id": id}),
+            TraceEvent::TokenRevoked(trace::TokenRef { token_id: id }),
         )
         .await?;
         commit(tx).await?;
@@ -311,8 +315,7 @@ impl Service {
         &self,
         tx: &mut voltdesk_store::Tx,
         by: &Actor,
-        kind: &str,
-        payload: serde_json::Value,
+        event: TraceEvent,
     ) -> Result<()> {
         self.store
             .insert_traces(
@@ -325,8 +328,7 @@ impl Service {
                     channel: None,
                     actor_id: by.user_id,
                     actor: by.name.clone(),
-                    kind: kind.to_string(),
-                    payload,
+                    event,
                 }],
             )
             .await?;

@@ -12,6 +12,8 @@ pub use county::*;
 use crate::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use voltdesk_domain::order::OrderEvent;
+use voltdesk_domain::trace::TraceEvent;
 use voltdesk_domain::*;
 use voltdesk_store::{ClockRow, ClockState, NewTrace, OrderRow};
 
@@ -195,11 +197,20 @@ impl Service {
                         next_fire_at: Some(due),
                     });
                 }
+                let own_clocks = match clocks.last() {
+                    Some(c) if open && c.order_id == o.id => std::slice::from_ref(c),
+                    _ => &[],
+                };
+                let accepted = crate::orders::accepted(&o, own_clocks);
                 for k in 0..spec.traces_per_order.max(1) {
-                    let kind = match (k, open) {
-                        (0, _) => "order.accepted",
-                        (k, false) if k + 1 == spec.traces_per_order => "order.closed",
-                        _ => "order.contacted",
+                    let event = match (k, open) {
+                        (0, _) => TraceEvent::OrderAccepted(accepted.clone()),
+                        (k, false) if k + 1 == spec.traces_per_order => {
+                            TraceEvent::Order(OrderEvent::Closed)
+                        }
+                        _ => TraceEvent::Order(OrderEvent::Contacted {
+                            note: String::new(),
+                        }),
                     };
                     traces.push(NewTrace {
                         at: created + k as i64 * 10 * MINUTE_MS,
@@ -209,8 +220,7 @@ impl Service {
                         channel: Some(channel),
                         actor_id: None,
                         actor: "seed".into(),
-                        kind: kind.into(),
-                        payload: serde_json::json!({"order_type": t}),
+                        event,
                     });
                 }
                 next_id += 1;

@@ -8,6 +8,7 @@
 
 use crate::*;
 use serde::{Deserialize, Serialize};
+use voltdesk_domain::trace::{self, TraceEvent, TraceKind};
 use voltdesk_domain::{Millis, PhoneNumber, mask_address, mask_phone};
 use voltdesk_store::{CarePlanItem, CarePlanRow, CareTaskFilter, CareTaskRow, DemandRow, NewTrace};
 
@@ -88,8 +89,7 @@ impl Service {
         by: &Actor,
         station_id: Option<i64>,
         customer_id: Option<i64>,
-        kind: &str,
-        payload: serde_json::Value,
+        event: TraceEvent,
     ) -> NewTrace {
         NewTrace {
             at: self.now(),
@@ -99,8 +99,7 @@ impl Service {
             channel: None,
             actor_id: by.user_id,
             actor: by.name.clone(),
-            kind: kind.to_string(),
-            payload,
+            event,
         }
     }
 
@@ -194,20 +193,19 @@ impl Service {
                     by,
                     station,
                     Some(t.customer_id),
-                    "care.task_done",
-                    serde_json::json!({
-                        "task_id": id,
-                        "kind": t.kind,
-                        "outage_id": t.outage_id,
-                        "note": note,
-                        "late": t.due_at < now,
+                    TraceEvent::CareTaskDone(trace::CareTaskDone {
+                        task_id: id,
+                        kind: t.kind,
+                        outage_id: t.outage_id,
+                        note: note.clone(),
+                        late: t.due_at < now,
                     }),
                 )],
             )
             .await?;
         commit(tx).await?;
         self.publish(Committed {
-            kind: "care.task_done".into(),
+            kind: TraceKind::CareTaskDone,
             order_id: None,
             customer_id: Some(t.customer_id),
             station_id: station,
@@ -270,8 +268,10 @@ impl Service {
                     by,
                     Some(c.station_id),
                     Some(customer_id),
-                    "care.plan_set",
-                    serde_json::json!({"chars": row.plan.chars().count(), "contact_phone": row.contact_phone.is_some()}),
+                    TraceEvent::CarePlanSet(trace::CarePlanSet {
+                        chars: row.plan.chars().count() as i64,
+                        contact_phone: row.contact_phone.is_some(),
+                    }),
                 )],
             )
             .await?;
@@ -340,8 +340,11 @@ impl Service {
                     by,
                     Some(grid.station_id),
                     n.customer_id,
-                    "demand.noted",
-                    serde_json::json!({"demand_id": id, "grid_id": grid.id, "title": title}),
+                    TraceEvent::DemandNoted(trace::DemandNoted {
+                        demand_id: id,
+                        grid_id: grid.id,
+                        title: title.to_string(),
+                    }),
                 )],
             )
             .await?;
@@ -401,8 +404,11 @@ impl Service {
                     by,
                     None,
                     d.customer_id,
-                    "demand.closed",
-                    serde_json::json!({"demand_id": id, "grid_id": d.grid_id, "resolution": resolution}),
+                    TraceEvent::DemandClosed(trace::DemandClosed {
+                        demand_id: id,
+                        grid_id: d.grid_id,
+                        resolution: resolution.to_string(),
+                    }),
                 )],
             )
             .await?;

@@ -4,6 +4,7 @@ use crate::*;
 use serde::Serialize;
 use voltdesk_domain::auth::Permission;
 use voltdesk_domain::import::CustomerRow as ImportRow;
+use voltdesk_domain::trace::{self, TraceEvent};
 use voltdesk_domain::{
     CareGroup, PaymentMethod, Segment, UsageClass, mask_address, mask_id_number, mask_phone,
 };
@@ -191,8 +192,10 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "customers.imported",
-            serde_json::json!({"imported": good.len(), "skipped": errors.len()}),
+            TraceEvent::CustomersImported(trace::CustomersImported {
+                imported: good.len() as i64,
+                skipped: errors.len() as i64,
+            }),
         )
         .await?;
         commit(tx).await?;
@@ -233,8 +236,11 @@ impl Service {
                         channel: None,
                         actor_id: who.actor.user_id,
                         actor: who.actor.name.clone(),
-                        kind: "pii.revealed".into(),
-                        payload: serde_json::json!({"fields": ["phone", "phone2", "id_number", "address"]}),
+                        event: TraceEvent::PiiRevealed(trace::PiiRevealed {
+                            fields: ["phone", "phone2", "id_number", "address"]
+                                .map(String::from)
+                                .to_vec(),
+                        }),
                     }],
                 )
                 .await?;
@@ -348,12 +354,18 @@ impl Service {
                     channel: None,
                     actor_id: by.user_id,
                     actor: by.name.clone(),
-                    kind: if sensitive {
-                        "customer.sensitive_set".into()
-                    } else {
-                        "customer.sensitive_cleared".into()
+                    event: {
+                        let s = trace::Sensitive {
+                            reason: reason.to_string(),
+                            automatic: false,
+                            review_at,
+                        };
+                        if sensitive {
+                            TraceEvent::CustomerSensitiveSet(s)
+                        } else {
+                            TraceEvent::CustomerSensitiveCleared(s)
+                        }
                     },
-                    payload: serde_json::json!({"reason": reason, "automatic": false, "review_at": review_at}),
                 }],
             )
             .await?;

@@ -21,6 +21,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 use voltdesk_domain::auth::{Permission, allows};
+use voltdesk_domain::trace::{self, TraceEvent};
 use voltdesk_domain::{Channel, ClockKind, HOUR_MS};
 use voltdesk_store::{NewTrace, NoticeRecipient, NoticeTemplate, OutboxItem, Settled};
 
@@ -714,14 +715,7 @@ impl Service {
             let msg = match self.prepare(d, &env, &item, channel, &recipients) {
                 Ok(m) => m,
                 Err(e) => {
-                    traces.push(notice_trace(
-                        &item,
-                        channel,
-                        None,
-                        now,
-                        "notice.dead",
-                        Some(&e),
-                    ));
+                    traces.push(notice_trace(&item, channel, None, now, Some(&e)));
                     outcomes.push(Settled::Dead {
                         id: item.id,
                         error: e,
@@ -758,7 +752,6 @@ impl Service {
                         msg.channel,
                         msg.to.as_deref(),
                         at,
-                        "notice.sent",
                         None,
                     ));
                     outcomes.push(Settled::Delivered { id });
@@ -779,7 +772,6 @@ impl Service {
                         msg.channel,
                         msg.to.as_deref(),
                         at,
-                        "notice.dead",
                         Some(&e),
                     ));
                     outcomes.push(Settled::Dead { id, error: e });
@@ -915,19 +907,15 @@ impl Service {
             }
             r => r?,
         };
-        let mut t = notice_trace(
-            &item,
-            NoticeChannel::Sms,
-            None,
-            now,
-            "notice.requeued",
-            None,
-        );
+        let mut t = notice_trace(&item, NoticeChannel::Sms, None, now, None);
         t.actor_id = by.user_id;
         t.actor = by.name.clone();
         t.channel = None;
-        t.payload =
-            serde_json::json!({"outbox_id": item.id, "kind": item.kind, "topic": item.topic});
+        t.event = TraceEvent::NoticeRequeued(trace::NoticeRequeued {
+            outbox_id: item.id,
+            kind: item.kind.clone(),
+            topic: item.topic.clone(),
+        });
         self.store.insert_traces(&mut tx, &[t]).await?;
         commit(tx).await?;
         Ok(item)
@@ -981,8 +969,12 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "notice_template.updated",
-            serde_json::json!({"kind": t.kind, "channel": t.channel, "lang": t.lang, "body": t.body}),
+            TraceEvent::NoticeTemplateUpdated(trace::NoticeTemplateUpdated {
+                kind: t.kind.clone(),
+                channel: t.channel.clone(),
+                lang: t.lang.clone(),
+                body: t.body.clone(),
+            }),
         )
         .await?;
         commit(tx).await?;
@@ -1008,22 +1000,17 @@ fn notice_trace(
     channel: NoticeChannel,
     to: Option<&str>,
     at: Millis,
-    kind: &str,
     error: Option<&str>,
 ) -> NewTrace {
     let id_of = |k: &str| item.payload.get(k).and_then(|v| v.as_i64());
-    let mut payload = serde_json::json!({
-        "outbox_id": item.id,
-        "notice": item.kind,
-        "channel": channel.code(),
-        "attempts": item.attempts,
-    });
-    if let Some(to) = to {
-        payload["to"] = voltdesk_domain::mask_phone(to).into();
-    }
-    if let Some(e) = error {
-        payload["error"] = e.into();
-    }
+    let delivery = trace::NoticeDelivery {
+        outbox_id: item.id,
+        notice: item.kind.clone(),
+        channel: channel.code().to_string(),
+        attempts: item.attempts,
+        to: to.map(voltdesk_domain::mask_phone),
+        error: error.map(str::to_string),
+    };
     NewTrace {
         at,
         station_id: None,
@@ -1036,8 +1023,12 @@ fn notice_trace(
         },
         actor_id: None,
         actor: "system".into(),
-        kind: kind.to_string(),
-        payload,
+        // A notice given up on says why; a sent one does not.
+        event: if delivery.error.is_some() {
+            TraceEvent::NoticeDead(delivery)
+        } else {
+            TraceEvent::NoticeSent(delivery)
+        },
     }
 }
 

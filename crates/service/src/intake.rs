@@ -5,11 +5,12 @@
 //! is acknowledged only after that transaction commits. If a batch fails, its orders are
 //! written one by one so that one bad order cannot fail the others.
 
-use crate::orders::{order_no, trace};
+use crate::orders::{accepted, order_no, trace};
 use crate::*;
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 use voltdesk_domain::order::{EarlierOrder, find_repeat_of};
+use voltdesk_domain::trace::{self, TraceEvent, TraceKind};
 use voltdesk_domain::{OrderType, SubjectArea};
 use voltdesk_store::{ClockRow, NewTrace, OrderRow, Tx};
 
@@ -273,28 +274,31 @@ async fn write_in(svc: &Service, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
                 .next()
                 .ok_or(ServiceError::Store(StoreError::Corrupt("clock ids".into())))?;
         }
-        let mut accepted = serde_json::json!({
-            "order_no": order_no(&o), "order_type": o.order_type, "channel": o.channel, "subject": o.subject,
-            "title": o.title, "policy": format!("{}@{}", o.policy_id, o.policy_version),
-            "clocks": cs.iter().map(|c| serde_json::json!({"kind": c.kind, "limit": c.limit_text, "due_at": c.due_at})).collect::<Vec<_>>(),
-        });
+        let mut accepted = accepted(&o, &cs);
         if let Some(c) = outage {
             outage_links.push((o.id, c.outage_id));
-            accepted["outage"] = serde_json::json!({"outage_id": c.outage_id, "expected_restore_at": c.expected_restore_at,
-                "note": "所在台区停电中，已关联停电事件，不再派单"});
+            accepted.outage = Some(trace::OutageLink {
+                outage_id: c.outage_id,
+                expected_restore_at: c.expected_restore_at,
+                note: "所在台区停电中，已关联停电事件，不再派单".into(),
+            });
         }
-        traces.push(trace(&o, &j.by, o.created_at, "order.accepted", accepted));
+        traces.push(trace(
+            &o,
+            &j.by,
+            o.created_at,
+            TraceEvent::OrderAccepted(accepted),
+        ));
         if let Some(prev) = o.repeat_of {
             traces.push(trace(
                 &o,
                 &j.by,
                 o.created_at,
-                "order.repeat_detected",
-                serde_json::json!({"repeat_of": prev}),
+                TraceEvent::OrderRepeatDetected(trace::RepeatDetected { repeat_of: prev }),
             ));
         }
         if o.customer_id.is_some() {
-            notices.push(("order.accepted".into(), serde_json::json!({"order_id": o.id, "order_no": order_no(&o), "customer_id": o.customer_id})));
+            notices.push((TraceKind::OrderAccepted.code().into(), serde_json::json!({"order_id": o.id, "order_no": order_no(&o), "customer_id": o.customer_id})));
         }
         orders.push(o);
         clocks.push(cs);

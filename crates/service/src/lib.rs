@@ -158,7 +158,7 @@ pub type Result<T> = std::result::Result<T, ServiceError>;
 /// What a committed command announces on the bus (screens, rules, pushes listen).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Committed {
-    pub kind: String,
+    pub kind: voltdesk_domain::trace::TraceKind,
     pub order_id: Option<i64>,
     pub customer_id: Option<i64>,
     pub station_id: Option<i64>,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use voltdesk_domain::clock::{ClockTimes, plan};
 use voltdesk_domain::order::{ClockEffect, Command, OrderEvent, OrderState, execute};
 use voltdesk_domain::policy::{ClockStart, OrderFacts, Policy};
+use voltdesk_domain::trace::{self, TraceEvent, TraceKind};
 use voltdesk_domain::*;
 use voltdesk_store::{ClockRow, ClockState, NewTrace, OrderFilter, OrderRow, TraceRow, Tx};
 
@@ -81,13 +82,7 @@ fn complaint_class_for(subject: Option<SubjectArea>) -> ComplaintClass {
     }
 }
 
-pub(crate) fn trace(
-    o: &OrderRow,
-    by: &Actor,
-    at: Millis,
-    kind: &str,
-    payload: serde_json::Value,
-) -> NewTrace {
+pub(crate) fn trace(o: &OrderRow, by: &Actor, at: Millis, event: TraceEvent) -> NewTrace {
     NewTrace {
         at,
         station_id: Some(o.station_id),
@@ -96,8 +91,28 @@ pub(crate) fn trace(
         channel: Some(o.channel),
         actor_id: by.user_id,
         actor: by.name.clone(),
-        kind: kind.to_string(),
-        payload,
+        event,
+    }
+}
+
+/// What the acceptance of an order records: its number, kind, the policy and its clocks.
+pub(crate) fn accepted(o: &OrderRow, clocks: &[ClockRow]) -> trace::OrderAccepted {
+    trace::OrderAccepted {
+        order_no: order_no(o),
+        order_type: o.order_type,
+        channel: o.channel,
+        subject: o.subject,
+        title: o.title.clone(),
+        policy: format!("{}@{}", o.policy_id, o.policy_version),
+        clocks: clocks
+            .iter()
+            .map(|c| trace::PlannedClock {
+                kind: c.kind,
+                limit: c.limit_text.clone(),
+                due_at: c.due_at,
+            })
+            .collect(),
+        outage: None,
     }
 }
 
@@ -372,7 +387,7 @@ impl Service {
             crate::intake::Outcome::Created(o, clocks) => {
                 let o = *o;
                 self.publish(Committed {
-                    kind: "order.accepted".into(),
+                    kind: TraceKind::OrderAccepted,
                     order_id: Some(o.id),
                     customer_id: o.customer_id,
                     station_id: Some(o.station_id),
@@ -489,13 +504,7 @@ impl Service {
                 OrderEvent::Reopened { .. } => o.closed_at = None,
                 _ => {}
             }
-            traces.push(trace(
-                &o,
-                by,
-                now,
-                ev.kind(),
-                serde_json::to_value(ev).unwrap_or_default(),
-            ));
+            traces.push(trace(&o, by, now, TraceEvent::Order(ev.clone())));
             let policy = self.policy_by_id(&o.policy_id)?;
             self.apply_clock_effect(&mut tx, &mut o, policy, ev, by, now, &mut traces)
                 .await?;
@@ -510,7 +519,7 @@ impl Service {
         commit(tx).await?;
         for ev in &events {
             self.publish(Committed {
-                kind: ev.kind().into(),
+                kind: ev.trace_kind(),
                 order_id: Some(id),
                 customer_id: o.customer_id,
                 station_id: Some(o.station_id),
@@ -571,17 +580,37 @@ impl Service {
             c.stopped_at = Some(now);
             c.next_fire_at = None;
             self.store.update_clock(tx, &c).await?;
-            let kind = if end_state == ClockState::Met {
-                "clock.met"
-            } else {
-                "clock.stopped"
+            let ended = trace::ClockEnded {
+                clock_id: c.id,
+                kind: c.kind,
+                due_at: c.due_at,
+                late: now > c.due_at,
             };
-            traces.push(trace(o, by, now, kind, serde_json::json!({"clock_id": c.id, "kind": c.kind, "due_at": c.due_at, "late": now > c.due_at})));
+            traces.push(trace(
+                o,
+                by,
+                now,
+                if end_state == ClockState::Met {
+                    TraceEvent::ClockMet(ended)
+                } else {
+                    TraceEvent::ClockStopped(ended)
+                },
+            ));
         }
         if let Some((start, kinds)) = start {
             for mut c in self.plan_clocks(o, policy, start, kinds.as_deref(), now) {
                 c.id = self.store.insert_clock(tx, &c).await?;
-                traces.push(trace(o, by, now, "clock.started", serde_json::json!({"clock_id": c.id, "kind": c.kind, "limit": c.limit_text, "due_at": c.due_at})));
+                traces.push(trace(
+                    o,
+                    by,
+                    now,
+                    TraceEvent::ClockStarted(trace::ClockStarted {
+                        clock_id: c.id,
+                        kind: c.kind,
+                        limit: c.limit_text.clone(),
+                        due_at: c.due_at,
+                    }),
+                ));
             }
         }
         self.refresh_due(tx, o).await
@@ -660,17 +689,19 @@ impl Service {
             c.paused_ms = t.paused_ms;
             c.next_fire_at = t.next_fire(c.warned_at.is_some(), c.breached_at.is_some());
             self.store.update_clock(&mut tx, &c).await?;
-            let (kind, payload) = match pause_reason {
-                Some(r) => (
-                    "clock.paused",
-                    serde_json::json!({"clock_id": c.id, "kind": c.kind, "reason": r}),
-                ),
-                None => (
-                    "clock.resumed",
-                    serde_json::json!({"clock_id": c.id, "kind": c.kind, "due_at": c.due_at}),
-                ),
+            let event = match pause_reason {
+                Some(r) => TraceEvent::ClockPaused(trace::ClockPaused {
+                    clock_id: c.id,
+                    kind: c.kind,
+                    reason: r.to_string(),
+                }),
+                None => TraceEvent::ClockResumed(trace::ClockResumed {
+                    clock_id: c.id,
+                    kind: c.kind,
+                    due_at: c.due_at,
+                }),
             };
-            traces.push(trace(&o, by, now, kind, payload));
+            traces.push(trace(&o, by, now, event));
         }
         if traces.is_empty() {
             return Err(ServiceError::invalid(
@@ -727,8 +758,10 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "problem.opened",
-            serde_json::json!({"problem_id": id, "title": title}),
+            TraceEvent::ProblemOpened(trace::ProblemOpened {
+                problem_id: id,
+                title: title.to_string(),
+            }),
         )
         .await?;
         commit(tx).await?;
@@ -767,8 +800,7 @@ impl Service {
                     &o,
                     by,
                     now,
-                    "order.problem_linked",
-                    serde_json::json!({"problem_id": p.id}),
+                    TraceEvent::OrderProblemLinked(trace::ProblemRef { problem_id: p.id }),
                 )],
             )
             .await?;
@@ -802,8 +834,10 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "problem.closed",
-            serde_json::json!({"problem_id": id, "root_cause": root_cause}),
+            TraceEvent::ProblemClosed(trace::ProblemClosed {
+                problem_id: id,
+                root_cause: root_cause.to_string(),
+            }),
         )
         .await?;
         commit(tx).await?;
@@ -845,16 +879,18 @@ impl Service {
     }
 }
 
+/// The notice an event sends (topic, and the notice's kind: the event's trace code).
 fn notice_of(ev: &OrderEvent) -> Option<(&'static str, &'static str)> {
-    match ev {
+    let topic = match ev {
         OrderEvent::Dispatched { .. } | OrderEvent::Transferred { .. } => {
-            Some(("notify", "order.dispatched"))
+            return Some(("notify", TraceKind::OrderDispatched.code()));
         }
-        OrderEvent::Replied { .. } => Some(("sms", "order.replied")),
-        OrderEvent::Closed => Some(("webhook", "order.closed")),
-        OrderEvent::Reopened { .. } => Some(("notify", "order.reopened")),
-        _ => None,
-    }
+        OrderEvent::Replied { .. } => "sms",
+        OrderEvent::Closed => "webhook",
+        OrderEvent::Reopened { .. } => "notify",
+        _ => return None,
+    };
+    Some((topic, ev.trace_kind().code()))
 }
 
 pub(crate) fn times_of(c: &ClockRow) -> ClockTimes {

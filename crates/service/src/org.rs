@@ -4,6 +4,7 @@ use crate::*;
 use voltdesk_domain::DepartmentKind;
 use voltdesk_domain::calendar::CalendarEntry;
 use voltdesk_domain::import::OrgRow;
+use voltdesk_domain::trace::{self, TraceEvent};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct OrgImportReport {
@@ -77,8 +78,10 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "org.imported",
-            serde_json::json!({"rows": rows.len(), "stations": stations.len()}),
+            TraceEvent::OrgImported(trace::OrgImported {
+                rows: rows.len() as i64,
+                stations: stations.len() as i64,
+            }),
         )
         .await?;
         commit(tx).await?;
@@ -154,8 +157,10 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "org.grid_manager_set",
-            serde_json::json!({"grid_id": g.id, "user_id": u.id}),
+            TraceEvent::GridManagerSet(trace::GridManagerSet {
+                grid_id: g.id,
+                user_id: u.id,
+            }),
         )
         .await?;
         commit(tx).await
@@ -185,8 +190,10 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "policy.selected",
-            serde_json::json!({"station_id": station_id, "policy_id": policy_id}),
+            TraceEvent::PolicySelected(trace::PolicySelected {
+                station_id,
+                policy_id: policy_id.to_string(),
+            }),
         )
         .await?;
         commit(tx).await?;
@@ -214,8 +221,11 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "calendar.day_set",
-            serde_json::json!({"day": e.day.to_string(), "kind": e.kind.code(), "name": e.name}),
+            TraceEvent::CalendarDaySet(trace::CalendarDaySet {
+                day: e.day.to_string(),
+                kind: e.kind.code().to_string(),
+                name: e.name.clone(),
+            }),
         )
         .await?;
         commit(tx).await?;
@@ -237,8 +247,9 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "calendar.day_deleted",
-            serde_json::json!({"day": day.to_string()}),
+            TraceEvent::CalendarDayDeleted(trace::CalendarDayDeleted {
+                day: day.to_string(),
+            }),
         )
         .await?;
         commit(tx).await?;

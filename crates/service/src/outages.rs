@@ -34,6 +34,7 @@ use voltdesk_domain::outage::{
     self, Audience, CareTaskKind, IMPORTANT_SEGMENTS, IMPORTANT_USAGE, OutageCsvRow, OutageKind,
     OutagePlace, OutageTimes,
 };
+use voltdesk_domain::trace::{self, TraceEvent, TraceKind};
 use voltdesk_domain::{ClockKind, HOUR_MS, MINUTE_MS, Millis, OrderType};
 use voltdesk_store::{
     AreaCover, ClockRow, CustomerPick, NewOutageRow, NewTrace, OrderRow, OutageFilter,
@@ -269,13 +270,7 @@ fn important() -> CustomerPick {
     }
 }
 
-fn outage_trace(
-    o: &OutageRow,
-    by: &Actor,
-    at: Millis,
-    kind: &str,
-    payload: serde_json::Value,
-) -> NewTrace {
+fn outage_trace(o: &OutageRow, by: &Actor, at: Millis, event: TraceEvent) -> NewTrace {
     NewTrace {
         at,
         station_id: Some(o.station_id),
@@ -284,8 +279,7 @@ fn outage_trace(
         channel: None,
         actor_id: by.user_id,
         actor: by.name.clone(),
-        kind: kind.to_string(),
-        payload,
+        event,
     }
 }
 
@@ -328,8 +322,13 @@ impl Service {
             Err(e) => return Err(e),
         };
         commit(tx).await?;
-        self.after_outage_change(written.id, "outage.registered", Some(p.station_id), now)
-            .await;
+        self.after_outage_change(
+            written.id,
+            TraceKind::OutageRegistered,
+            Some(p.station_id),
+            now,
+        )
+        .await;
         Ok((self.outage(written.id).await?, false))
     }
 
@@ -544,25 +543,24 @@ impl Service {
                     &row,
                     by,
                     now,
-                    "outage.registered",
-                    serde_json::json!({
-                        "outage_id": id,
-                        "kind": p.kind,
-                        "feeder_id": p.feeder_id,
-                        "area_id": p.area_id,
-                        "area_ids": p.area_ids,
-                        "affected": affected,
-                        "started_at": t.started_at,
-                        "expected_restore_at": t.expected_restore_at,
-                        "restored_at": t.restored_at,
-                        "repaired_at": t.repaired_at,
-                        "late_notice": plan.late,
-                        "notice_due_at": plan.due_at,
-                        "notices": notices,
-                        "care_tasks": care_tasks,
-                        "cause": p.cause,
-                        "external_ref": p.external_ref,
-                        "source": source,
+                    TraceEvent::OutageRegistered(trace::OutageRegistered {
+                        outage_id: id,
+                        kind: p.kind,
+                        feeder_id: p.feeder_id,
+                        area_id: p.area_id,
+                        area_ids: p.area_ids.clone(),
+                        affected: affected as i64,
+                        started_at: t.started_at,
+                        expected_restore_at: t.expected_restore_at,
+                        restored_at: t.restored_at,
+                        repaired_at: t.repaired_at,
+                        late_notice: plan.late,
+                        notice_due_at: plan.due_at,
+                        notices: notices as i64,
+                        care_tasks: care_tasks as i64,
+                        cause: p.cause.clone(),
+                        external_ref: p.external_ref.clone(),
+                        source: source.to_string(),
                     }),
                 )],
             )
@@ -575,12 +573,18 @@ impl Service {
     }
 
     /// After a committed change: reload the intake's look-up and tell the bus.
-    async fn after_outage_change(&self, id: i64, kind: &str, station_id: Option<i64>, at: Millis) {
+    async fn after_outage_change(
+        &self,
+        id: i64,
+        kind: TraceKind,
+        station_id: Option<i64>,
+        at: Millis,
+    ) {
         if let Err(e) = self.intake.outages.reload(&self.store).await {
             tracing::warn!(error = %e, outage_id = id, "outage look-up not refreshed");
         }
         self.publish(Committed {
-            kind: kind.into(),
+            kind,
             order_id: None,
             customer_id: None,
             station_id,
@@ -668,13 +672,16 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "outages.imported",
-            serde_json::json!({"registered": report.registered, "replayed": report.replayed, "outage_ids": ids}),
+            TraceEvent::OutagesImported(trace::OutagesImported {
+                registered: report.registered as i64,
+                replayed: report.replayed as i64,
+                outage_ids: ids.clone(),
+            }),
         )
         .await?;
         commit(tx).await?;
         let station = prepared.first().map(|(_, p)| p.station_id);
-        self.after_outage_change(0, "outages.imported", station, now)
+        self.after_outage_change(0, TraceKind::OutagesImported, station, now)
             .await;
         Ok(report)
     }
@@ -728,7 +735,15 @@ impl Service {
         }));
         let notices = self
             .store
-            .queue_area_notices(&mut tx, now, now, "outage.restored", &areas, None, &rest)
+            .queue_area_notices(
+                &mut tx,
+                now,
+                now,
+                TraceKind::OutageRestored.code(),
+                &areas,
+                None,
+                &rest,
+            )
             .await?;
         let long = outage::is_long(
             o.started_at,
@@ -743,19 +758,6 @@ impl Service {
         } else {
             0
         };
-        let payload = serde_json::json!({
-            "outage_id": id,
-            "kind": o.kind,
-            "feeder_id": o.feeder_id,
-            "area_id": o.area_id,
-            "restored_at": at,
-            "minutes": (at - o.started_at) / MINUTE_MS,
-            "repaired_at": o.repaired_at,
-            "affected_customers": o.affected_customers,
-            "notices": notices,
-            "follow_up_tasks": follow_ups,
-            "long": long,
-        });
         let linked = self
             .store
             .trace_linked_orders(
@@ -764,20 +766,42 @@ impl Service {
                 now,
                 by.user_id,
                 &by.name,
-                "outage.restored",
-                &serde_json::json!({"outage_id": id, "restored_at": at, "note": "停电已恢复送电"}),
+                &TraceEvent::OutageRestored(trace::OutageRestored {
+                    outage_id: id,
+                    restored_at: Some(at),
+                    note: Some("停电已恢复送电".into()),
+                    ..Default::default()
+                }),
             )
             .await?;
-        let mut payload = payload;
-        payload["linked_open_orders"] = linked.into();
+        let restored = trace::OutageRestored {
+            outage_id: id,
+            kind: Some(o.kind),
+            feeder_id: o.feeder_id,
+            area_id: o.area_id,
+            restored_at: Some(at),
+            minutes: Some((at - o.started_at) / MINUTE_MS),
+            repaired_at: o.repaired_at,
+            affected_customers: Some(o.affected_customers),
+            notices: Some(notices as i64),
+            follow_up_tasks: Some(follow_ups as i64),
+            long: Some(long),
+            linked_open_orders: Some(linked as i64),
+            note: None,
+        };
         self.store
             .insert_traces(
                 &mut tx,
-                &[outage_trace(&o, by, now, "outage.restored", payload)],
+                &[outage_trace(
+                    &o,
+                    by,
+                    now,
+                    TraceEvent::OutageRestored(restored),
+                )],
             )
             .await?;
         commit(tx).await?;
-        self.after_outage_change(id, "outage.restored", Some(o.station_id), now)
+        self.after_outage_change(id, TraceKind::OutageRestored, Some(o.station_id), now)
             .await;
         self.outage(id).await
     }
@@ -824,19 +848,18 @@ impl Service {
                     &o,
                     by,
                     now,
-                    "outage.repaired",
-                    serde_json::json!({
-                        "outage_id": id,
-                        "repaired_at": at,
-                        "restored_at": o.restored_at,
-                        "restored_first": o.restored_at.is_some_and(|r| r <= at),
+                    TraceEvent::OutageRepaired(trace::OutageRepaired {
+                        outage_id: id,
+                        repaired_at: at,
+                        restored_at: o.restored_at,
+                        restored_first: o.restored_at.is_some_and(|r| r <= at),
                     }),
                 )],
             )
             .await?;
         commit(tx).await?;
         self.publish(Committed {
-            kind: "outage.repaired".into(),
+            kind: TraceKind::OutageRepaired,
             order_id: None,
             customer_id: None,
             station_id: Some(o.station_id),
@@ -880,14 +903,22 @@ impl Service {
                     &o,
                     by,
                     now,
-                    "outage.expected_changed",
-                    serde_json::json!({"outage_id": id, "from": o.expected_restore_at, "to": at}),
+                    TraceEvent::OutageExpectedChanged(trace::OutageExpectedChanged {
+                        outage_id: id,
+                        from: o.expected_restore_at,
+                        to: at,
+                    }),
                 )],
             )
             .await?;
         commit(tx).await?;
-        self.after_outage_change(id, "outage.expected_changed", Some(o.station_id), now)
-            .await;
+        self.after_outage_change(
+            id,
+            TraceKind::OutageExpectedChanged,
+            Some(o.station_id),
+            now,
+        )
+        .await;
         self.outage(id).await
     }
 
@@ -948,12 +979,11 @@ impl Service {
                     o,
                     &system,
                     now,
-                    "care.tasks_raised",
-                    serde_json::json!({
-                        "outage_id": o.id,
-                        "kind": CareTaskKind::CheckDuring,
-                        "count": n,
-                        "hours": (now - o.started_at) / HOUR_MS,
+                    TraceEvent::CareTasksRaised(trace::CareTasksRaised {
+                        outage_id: o.id,
+                        kind: CareTaskKind::CheckDuring,
+                        count: n as i64,
+                        hours: (now - o.started_at) / HOUR_MS,
                     }),
                 ));
             }

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use voltdesk_domain::import::{RowError, code};
 use voltdesk_domain::reliability::{self, Indices, Interruption, MedThreshold, Sigma};
+use voltdesk_domain::trace::{self, TraceEvent, TraceKind};
 use voltdesk_domain::voltage::{self, PassTally, Reading, Violation, VoltageLevel};
 use voltdesk_domain::{DAY_MS, HOUR_MS};
 use voltdesk_store::{NewVoltageReading, OutageScope, VoltageFilter};
@@ -383,17 +384,16 @@ impl Service {
                     channel: None,
                     actor_id: by.user_id,
                     actor: by.name.clone(),
-                    kind: "voltage.violation".into(),
-                    payload: serde_json::json!({
-                        "area_id": p.area_id,
-                        "area_code": area.map(|a| a.code.clone()),
-                        "level": p.level.code(),
-                        "volts": p.volts,
-                        "verdict": verdict.code(),
-                        "reading_at": p.at,
-                        "minutes": p.minutes,
-                        "low": limits.low,
-                        "high": limits.high,
+                    event: TraceEvent::VoltageViolation(trace::VoltageViolation {
+                        area_id: p.area_id,
+                        area_code: area.map(|a| a.code.clone()),
+                        level: p.level.code().to_string(),
+                        volts: p.volts,
+                        verdict: verdict.code().to_string(),
+                        reading_at: p.at,
+                        minutes: p.minutes,
+                        low: limits.low,
+                        high: limits.high,
                     }),
                 });
             }
@@ -420,13 +420,16 @@ impl Service {
         self.trace_admin(
             &mut tx,
             by,
-            "voltage.recorded",
-            serde_json::json!({"source": source, "readings": report.recorded, "violations": report.violations}),
+            TraceEvent::VoltageRecorded(trace::VoltageRecorded {
+                source: source.to_string(),
+                readings: report.recorded as i64,
+                violations: report.violations as i64,
+            }),
         )
         .await?;
         commit(tx).await?;
         self.publish(Committed {
-            kind: "voltage.recorded".into(),
+            kind: TraceKind::VoltageRecorded,
             order_id: None,
             customer_id: None,
             station_id: by.station_id,

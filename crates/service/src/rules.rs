@@ -17,9 +17,13 @@
 
 use crate::*;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::OnceLock;
 use voltdesk_domain::policy::WarningSettings;
+use voltdesk_domain::trace::{self, TraceEvent, TraceKind};
+use voltdesk_domain::warning::{
+    self, Facts, OrderBrief, Raise, RuleBook, RunningOutage, Seen, Subject, Tendency,
+};
 use voltdesk_domain::*;
 use voltdesk_store::{NewWarning, Raised, TraceRow, WarningFilter, WarningRow};
 
@@ -50,35 +54,42 @@ pub struct RuleSwitch {
     pub enabled: bool,
 }
 
-/// A raise with where it came from: station, customer, order, trace event.
-type Sourced = (Option<i64>, Option<i64>, Option<i64>, i64, Raise);
-
-struct Raise {
-    rule: RuleKind,
-    severity: Severity,
-    owner: Role,
-    owner_id: Option<i64>,
-    subject: (&'static str, i64),
-    key: String,
-    title: String,
-    detail: serde_json::Value,
+/// A raise as the store writes it; `area` is the order's area where the subject is not one.
+fn new_warning(r: Raise, area: Option<i64>, at: Millis) -> NewWarning {
+    NewWarning {
+        rule: r.rule.code().into(),
+        severity: r.severity.code().into(),
+        station_id: r.station_id,
+        subject_kind: r.subject.kind(),
+        subject_id: r.subject.id(),
+        customer_id: r.customer_id,
+        order_id: r.order_id,
+        area_id: match r.subject {
+            Subject::Area(a) => Some(a),
+            _ => area,
+        },
+        owner_role: r.owner.code().into(),
+        owner_id: r.owner_id,
+        dedup_key: r.key,
+        title: r.title,
+        detail: r.detail,
+        at,
+        trace_id: r.trace_id,
+    }
 }
 
-/// Texts of a contact the tendency rule reads.
-fn contact_text(ev: &TraceRow, order: Option<&voltdesk_store::OrderBrief>) -> String {
-    let mut text = String::new();
-    if let Some(o) = order {
-        text.push_str(&o.title);
-        text.push('。');
-        text.push_str(&o.description);
+fn brief_of(o: voltdesk_store::OrderBrief) -> OrderBrief {
+    OrderBrief {
+        id: o.id,
+        customer_id: o.customer_id,
+        area_id: o.area_id,
+        order_type: o.order_type,
+        subject: o.subject,
+        created_at: o.created_at,
+        merged_into: o.merged_into,
+        title: o.title,
+        description: o.description,
     }
-    for k in ["note", "text", "comment"] {
-        if let Some(v) = ev.payload.get(k).and_then(|v| v.as_str()) {
-            text.push('。');
-            text.push_str(v);
-        }
-    }
-    text
 }
 
 impl Service {
@@ -89,40 +100,15 @@ impl Service {
             .unwrap_or_default()
     }
 
-    /// Whether `rule` is on at `station`: the station's switch, else the policy's default.
-    fn rule_on(
-        &self,
-        switches: &HashMap<(i64, String), bool>,
-        station: Option<i64>,
-        rule: RuleKind,
-    ) -> bool {
-        if let Some(s) = station
-            && let Some(on) = switches.get(&(s, rule.code().to_string()))
-        {
-            return *on;
-        }
-        !self
-            .warning_settings(station)
-            .disabled
-            .iter()
-            .any(|d| d == rule.code())
-    }
-
     /// The rules of every station with their switches.
     pub async fn rule_switches(&self, station_id: i64) -> Result<Vec<RuleSwitch>> {
-        let switches: HashMap<(i64, String), bool> = self
-            .store
-            .station_rules()
-            .await?
-            .into_iter()
-            .map(|(s, r, on)| ((s, r), on))
-            .collect();
+        let book = self.rule_book([Some(station_id)]).await?;
         Ok(RuleKind::ALL
             .iter()
             .map(|r| RuleSwitch {
                 rule: *r,
                 label: r.zh(),
-                enabled: self.rule_on(&switches, Some(station_id), *r),
+                enabled: book.on(Some(station_id), *r),
             })
             .collect())
     }
@@ -160,8 +146,7 @@ impl Service {
                     channel: None,
                     actor_id: by.user_id,
                     actor: by.name.clone(),
-                    kind: "rules.switched".into(),
-                    payload: serde_json::json!({"rule": rule, "enabled": enabled}),
+                    event: TraceEvent::RulesSwitched(trace::RulesSwitched { rule, enabled }),
                 }],
             )
             .await?;
@@ -198,391 +183,158 @@ impl Service {
         Ok(report)
     }
 
-    async fn judge(&self, events: &[TraceRow], last: i64) -> Result<RulesReport> {
-        let switches: HashMap<(i64, String), bool> = self
-            .store
-            .station_rules()
-            .await?
-            .into_iter()
-            .map(|(s, r, on)| ((s, r), on))
-            .collect();
-        // The facts of the whole batch, read at once: the orders the events are about, and
-        // the recent orders of their customers.
-        let mut settings: HashMap<Option<i64>, WarningSettings> = HashMap::new();
-        for ev in events {
-            settings
-                .entry(ev.station_id)
-                .or_insert_with(|| self.warning_settings(ev.station_id));
+    /// The thresholds and switches of every station the events are about.
+    async fn rule_book(&self, stations: impl IntoIterator<Item = Option<i64>>) -> Result<RuleBook> {
+        let mut book = RuleBook::default();
+        for (s, r, on) in self.store.station_rules().await? {
+            if let Ok(rule) = RuleKind::parse(&r) {
+                book.switches.insert((s, rule), on);
+            }
         }
+        for station in stations {
+            book.settings
+                .entry(station)
+                .or_insert_with(|| self.warning_settings(station));
+        }
+        Ok(book)
+    }
+
+    /// Judges a batch: reads the facts the rules need (`warning::needs`), asks the domain
+    /// (`warning::judge`), and writes the warnings, their notices, the automatic sensitive
+    /// flags and the cursor in one transaction.
+    async fn judge(&self, rows: &[TraceRow], last: i64) -> Result<RulesReport> {
+        let events: Vec<Seen> = rows
+            .iter()
+            .map(|r| Seen {
+                id: r.id,
+                at: r.at,
+                station_id: r.station_id,
+                customer_id: r.customer_id,
+                order_id: r.order_id,
+                event: r.event(),
+            })
+            .collect();
+        let book = self.rule_book(events.iter().map(|e| e.station_id)).await?;
         let order_ids: Vec<i64> = events
             .iter()
             .filter_map(|e| e.order_id)
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let orders: HashMap<i64, voltdesk_store::OrderBrief> = self
-            .store
-            .order_briefs_by_ids(&order_ids)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o))
-            .collect();
-        let customer_ids: Vec<i64> = events
-            .iter()
-            .filter(|e| e.kind == "order.accepted")
-            .filter_map(|e| e.customer_id)
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let window_days = settings
-            .values()
-            .map(|s| s.repeat_contact_days.max(s.sensitive_window_days))
-            .max()
-            .unwrap_or(365);
-        let first_at = events.iter().map(|e| e.at).min().unwrap_or(0);
-        let mut recent: HashMap<i64, Vec<voltdesk_store::OrderBrief>> = HashMap::new();
+        let mut facts = Facts {
+            orders: self
+                .store
+                .order_briefs_by_ids(&order_ids)
+                .await?
+                .into_iter()
+                .map(|o| (o.id, brief_of(o)))
+                .collect(),
+            ..Default::default()
+        };
+        let needs = warning::needs(&events, &facts.orders, &book);
+        let customers: Vec<i64> = needs.recent_customers.iter().copied().collect();
         for o in self
             .store
-            .order_briefs_of_customers_since(&customer_ids, first_at - window_days * DAY_MS)
+            .order_briefs_of_customers_since(&customers, needs.recent_since)
             .await?
         {
             if let Some(c) = o.customer_id {
-                recent.entry(c).or_default().push(o);
+                facts.recent.entry(c).or_default().push(brief_of(o));
             }
         }
-        let mut raises: Vec<Sourced> = Vec::new();
-        let mut sensitive_now: HashSet<i64> = HashSet::new();
-        let mut make_sensitive: Vec<(i64, i64, Millis, String)> = Vec::new();
-        for ev in events {
-            let station = ev.station_id;
-            let s = &settings[&station];
-            let on = |r: RuleKind| self.rule_on(&switches, station, r);
-            let mut push = |r: Raise| {
-                raises.push((station, ev.customer_id, ev.order_id, ev.id, r));
-            };
-            match ev.kind.as_str() {
-                "clock.warned" | "clock.breached" => {
-                    let missed = ev.kind == "clock.breached";
-                    let rule = if missed {
-                        RuleKind::DeadlineMissed
-                    } else {
-                        RuleKind::DeadlineNear
-                    };
-                    let (Some(order_id), true) = (ev.order_id, on(rule)) else {
-                        continue;
-                    };
-                    let clock_id = ev.payload.get("clock_id").and_then(|v| v.as_i64());
-                    let kind = ev
-                        .payload
-                        .get("kind")
-                        .and_then(|v| v.as_str())
-                        .and_then(|k| ClockKind::parse(k).ok());
-                    let what = kind.map(|k| k.zh()).unwrap_or("时限");
-                    push(Raise {
-                        rule,
-                        severity: if missed {
-                            Severity::Serious
-                        } else {
-                            Severity::General
-                        },
-                        owner: Role::Supervisor,
-                        owner_id: None,
-                        subject: ("order", order_id),
-                        key: format!("{}:{}", rule.code(), clock_id.unwrap_or(order_id)),
-                        title: if missed {
-                            format!("{what}时限已超期")
-                        } else {
-                            format!("{what}时限即将到期")
-                        },
-                        detail: ev.payload.clone(),
-                    });
-                }
-                "order.accepted" | "order.contacted" | "order.urged" | "order.return_visited" => {
-                    let Some(o) = ev.order_id.and_then(|id| orders.get(&id)) else {
-                        continue;
-                    };
-                    let order_id = o.id;
-                    // Complaint tendency in what the customer said.
-                    if on(RuleKind::ComplaintTendency) && o.order_type != OrderType::Praise {
-                        let t = detector().detect(&contact_text(
-                            ev,
-                            (ev.kind == "order.accepted").then_some(o),
-                        ));
-                        if t.escalating {
-                            let counted: Vec<_> =
-                                t.cues.iter().filter(|c| c.weight > 0.0).collect();
-                            let words: Vec<&str> =
-                                counted.iter().map(|c| c.word.as_str()).collect();
-                            push(Raise {
-                                rule: RuleKind::ComplaintTendency,
-                                severity: Severity::Serious,
-                                owner: Role::Supervisor,
-                                owner_id: None,
-                                subject: ("order", order_id),
-                                key: format!("complaint_tendency:{order_id}"),
-                                title: format!("投诉升级倾向：{}", words.join("、")),
-                                detail: serde_json::json!({"score": t.score, "cues": counted.iter().map(|c| serde_json::json!({"category": c.category, "word": c.word})).collect::<Vec<_>>()}),
-                            });
-                        }
-                    }
-                    let Some(cid) = o.customer_id else { continue };
-                    let earlier_orders = recent.get(&cid).map(Vec::as_slice).unwrap_or(&[]);
-                    // The same customer on the same subject again within the window.
-                    if ev.kind == "order.accepted"
-                        && on(RuleKind::RepeatContact)
-                        && let Some(subject) = o.subject
-                    {
-                        let mut earlier: Vec<&voltdesk_store::OrderBrief> = earlier_orders
-                            .iter()
-                            .filter(|e| {
-                                e.id != o.id
-                                    && e.id < o.id
-                                    && e.subject == Some(subject)
-                                    && e.merged_into.is_none()
-                                    && s.is_repeat(e.created_at, o.created_at)
-                            })
-                            .collect();
-                        earlier.sort_by_key(|e| e.id);
-                        if let Some(first) = earlier.first() {
-                            push(Raise {
-                                rule: RuleKind::RepeatContact,
-                                severity: Severity::General,
-                                owner: Role::Agent,
-                                owner_id: None,
-                                subject: ("customer", cid),
-                                key: format!("repeat_contact:{cid}:{}", subject.code()),
-                                title: format!(
-                                    "{}天内第{}次就“{}”来电",
-                                    s.repeat_contact_days,
-                                    earlier.len() + 1,
-                                    subject.zh()
-                                ),
-                                detail: serde_json::json!({"orders": earlier.iter().map(|e| e.id).collect::<Vec<_>>(), "first": first.id, "subject": subject}),
-                            });
-                        }
-                    }
-                    // Complaints and dissatisfied visits make a customer sensitive.
-                    let counts = (ev.kind == "order.accepted"
-                        && o.order_type == OrderType::Complaint)
-                        || (ev.kind == "order.return_visited"
-                            && ev.payload.get("satisfaction").and_then(|v| v.as_str())
-                                == Some(Satisfaction::Dissatisfied.code()));
-                    if counts && on(RuleKind::SensitiveCustomer) && !sensitive_now.contains(&cid) {
-                        let since = ev.at - s.sensitive_window_days * DAY_MS;
-                        let complaints = if ev.kind == "order.accepted" {
-                            earlier_orders
-                                .iter()
-                                .filter(|e| {
-                                    e.order_type == OrderType::Complaint
-                                        && e.id <= o.id
-                                        && e.created_at >= since
-                                })
-                                .count() as i64
-                        } else {
-                            self.store
-                                .customer_orders_since(cid, since)
-                                .await?
-                                .iter()
-                                .filter(|e| e.order_type == OrderType::Complaint)
-                                .count() as i64
-                        };
-                        let dissatisfied = self.store.dissatisfied_visits_since(cid, since).await?;
-                        let total = complaints + dissatisfied;
-                        if s.makes_sensitive(total)
-                            && self
-                                .store
-                                .customer(cid)
-                                .await?
-                                .is_some_and(|c| !c.sensitive)
-                        {
-                            sensitive_now.insert(cid);
-                            let reason = format!(
-                                "{}个月内投诉{}次、不满意回访{}次",
-                                s.sensitive_window_days / 30,
-                                complaints,
-                                dissatisfied
-                            );
-                            make_sensitive.push((
-                                cid,
-                                ev.at + s.sensitive_review_days * DAY_MS,
-                                ev.at,
-                                reason.clone(),
-                            ));
-                            push(Raise {
-                                rule: RuleKind::SensitiveCustomer,
-                                severity: Severity::Serious,
-                                owner: Role::Agent,
-                                owner_id: None,
-                                subject: ("customer", cid),
-                                key: format!("sensitive_customer:{cid}"),
-                                title: format!("敏感客户：{reason}"),
-                                detail: serde_json::json!({"complaints": complaints, "dissatisfied": dissatisfied, "automatic": true}),
-                            });
-                        }
-                    }
-                }
-                "outage.registered" => {
-                    let Some(outage_id) = ev.payload.get("outage_id").and_then(|v| v.as_i64())
-                    else {
-                        continue;
-                    };
-                    let p = &ev.payload;
-                    // A planned outage announced less than 7 days ahead.
-                    if p.get("late_notice").and_then(|v| v.as_bool()) == Some(true)
-                        && on(RuleKind::LatePlannedNotice)
-                    {
-                        push(Raise {
-                            rule: RuleKind::LatePlannedNotice,
-                            severity: Severity::General,
-                            owner: Role::Supervisor,
-                            owner_id: None,
-                            subject: ("outage", outage_id),
-                            key: format!("late_planned_notice:{outage_id}"),
-                            title: "计划停电登记晚于提前7天通知期限".into(),
-                            detail: p.clone(),
-                        });
-                    }
-                    // Care households inside the outage: one warning per outage.
-                    let care = p.get("care_tasks").and_then(|v| v.as_i64()).unwrap_or(0);
-                    if care > 0 && on(RuleKind::CareInOutage) {
-                        push(Raise {
-                            rule: RuleKind::CareInOutage,
-                            severity: Severity::Serious,
-                            owner: Role::GridManager,
-                            owner_id: None,
-                            subject: ("outage", outage_id),
-                            key: format!("care_in_outage:{outage_id}"),
-                            title: format!("停电范围内有{care}户关爱客户，请逐户联系"),
-                            detail: serde_json::json!({"outage_id": outage_id, "care_households": care}),
-                        });
-                    }
-                    // Outages accumulating on one transformer area.
-                    if on(RuleKind::FrequentOutages) {
-                        let areas: Vec<i64> = p
-                            .get("area_ids")
-                            .and_then(|v| v.as_array())
-                            .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
-                            .unwrap_or_default();
-                        let started = p
-                            .get("started_at")
-                            .and_then(|v| v.as_i64())
-                            .unwrap_or(ev.at);
-                        for area in areas {
-                            let n = self
-                                .store
-                                .outages_on_area_since(
-                                    area,
-                                    started - s.frequent_outage_days * DAY_MS,
-                                )
-                                .await?;
-                            if n >= s.frequent_outages {
-                                let name = self.area_name(area).unwrap_or_default();
-                                push(Raise {
-                                    rule: RuleKind::FrequentOutages,
-                                    severity: Severity::Serious,
-                                    owner: Role::GridManager,
-                                    owner_id: None,
-                                    subject: ("area", area),
-                                    key: format!("frequent_outages:{area}"),
-                                    title: format!("{name}{}天内停电{n}次", s.frequent_outage_days),
-                                    detail: serde_json::json!({"area_id": area, "outages": n, "latest": outage_id}),
-                                });
-                            }
-                        }
-                    }
-                }
-                "voltage.violation" => {
-                    let Some(area) = ev.payload.get("area_id").and_then(|v| v.as_i64()) else {
-                        continue;
-                    };
-                    if !on(RuleKind::VoltageOutOfLimits) {
-                        continue;
-                    }
-                    let n = self
-                        .store
-                        .voltage_violations(area, ev.at - s.voltage_days * DAY_MS)
-                        .await?;
-                    if n >= s.voltage_violations {
-                        let name = self.area_name(area).unwrap_or_default();
-                        push(Raise {
-                            rule: RuleKind::VoltageOutOfLimits,
-                            severity: Severity::General,
-                            owner: Role::GridManager,
-                            owner_id: None,
-                            subject: ("area", area),
-                            key: format!("voltage_out_of_limits:{area}"),
-                            title: format!("{name}{}天内电压越限{n}次", s.voltage_days),
-                            detail: serde_json::json!({"area_id": area, "violations": n, "last": ev.payload}),
-                        });
-                    }
-                }
-                "order.repeat_detected" => {
-                    let (Some(order_id), Some(cid)) = (ev.order_id, ev.customer_id) else {
-                        continue;
-                    };
-                    if !on(RuleKind::RepeatComplaint) {
-                        continue;
-                    }
-                    push(Raise {
-                        rule: RuleKind::RepeatComplaint,
-                        severity: Severity::Serious,
-                        owner: Role::Supervisor,
-                        owner_id: None,
-                        subject: ("customer", cid),
-                        key: format!("repeat_complaint:{cid}"),
-                        title: "重复投诉".into(),
-                        detail: serde_json::json!({"order_id": order_id, "repeat_of": ev.payload.get("repeat_of")}),
-                    });
-                }
-                _ => {}
+        for &(cid, since) in &needs.complaints {
+            let n = self
+                .store
+                .customer_orders_since(cid, since)
+                .await?
+                .iter()
+                .filter(|e| e.order_type == OrderType::Complaint)
+                .count() as i64;
+            facts.complaints.insert((cid, since), n);
+        }
+        for &(cid, since) in &needs.dissatisfied {
+            let n = self.store.dissatisfied_visits_since(cid, since).await?;
+            facts.dissatisfied.insert((cid, since), n);
+        }
+        for &cid in &needs.sensitive {
+            if self.store.customer(cid).await?.is_some_and(|c| c.sensitive) {
+                facts.sensitive.insert(cid);
             }
         }
+        for &(area, since) in &needs.outages_on_area {
+            let n = self.store.outages_on_area_since(area, since).await?;
+            facts.outages_on_area.insert((area, since), n);
+        }
+        for &(area, since) in &needs.voltage_violations {
+            let n = self.store.voltage_violations(area, since).await?;
+            facts.voltage_violations.insert((area, since), n);
+        }
+        for &area in &needs.areas {
+            if let Some(name) = self.area_name(area) {
+                facts.area_names.insert(area, name);
+            }
+        }
+        for (id, text) in &needs.texts {
+            let t = detector().detect(text);
+            facts.tendency.insert(
+                *id,
+                Tendency {
+                    score: t.score,
+                    escalating: t.escalating,
+                    cues: t
+                        .cues
+                        .into_iter()
+                        .map(|c| warning::Cue {
+                            category: c.category,
+                            word: c.word,
+                            weight: c.weight,
+                        })
+                        .collect(),
+                },
+            );
+        }
+        let judgement = warning::judge(&events, &facts, &book);
+
         // Write the warnings, their notices, the automatic sensitive flags and the cursor
         // together.
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let mut report = RulesReport::default();
         let mut traces = Vec::new();
-        for (cid, review_at, at, reason) in &make_sensitive {
+        for m in &judgement.sensitive {
             self.store
-                .set_customer_sensitive_review(&mut tx, *cid, true, Some(*review_at), now)
+                .set_customer_sensitive_review(&mut tx, m.customer_id, true, Some(m.review_at), now)
                 .await?;
-            let station = self.store.customer(*cid).await?.map(|c| c.station_id);
+            let station = self
+                .store
+                .customer(m.customer_id)
+                .await?
+                .map(|c| c.station_id);
             traces.push(voltdesk_store::NewTrace {
-                at: *at,
+                at: m.at,
                 station_id: station,
-                customer_id: Some(*cid),
+                customer_id: Some(m.customer_id),
                 order_id: None,
                 channel: None,
                 actor_id: None,
                 actor: Actor::system().name,
-                kind: "customer.sensitive_set".into(),
-                payload: serde_json::json!({"reason": reason, "automatic": true, "review_at": review_at}),
+                event: TraceEvent::CustomerSensitiveSet(trace::Sensitive {
+                    reason: m.reason.clone(),
+                    automatic: true,
+                    review_at: Some(m.review_at),
+                }),
             });
         }
-        let rules: Vec<RuleKind> = raises.iter().map(|r| r.4.rule).collect();
-        let new: Vec<NewWarning> = raises
+        let rules: Vec<RuleKind> = judgement.raises.iter().map(|r| r.rule).collect();
+        let new: Vec<NewWarning> = judgement
+            .raises
             .into_iter()
-            .map(|(station, customer, order, trace_id, r)| NewWarning {
-                rule: r.rule.code().into(),
-                severity: r.severity.code().into(),
-                station_id: station,
-                subject_kind: r.subject.0,
-                subject_id: r.subject.1,
-                customer_id: customer,
-                order_id: order,
-                area_id: if r.subject.0 == "area" {
-                    Some(r.subject.1)
-                } else {
-                    order.and_then(|o| orders.get(&o)).and_then(|o| o.area_id)
-                },
-                owner_role: r.owner.code().into(),
-                owner_id: r.owner_id,
-                dedup_key: r.key,
-                title: r.title,
-                detail: r.detail,
-                at: now,
-                trace_id: Some(trace_id),
+            .map(|r| {
+                let area = r
+                    .order_id
+                    .and_then(|o| facts.orders.get(&o))
+                    .and_then(|o| o.area_id);
+                new_warning(r, area, now)
             })
             .collect();
         let raised = self.store.raise_warnings(&mut tx, &new).await?;
@@ -601,7 +353,7 @@ impl Service {
             fresh.push((*rule, w.station_id, w.customer_id, w.order_id));
             match rule {
                 RuleKind::DeadlineNear => notify.push((
-                    "clock.warned".to_string(),
+                    TraceKind::ClockWarned.code().to_string(),
                     serde_json::json!({"order_id": w.order_id, "warning_id": id, "clock": w.detail}),
                 )),
                 RuleKind::DeadlineMissed => {
@@ -615,11 +367,15 @@ impl Service {
                         channel: None,
                         actor_id: None,
                         actor: Actor::system().name,
-                        kind: "order.escalated".into(),
-                        payload: serde_json::json!({"warning_id": id, "to_role": "supervisor", "reason": w.title}),
+                        event: TraceEvent::OrderEscalated(trace::Escalated {
+                            warning_id: Some(id),
+                            escalation_id: None,
+                            to_role: Role::Supervisor,
+                            reason: w.title.clone(),
+                        }),
                     });
                     webhooks.push((
-                        "order.escalated".to_string(),
+                        TraceKind::OrderEscalated.code().to_string(),
                         serde_json::json!({"order_id": w.order_id, "warning_id": id, "reason": w.title}),
                     ));
                 }
@@ -638,9 +394,9 @@ impl Service {
         for (rule, station, customer, order) in fresh {
             self.publish(Committed {
                 kind: if rule == RuleKind::DeadlineMissed {
-                    "order.escalated".into()
+                    TraceKind::OrderEscalated
                 } else {
-                    "warning.raised".into()
+                    TraceKind::WarningRaised
                 },
                 order_id: order,
                 customer_id: customer,
@@ -660,16 +416,12 @@ impl Service {
         if due.is_empty() {
             return Ok(report);
         }
-        let switches: HashMap<(i64, String), bool> = self
-            .store
-            .station_rules()
-            .await?
-            .into_iter()
-            .map(|(s, r, on)| ((s, r), on))
-            .collect();
+        let book = self
+            .rule_book(due.iter().map(|c| Some(c.station_id)))
+            .await?;
         let mut tx = self.store.begin().await?;
         for c in due {
-            let s = self.warning_settings(Some(c.station_id));
+            let s = book.settings(Some(c.station_id));
             // The next review is due a period later, whatever the outcome of this one.
             self.store
                 .set_customer_sensitive_review(
@@ -680,27 +432,14 @@ impl Service {
                     now,
                 )
                 .await?;
-            if !self.rule_on(&switches, Some(c.station_id), RuleKind::SensitiveReview) {
+            let Some(r) = warning::sensitive_review(c.id, &c.name, c.station_id, &book) else {
                 continue;
-            }
-            let w = NewWarning {
-                rule: RuleKind::SensitiveReview.code().into(),
-                severity: Severity::General.code().into(),
-                station_id: Some(c.station_id),
-                subject_kind: "customer",
-                subject_id: c.id,
-                customer_id: Some(c.id),
-                order_id: None,
-                area_id: Some(c.area_id),
-                owner_role: Role::Supervisor.code().into(),
-                owner_id: None,
-                dedup_key: format!("sensitive_review:{}", c.id),
-                title: format!("敏感客户到期复核：{}", c.name),
-                detail: serde_json::json!({}),
-                at: now,
-                trace_id: None,
             };
-            match self.store.raise_warning(&mut tx, &w).await? {
+            match self
+                .store
+                .raise_warning(&mut tx, &new_warning(r, Some(c.area_id), now))
+                .await?
+            {
                 Raised::New(_) => report.raised += 1,
                 Raised::Again(_) => report.seen_again += 1,
             }
@@ -710,40 +449,29 @@ impl Service {
     }
 
     async fn long_outages(&self, now: Millis) -> Result<RulesReport> {
-        let switches: HashMap<(i64, String), bool> = self
-            .store
-            .station_rules()
-            .await?
-            .into_iter()
-            .map(|(s, r, on)| ((s, r), on))
+        let running = self.store.running_outages(now).await?;
+        let book = self
+            .rule_book(running.iter().map(|o| Some(o.station_id)))
+            .await?;
+        let new: Vec<NewWarning> = running
+            .iter()
+            .filter_map(|o| {
+                let r = warning::long_outage(
+                    &RunningOutage {
+                        id: o.id,
+                        station_id: o.station_id,
+                        area_id: o.area_id,
+                        started_at: o.started_at,
+                        restored_at: o.restored_at,
+                        cause: o.cause.clone(),
+                        affected_customers: o.affected_customers,
+                    },
+                    &book,
+                    now,
+                )?;
+                Some(new_warning(r, o.area_id, now))
+            })
             .collect();
-        let mut new = Vec::new();
-        for o in self.store.running_outages(now).await? {
-            let s = self.warning_settings(Some(o.station_id));
-            if !s.is_long_outage(o.started_at, o.restored_at, now)
-                || !self.rule_on(&switches, Some(o.station_id), RuleKind::LongOutage)
-            {
-                continue;
-            }
-            let hours = (now - o.started_at) / HOUR_MS;
-            new.push(NewWarning {
-                rule: RuleKind::LongOutage.code().into(),
-                severity: Severity::Serious.code().into(),
-                station_id: Some(o.station_id),
-                subject_kind: "outage",
-                subject_id: o.id,
-                customer_id: None,
-                order_id: None,
-                area_id: o.area_id,
-                owner_role: Role::Supervisor.code().into(),
-                owner_id: None,
-                dedup_key: format!("long_outage:{}", o.id),
-                title: format!("停电已超过{}小时（{}），影响{}户", s.long_outage_hours, o.cause, o.affected_customers),
-                detail: serde_json::json!({"outage_id": o.id, "hours": hours, "affected": o.affected_customers}),
-                at: now,
-                trace_id: None,
-            });
-        }
         if new.is_empty() {
             return Ok(RulesReport::default());
         }
@@ -782,7 +510,10 @@ impl Service {
                 loop {
                     match rx.recv().await {
                         // Our own announcements do not need another pass.
-                        Ok(c) if c.kind.starts_with("warning.") || c.kind == "order.escalated" => {
+                        Ok(c)
+                            if c.kind.code().starts_with("warning.")
+                                || c.kind == TraceKind::OrderEscalated =>
+                        {
                             continue;
                         }
                         _ => break,
@@ -839,6 +570,19 @@ impl Service {
                 "a dismissal needs a reason",
             ));
         }
+        let rule = RuleKind::parse(&w.rule)
+            .map_err(|e| ServiceError::Store(StoreError::Corrupt(e.to_string())))?;
+        let step = |escalation: bool| {
+            TraceEvent::warning_step(
+                to,
+                escalation,
+                trace::WarningStep {
+                    warning_id: id,
+                    rule,
+                    note: note.trim().to_string(),
+                },
+            )
+        };
         let user = by.user_id.unwrap_or(0);
         match to {
             WarningStatus::Acknowledged => {
@@ -863,20 +607,13 @@ impl Service {
                     channel: None,
                     actor_id: by.user_id,
                     actor: by.name.clone(),
-                    kind: if w.rule == RuleKind::DeadlineMissed.code()
-                        && to == WarningStatus::Acknowledged
-                    {
-                        "escalation.acknowledged".into()
-                    } else {
-                        format!("warning.{}", to.code())
-                    },
-                    payload: serde_json::json!({"warning_id": id, "rule": w.rule, "note": note.trim()}),
+                    event: step(rule == RuleKind::DeadlineMissed),
                 }],
             )
             .await?;
         commit(tx).await?;
         self.publish(Committed {
-            kind: format!("warning.{}", to.code()),
+            kind: step(false).kind().unwrap_or(TraceKind::WarningRaised),
             order_id: w.order_id,
             customer_id: w.customer_id,
             station_id: w.station_id,

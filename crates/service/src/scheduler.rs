@@ -12,6 +12,7 @@
 
 use crate::*;
 use std::collections::{BTreeSet, HashMap};
+use voltdesk_domain::trace::{self, TraceEvent, TraceKind};
 use voltdesk_store::{ClockState, NewTrace};
 
 /// What one tick did.
@@ -64,7 +65,7 @@ impl Service {
                 let Some(o) = orders.get(&c.order_id) else {
                     continue;
                 };
-                let base = |kind: &str, payload: serde_json::Value| NewTrace {
+                let base = |event: TraceEvent| NewTrace {
                     at: now,
                     station_id: Some(o.station_id),
                     customer_id: o.customer_id,
@@ -72,23 +73,29 @@ impl Service {
                     channel: Some(o.channel),
                     actor_id: None,
                     actor: system.name.clone(),
-                    kind: kind.to_string(),
-                    payload,
+                    event,
                 };
                 if c.warned_at.is_none() && c.warn_at <= now {
                     report.warned += 1;
-                    traces.push(base("clock.warned", serde_json::json!({"clock_id": c.id, "kind": c.kind, "warn_at": c.warn_at, "due_at": c.due_at})));
-                    published.push(("clock.warned", o.id, o.customer_id, o.station_id));
+                    traces.push(base(TraceEvent::ClockWarned(trace::ClockWarned {
+                        clock_id: c.id,
+                        kind: c.kind,
+                        warn_at: c.warn_at,
+                        due_at: c.due_at,
+                    })));
+                    published.push((TraceKind::ClockWarned, o.id, o.customer_id, o.station_id));
                 }
                 if c.breached_at.is_none() && c.due_at <= now {
                     report.breached += 1;
-                    traces.push(base(
-                        "clock.breached",
-                        serde_json::json!({"clock_id": c.id, "kind": c.kind, "due_at": c.due_at, "limit": c.limit_text}),
-                    ));
+                    traces.push(base(TraceEvent::ClockBreached(trace::ClockBreached {
+                        clock_id: c.id,
+                        kind: c.kind,
+                        due_at: c.due_at,
+                        limit: Some(c.limit_text.clone()),
+                    })));
                     breached.push(c.id);
                     breached_orders.insert(o.id);
-                    published.push(("clock.breached", o.id, o.customer_id, o.station_id));
+                    published.push((TraceKind::ClockBreached, o.id, o.customer_id, o.station_id));
                 } else {
                     warned.push(c.id);
                 }
@@ -105,7 +112,7 @@ impl Service {
             commit(tx).await?;
             for (kind, order_id, customer_id, station_id) in published {
                 self.publish(Committed {
-                    kind: kind.into(),
+                    kind,
                     order_id: Some(order_id),
                     customer_id,
                     station_id: Some(station_id),

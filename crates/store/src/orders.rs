@@ -481,8 +481,8 @@ impl Store {
                     .bind(e.channel.map(|c| c.code()))
                     .bind(e.actor_id)
                     .bind(e.actor.clone())
-                    .bind(e.kind.clone())
-                    .bind(e.payload.to_string());
+                    .bind(e.event.code().to_string())
+                    .bind(e.event.payload().to_string());
             }
             q.execute(&mut **tx).await?;
         }

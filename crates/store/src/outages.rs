@@ -14,6 +14,7 @@ use crate::*;
 use serde::Serialize;
 use voltdesk_domain::Millis;
 pub use voltdesk_domain::outage::OutageKind;
+use voltdesk_domain::trace::TraceEvent;
 
 /// One outage as stored. `feeder_id` is set for a whole feeder, `area_id` for one area.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -764,7 +765,7 @@ impl Store {
         rows.iter().map(|r| get_i64(r, "id")).collect()
     }
 
-    /// Writes one trace event of `kind` on every open order linked to the outage (their
+    /// Writes `event` on every open order linked to the outage (their
     /// timelines show the restoration). Returns how many.
     #[allow(clippy::too_many_arguments)]
     pub async fn trace_linked_orders(
@@ -774,8 +775,7 @@ impl Store {
         at: Millis,
         actor_id: Option<i64>,
         actor: &str,
-        kind: &str,
-        payload: &serde_json::Value,
+        event: &TraceEvent,
     ) -> Result<u64> {
         let n = sqlx::query(
             "INSERT INTO trace_events (at, station_id, customer_id, order_id, channel, actor_id, actor, kind, payload) \
@@ -785,8 +785,8 @@ impl Store {
         .bind(at)
         .bind(actor_id)
         .bind(actor.to_string())
-        .bind(kind.to_string())
-        .bind(payload.to_string())
+        .bind(event.code().to_string())
+        .bind(event.payload().to_string())
         .bind(outage_id)
         .execute(&mut **tx)
         .await?

@@ -1,6 +1,7 @@
 //! Plain records the store reads and writes. Enums are domain types; ids are i64.
 
 use serde::Serialize;
+use voltdesk_domain::trace::TraceEvent;
 use voltdesk_domain::*;
 
 #[derive(Debug, Clone, Serialize)]
@@ -224,6 +225,14 @@ pub struct TraceRow {
     pub payload: serde_json::Value,
 }
 
+impl TraceRow {
+    /// The typed event of the row (an unknown kind or payload is `TraceEvent::Unknown`).
+    pub fn event(&self) -> TraceEvent {
+        TraceEvent::decode(&self.kind, self.payload.clone())
+    }
+}
+
+/// A trace event to write: who, when, about what, and the typed event.
 #[derive(Debug, Clone)]
 pub struct NewTrace {
     pub at: Millis,
@@ -233,8 +242,7 @@ pub struct NewTrace {
     pub channel: Option<Channel>,
     pub actor_id: Option<i64>,
     pub actor: String,
-    pub kind: String,
-    pub payload: serde_json::Value,
+    pub event: TraceEvent,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -12,7 +12,7 @@
 
 use super::pick;
 use super::texts::*;
-use crate::orders::{order_no, trace};
+use crate::orders::{accepted, trace};
 use crate::*;
 use chrono::Datelike;
 use rand::rngs::StdRng;
@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use voltdesk_domain::calendar::Calendar;
 use voltdesk_domain::order::{ClockEffect, Command, OrderEvent, OrderState, execute};
 use voltdesk_domain::policy::{ClockStart, OrderFacts, Policy};
+use voltdesk_domain::trace::{self, TraceEvent};
 use voltdesk_domain::*;
 use voltdesk_store::{
     ClockRow, ClockState, EscalationRow, NewTrace, OrderRow, OutageKind, OutageRow, ReturnVisitRow,
@@ -1162,7 +1163,7 @@ fn plan_outages(world: &World, days: &[Day], spec: &CountySpec, rng: &mut StdRng
 fn outage_traces(rows: &[OutageRow]) -> Vec<NewTrace> {
     let system = Actor::system();
     let mut out = Vec::new();
-    let ev = |at: Millis, o: &OutageRow, kind: &str, payload: serde_json::Value| NewTrace {
+    let ev = |at: Millis, o: &OutageRow, event: TraceEvent| NewTrace {
         at,
         station_id: Some(o.station_id),
         customer_id: None,
@@ -1170,33 +1171,53 @@ fn outage_traces(rows: &[OutageRow]) -> Vec<NewTrace> {
         channel: None,
         actor_id: None,
         actor: system.name.clone(),
-        kind: kind.into(),
-        payload,
+        event,
     };
     for o in rows {
         if let Some(n) = o.notified_at {
-            out.push(ev(n, o, "outage.announced", serde_json::json!({
-                "outage_id": o.id, "kind": o.kind, "feeder_id": o.feeder_id, "area_id": o.area_id,
-                "cause": o.cause, "starts_at": o.started_at, "expected_restore_at": o.expected_restore_at,
-                "affected_customers": o.affected_customers,
-            })));
+            out.push(ev(
+                n,
+                o,
+                TraceEvent::OutageAnnounced(trace::OutageAnnounced {
+                    outage_id: o.id,
+                    kind: o.kind,
+                    feeder_id: o.feeder_id,
+                    area_id: o.area_id,
+                    cause: o.cause.clone(),
+                    starts_at: o.started_at,
+                    expected_restore_at: o.expected_restore_at,
+                    affected_customers: o.affected_customers,
+                }),
+            ));
         }
         out.push(ev(
             o.started_at,
             o,
-            "outage.started",
-            serde_json::json!({
-                "outage_id": o.id, "kind": o.kind, "feeder_id": o.feeder_id, "area_id": o.area_id,
-                "cause": o.cause, "expected_restore_at": o.expected_restore_at,
-                "affected_customers": o.affected_customers,
+            TraceEvent::OutageStarted(trace::OutageStarted {
+                outage_id: o.id,
+                kind: o.kind,
+                feeder_id: o.feeder_id,
+                area_id: o.area_id,
+                cause: o.cause.clone(),
+                expected_restore_at: o.expected_restore_at,
+                affected_customers: o.affected_customers,
             }),
         ));
         if let Some(r) = o.restored_at {
-            out.push(ev(r, o, "outage.restored", serde_json::json!({
-                "outage_id": o.id, "kind": o.kind, "feeder_id": o.feeder_id, "area_id": o.area_id,
-                "minutes": (r - o.started_at) / MINUTE_MS, "repaired_at": o.repaired_at,
-                "affected_customers": o.affected_customers,
-            })));
+            out.push(ev(
+                r,
+                o,
+                TraceEvent::OutageRestored(trace::OutageRestored {
+                    outage_id: o.id,
+                    kind: Some(o.kind),
+                    feeder_id: o.feeder_id,
+                    area_id: o.area_id,
+                    minutes: Some((r - o.started_at) / MINUTE_MS),
+                    repaired_at: o.repaired_at,
+                    affected_customers: Some(o.affected_customers),
+                    ..Default::default()
+                }),
+            ));
         }
     }
     out
@@ -1715,20 +1736,15 @@ impl Play<'_> {
         );
         self.o.next_due_at = self.clocks.iter().map(|c| c.due_at).min();
         let o = &self.o;
-        let payload = serde_json::json!({
-            "order_no": order_no(o), "order_type": o.order_type, "channel": o.channel, "subject": o.subject,
-            "title": o.title, "policy": format!("{}@{}", o.policy_id, o.policy_version),
-            "clocks": self.clocks.iter().map(|c| serde_json::json!({"kind": c.kind, "limit": c.limit_text, "due_at": c.due_at})).collect::<Vec<_>>(),
-        });
-        let t = trace(o, &w.cast.agent, d.created, "order.accepted", payload);
+        let accepted = TraceEvent::OrderAccepted(accepted(o, &self.clocks));
+        let t = trace(o, &w.cast.agent, d.created, accepted);
         self.traces.push(t);
         if let Some(prev) = o.repeat_of {
             let t = trace(
                 o,
                 &w.cast.agent,
                 d.created,
-                "order.repeat_detected",
-                serde_json::json!({"repeat_of": prev}),
+                TraceEvent::OrderRepeatDetected(trace::RepeatDetected { repeat_of: prev }),
             );
             self.traces.push(t);
         }
@@ -2266,15 +2282,28 @@ impl Play<'_> {
             }
             if c.warned_at.is_none() && c.warn_at <= at && c.warn_at < c.due_at {
                 c.warned_at = Some(c.warn_at);
-                fired.push((c.warn_at, "clock.warned", serde_json::json!({"clock_id": c.id, "kind": c.kind, "warn_at": c.warn_at, "due_at": c.due_at}), None));
+                fired.push((
+                    c.warn_at,
+                    TraceEvent::ClockWarned(trace::ClockWarned {
+                        clock_id: c.id,
+                        kind: c.kind,
+                        warn_at: c.warn_at,
+                        due_at: c.due_at,
+                    }),
+                    None,
+                ));
             }
             if c.breached_at.is_none() && c.due_at <= at {
                 c.breached_at = Some(c.due_at);
                 c.warned_at.get_or_insert(c.due_at);
                 fired.push((
                     c.due_at,
-                    "clock.breached",
-                    serde_json::json!({"clock_id": c.id, "kind": c.kind, "due_at": c.due_at}),
+                    TraceEvent::ClockBreached(trace::ClockBreached {
+                        clock_id: c.id,
+                        kind: c.kind,
+                        due_at: c.due_at,
+                        limit: None,
+                    }),
                     Some((
                         c.id,
                         format!("{}时限已超期（{}）", c.kind.zh(), c.limit_text),
@@ -2289,13 +2318,23 @@ impl Play<'_> {
                 Some(c.warn_at)
             };
         }
-        for (t, kind, payload, breach) in fired {
-            self.traces.push(trace(&self.o, &system, t, kind, payload));
+        for (t, event, breach) in fired {
+            self.traces.push(trace(&self.o, &system, t, event));
             if let Some((clock_id, reason)) = breach {
                 let id = *self.next_escalation;
                 *self.next_escalation += 1;
                 let ack = (t + minutes(rng, 20, 240)).min(w.settle_by - MINUTE_MS);
-                self.traces.push(trace(&self.o, &system, t, "order.escalated", serde_json::json!({"escalation_id": id, "to_role": "supervisor", "reason": reason})));
+                self.traces.push(trace(
+                    &self.o,
+                    &system,
+                    t,
+                    TraceEvent::OrderEscalated(trace::Escalated {
+                        warning_id: None,
+                        escalation_id: Some(id),
+                        to_role: Role::Supervisor,
+                        reason: reason.clone(),
+                    }),
+                ));
                 self.batch.escalations.push(EscalationRow {
                     id,
                     order_id: self.o.id,
@@ -2340,13 +2379,7 @@ impl Play<'_> {
                     OrderEvent::Reopened { .. } => self.o.closed_at = None,
                     _ => {}
                 }
-                let t = trace(
-                    &self.o,
-                    &by,
-                    s.at,
-                    ev.kind(),
-                    serde_json::to_value(ev).unwrap_or_default(),
-                );
+                let t = trace(&self.o, &by, s.at, TraceEvent::Order(ev.clone()));
                 self.traces.push(t);
                 self.clock_effect(ev, &by, s.at);
             }
@@ -2401,17 +2434,21 @@ impl Play<'_> {
             c.state = end_state;
             c.stopped_at = Some(now);
             c.next_fire_at = None;
-            let kind = if end_state == ClockState::Met {
-                "clock.met"
-            } else {
-                "clock.stopped"
+            let ended = trace::ClockEnded {
+                clock_id: c.id,
+                kind: c.kind,
+                due_at: c.due_at,
+                late: now > c.due_at,
             };
             let t = trace(
                 &self.o,
                 by,
                 now,
-                kind,
-                serde_json::json!({"clock_id": c.id, "kind": c.kind, "due_at": c.due_at, "late": now > c.due_at}),
+                if end_state == ClockState::Met {
+                    TraceEvent::ClockMet(ended)
+                } else {
+                    TraceEvent::ClockStopped(ended)
+                },
             );
             self.traces.push(t);
         }
@@ -2430,8 +2467,12 @@ impl Play<'_> {
                     &self.o,
                     by,
                     now,
-                    "clock.started",
-                    serde_json::json!({"clock_id": c.id, "kind": c.kind, "limit": c.limit_text, "due_at": c.due_at}),
+                    TraceEvent::ClockStarted(trace::ClockStarted {
+                        clock_id: c.id,
+                        kind: c.kind,
+                        limit: c.limit_text.clone(),
+                        due_at: c.due_at,
+                    }),
                 );
                 self.traces.push(t);
                 self.clocks.push(c);

@@ -63,7 +63,7 @@ async fn deadline_warns_once_at_80_percent_then_escalates_when_missed(app: TestA
     assert_eq!(notices.len(), 1);
     assert_eq!(notices[0].payload["order_id"], id);
     assert_eq!(notices[0].status, "pending");
-    assert_eq!(bus.try_recv().unwrap().kind, "clock.warned");
+    assert_eq!(bus.try_recv().unwrap().kind.code(), "clock.warned");
 
     // It warns once.
     app.advance(MINUTE);
@@ -127,7 +127,7 @@ async fn deadline_warns_once_at_80_percent_then_escalates_when_missed(app: TestA
     );
     let mut published = Vec::new();
     while let Ok(c) = bus.try_recv() {
-        published.push(c.kind);
+        published.push(c.kind.code().to_string());
     }
     assert!(
         published.contains(&"order.escalated".to_string()),

@@ -80,13 +80,8 @@ pub struct Event {
 pub fn events(tr: Tr, rows: Vec<TraceRow>) -> Vec<Event> {
     rows.into_iter()
         .map(|r| {
-            let detail = ["text", "note", "reason", "comment", "title"]
-                .iter()
-                .find_map(|k| r.payload.get(*k).and_then(|v| v.as_str()))
-                .unwrap_or("")
-                .chars()
-                .take(120)
-                .collect();
+            let event = r.event();
+            let detail = event.detail().unwrap_or("").chars().take(120).collect();
             Event {
                 at: r.at,
                 label: event_label(tr, &r.kind),
@@ -106,85 +101,7 @@ pub fn events(tr: Tr, rows: Vec<TraceRow>) -> Vec<Event> {
 
 /// A trace kind in words.
 pub fn event_label(tr: Tr, kind: &str) -> String {
-    const KINDS: &[(&str, &str, &str)] = &[
-        ("order.accepted", "受理", "Accepted"),
-        ("order.dispatched", "派单", "Dispatched"),
-        ("order.acknowledged", "接单", "Acknowledged"),
-        ("order.contacted", "联系客户", "Contacted"),
-        ("order.arrived", "到达现场", "Arrived"),
-        ("order.replied", "回单", "Replied"),
-        ("order.return_visited", "回访", "Return visit"),
-        ("order.return_visit", "回访", "Return visit"),
-        ("order.closed", "归档", "Closed"),
-        ("order.reopened", "重新处理", "Reopened"),
-        ("order.urged", "催办", "Urged"),
-        ("order.cancelled", "撤销", "Cancelled"),
-        ("order.merged", "合并", "Merged"),
-        ("order.transferred", "转派", "Transferred"),
-        ("order.returned", "退单", "Returned to sender"),
-        ("order.co_handlers_added", "协办", "Co-handling"),
-        ("order.escalated", "升级督办", "Escalated"),
-        (
-            "order.repeat_detected",
-            "识别为重复投诉",
-            "Repeat complaint",
-        ),
-        ("order.problem_linked", "关联问题", "Linked to a problem"),
-        ("clock.started", "时限开始", "Clock started"),
-        ("clock.met", "时限达标", "Deadline met"),
-        ("clock.stopped", "时限停止", "Clock stopped"),
-        (
-            "customer.sensitive_set",
-            "标记为敏感客户",
-            "Marked sensitive",
-        ),
-        (
-            "customer.sensitive_cleared",
-            "取消敏感标记",
-            "Sensitive flag cleared",
-        ),
-        ("problem.opened", "建立问题", "Problem opened"),
-        ("problem.closed", "问题关闭", "Problem closed"),
-        ("clock.warned", "时限预警", "Deadline warning"),
-        ("clock.breached", "超时", "Deadline missed"),
-        ("clock.paused", "时限暂停", "Clock paused"),
-        ("clock.resumed", "时限恢复", "Clock resumed"),
-        ("pii.revealed", "查看完整信息", "Personal data shown"),
-        (
-            "escalation.acknowledged",
-            "确认升级",
-            "Escalation acknowledged",
-        ),
-        ("outage.started", "停电", "Outage started"),
-        ("outage.restored", "恢复送电", "Supply restored"),
-        ("outage.registered", "登记停电", "Outage registered"),
-        ("outage.repaired", "故障修复", "Fault repaired"),
-        ("outage.announced", "停电通知", "Outage announced"),
-        (
-            "outage.expected_changed",
-            "预计复电时间变更",
-            "Expected restoration changed",
-        ),
-        ("care.tasks_raised", "生成关爱任务", "Care tasks raised"),
-        ("care.task_done", "关爱任务完成", "Care task done"),
-        ("care.plan_set", "关爱计划更新", "Care plan set"),
-        ("demand.noted", "登记潜在需求", "Demand noted"),
-        ("demand.closed", "潜在需求办结", "Demand closed"),
-        ("notice.sent", "通知已发送", "Notice sent"),
-        ("notice.dead", "通知发送失败", "Notice failed"),
-        (
-            "customer.sensitive_set",
-            "标记为敏感客户",
-            "Marked sensitive",
-        ),
-    ];
-    match KINDS.iter().find(|(k, ..)| *k == kind) {
-        Some((_, zh, en)) => match tr.lang {
-            i18n::Lang::Zh => zh.to_string(),
-            i18n::Lang::En => en.to_string(),
-        },
-        None => kind.to_string(),
-    }
+    voltdesk_domain::trace::label(kind, tr.lang == i18n::Lang::En)
 }
 
 #[derive(Template)]
