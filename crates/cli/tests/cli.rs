@@ -578,6 +578,56 @@ fn demo_counts(s: &Sandbox, db: &str) -> DemoCounts {
     }
 }
 
+/// Every event the demo writes is a kind this version knows, with a payload it reads; and
+/// the demo writes every kind but those it has no occasion for (`trace::NOT_IN_DEMO`).
+#[test]
+fn the_demo_writes_every_trace_kind_and_only_known_ones() {
+    use voltdesk_domain::trace::{NOT_IN_DEMO, TraceEvent, TraceKind};
+    let s = Sandbox::new("kinds");
+    let db = format!("sqlite://{}", s.path("k.db").display());
+    s.ok(&["demo", "--database", &db, "--no-serve", "--customers", "3000", "--seed", "7"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (written, unknown) = rt.block_on(async {
+        let store = voltdesk_store::Store::connect(&db).await.unwrap();
+        let mut written = std::collections::BTreeSet::new();
+        let mut unknown = Vec::new();
+        let mut cursor = 0;
+        loop {
+            let rows = store.traces_after(cursor, 5000).await.unwrap();
+            let Some(last) = rows.last().map(|r| r.id) else {
+                break;
+            };
+            cursor = last;
+            for r in rows {
+                match r.event() {
+                    TraceEvent::Unknown { kind, payload } => {
+                        if unknown.len() < 5 {
+                            unknown.push(format!("{kind} {payload}"));
+                        }
+                    }
+                    e => {
+                        written.insert(e.kind().expect("a known event has a kind"));
+                    }
+                }
+            }
+        }
+        store.close().await;
+        (written, unknown)
+    });
+    assert!(unknown.is_empty(), "rows this version cannot read: {unknown:#?}");
+    let expected: std::collections::BTreeSet<TraceKind> = TraceKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| !NOT_IN_DEMO.contains(k))
+        .collect();
+    let missing: Vec<_> = expected.difference(&written).map(|k| k.code()).collect();
+    let unexpected: Vec<_> = written.difference(&expected).map(|k| k.code()).collect();
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "kinds the demo does not write: {missing:?}; kinds it writes though listed as not: {unexpected:?}"
+    );
+}
+
 #[test]
 fn the_demo_has_a_year_of_history_the_same_for_a_seed() {
     let s = Sandbox::new("history");
