@@ -7,7 +7,6 @@
 //! `stats_daily` keeps them along one dimension at a time (see the
 //! migration), so a range query reads a few hundred rows a day whatever the order volume.
 
-use crate::customers::placeholders;
 use crate::*;
 use std::collections::BTreeMap;
 use voltdesk_domain::Millis;
@@ -83,22 +82,25 @@ impl Store {
                             w.channel AS ch, COALESCE(w.complaint_class, '') AS cc";
         const GROUP: &str = " GROUP BY w.station_id, COALESCE(w.grid_id, 0), w.order_type, w.channel, \
                              COALESCE(w.complaint_class, '')";
+        let d = self.dialect;
         let created = format!(
             "SELECT {DIMS}, COUNT(*) AS a, 0 AS b, 0 AS c FROM work_orders w \
              WHERE w.created_at >= $1 AND w.created_at < $2{GROUP}"
         );
         let closed = format!(
-            "SELECT {DIMS}, COUNT(*) AS a, CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM clocks k WHERE k.order_id = w.id \
-             AND k.breached_at IS NOT NULL) THEN 0 ELSE 1 END) AS BIGINT) AS b, \
-             0 AS c FROM work_orders w \
-             WHERE w.closed_at >= $1 AND w.closed_at < $2 AND w.status = 'closed'{GROUP}"
+            "SELECT {DIMS}, COUNT(*) AS a, {} AS b, 0 AS c FROM work_orders w \
+             WHERE w.closed_at >= $1 AND w.closed_at < $2 AND w.status = 'closed'{GROUP}",
+            d.sum_int(
+                "CASE WHEN EXISTS (SELECT 1 FROM clocks k WHERE k.order_id = w.id \
+                 AND k.breached_at IS NOT NULL) THEN 0 ELSE 1 END"
+            )
         );
         let visits = format!(
-            "SELECT {DIMS}, COUNT(*) AS a, \
-             CAST(SUM(CASE WHEN r.satisfaction = 'dissatisfied' THEN 0 ELSE 1 END) AS BIGINT) AS b, \
-             CAST(SUM(CASE WHEN r.satisfaction = 'dissatisfied' THEN 1 ELSE 0 END) AS BIGINT) AS c \
+            "SELECT {DIMS}, COUNT(*) AS a, {} AS b, {} AS c \
              FROM return_visits r JOIN work_orders w ON w.id = r.order_id \
-             WHERE r.at >= $1 AND r.at < $2{GROUP}"
+             WHERE r.at >= $1 AND r.at < $2{GROUP}",
+            d.sum_int("CASE WHEN r.satisfaction = 'dissatisfied' THEN 0 ELSE 1 END"),
+            d.sum_int("CASE WHEN r.satisfaction = 'dissatisfied' THEN 1 ELSE 0 END")
         );
         let mut by_key: BTreeMap<Key, DayCounts> = BTreeMap::new();
         for (n, sql) in [created, closed, visits].into_iter().enumerate() {
@@ -170,12 +172,12 @@ impl Store {
                 counts,
             })
             .collect();
-        let rows = sqlx::query(
-            "SELECT area_id, station_id, COALESCE(grid_id, 0) AS g, COUNT(*) AS n, \
-             CAST(SUM(CASE WHEN order_type = 'complaint' THEN 1 ELSE 0 END) AS BIGINT) AS k \
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT area_id, station_id, COALESCE(grid_id, 0) AS g, COUNT(*) AS n, {} AS k \
              FROM work_orders WHERE created_at >= $1 AND created_at < $2 AND area_id IS NOT NULL \
              GROUP BY area_id, station_id, COALESCE(grid_id, 0)",
-        )
+            d.sum_int("CASE WHEN order_type = 'complaint' THEN 1 ELSE 0 END")
+        )))
         .bind(from)
         .bind(to)
         .fetch_all(self.reader())
@@ -236,7 +238,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO stats_daily (day, station_id, grid_id, dim, value, created, closed, \
                  closed_on_time, visits, satisfied, dissatisfied) VALUES {}",
-                placeholders(self.backend, chunk.len(), 11)
+                self.dialect.values(chunk.len(), 11)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for s in chunk {
@@ -259,7 +261,7 @@ impl Store {
         for chunk in areas.chunks(1000) {
             let sql = format!(
                 "INSERT INTO stats_area_daily (day, area_id, station_id, grid_id, orders, complaints) VALUES {}",
-                placeholders(self.backend, chunk.len(), 6)
+                self.dialect.values(chunk.len(), 6)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for a in chunk {
@@ -276,7 +278,7 @@ impl Store {
         for chunk in days.chunks(500) {
             let sql = format!(
                 "INSERT INTO stats_days (day, computed_at) VALUES {}",
-                placeholders(self.backend, chunk.len(), 2)
+                self.dialect.values(chunk.len(), 2)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for d in chunk {
@@ -302,10 +304,16 @@ impl Store {
         };
         let (filter, binds) = scope_sql(scope, 2);
         let sql = format!(
-            "SELECT day, dim, value, CAST(SUM(created) AS BIGINT) AS created, CAST(SUM(closed) AS BIGINT) AS closed, \
-             CAST(SUM(closed_on_time) AS BIGINT) AS closed_on_time, CAST(SUM(visits) AS BIGINT) AS visits, \
-             CAST(SUM(satisfied) AS BIGINT) AS satisfied, CAST(SUM(dissatisfied) AS BIGINT) AS dissatisfied \
-             FROM stats_daily WHERE day >= $1 AND day <= $2{filter} GROUP BY day, dim, value ORDER BY day"
+            "SELECT day, dim, value, {} \
+             FROM stats_daily WHERE day >= $1 AND day <= $2{filter} GROUP BY day, dim, value ORDER BY day",
+            self.sums(&[
+                "created",
+                "closed",
+                "closed_on_time",
+                "visits",
+                "satisfied",
+                "dissatisfied"
+            ])
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(from_day)
@@ -349,9 +357,9 @@ impl Store {
         };
         let (filter, binds) = scope_sql(scope, 2);
         let sql = format!(
-            "SELECT area_id, MIN(station_id) AS station_id, MIN(grid_id) AS grid_id, \
-             CAST(SUM(orders) AS BIGINT) AS orders, CAST(SUM(complaints) AS BIGINT) AS complaints \
-             FROM stats_area_daily WHERE day >= $1 AND day <= $2{filter} GROUP BY area_id"
+            "SELECT area_id, MIN(station_id) AS station_id, MIN(grid_id) AS grid_id, {} \
+             FROM stats_area_daily WHERE day >= $1 AND day <= $2{filter} GROUP BY area_id",
+            self.sums(&["orders", "complaints"])
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(from_day)
@@ -382,6 +390,16 @@ impl Store {
         rows.iter()
             .map(|r| Ok((get_i64(r, "area_id")?, get_i64(r, "n")?)))
             .collect()
+    }
+}
+
+impl Store {
+    /// `CAST(SUM(c) AS BIGINT) AS c, ...`: the sums of counting columns, under their names.
+    fn sums(&self, cols: &[&str]) -> String {
+        cols.iter()
+            .map(|c| format!("{} AS {c}", self.dialect.sum_int(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
