@@ -2,9 +2,10 @@
 //! code path through sqlx's `Any` driver: instants are BIGINT epoch milliseconds, booleans
 //! 0/1 integers, enums their stable codes, JSON as TEXT.
 //!
-//! SQLite runs in WAL mode with one writer connection (SQLite allows one writer at a time;
-//! queuing in the pool is cheaper than lock retries) and several readers. PostgreSQL uses one
-//! pool for both.
+//! Where the backends differ (parameter marks, row locks, planner hints, sequences, how a
+//! connection is opened) the SQL comes from `dialect.rs`; no other module looks at the
+//! backend. SQLite runs in WAL mode with one writer connection and several readers;
+//! PostgreSQL uses one pool for both.
 
 mod bulk;
 mod care;

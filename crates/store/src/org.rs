@@ -106,17 +106,8 @@ impl Store {
         code: &str,
         name: &str,
     ) -> Result<i64> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO grids (station_id, code, name) VALUES ($1, $2, $3){}{}",
-            self.dialect.upsert(&["code"], &["name", "station_id"]),
-            self.dialect.returning("id")
-        )))
-        .bind(station_id)
-        .bind(code)
-        .bind(name)
-        .fetch_one(&mut **tx)
-        .await?;
-        get_i64(&r, "id")
+        self.upsert_station_part(tx, "grids", station_id, code, name)
+            .await
     }
 
     pub async fn set_grid_manager(
@@ -140,8 +131,21 @@ impl Store {
         code: &str,
         name: &str,
     ) -> Result<i64> {
+        self.upsert_station_part(tx, "feeders", station_id, code, name)
+            .await
+    }
+
+    /// Creates or renames (and moves) a grid or a feeder by its code; returns its id.
+    async fn upsert_station_part(
+        &self,
+        tx: &mut Tx,
+        table: &'static str,
+        station_id: i64,
+        code: &str,
+        name: &str,
+    ) -> Result<i64> {
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO feeders (station_id, code, name) VALUES ($1, $2, $3){}{}",
+            "INSERT INTO {table} (station_id, code, name) VALUES ($1, $2, $3){}{}",
             self.dialect.upsert(&["code"], &["name", "station_id"]),
             self.dialect.returning("id")
         )))

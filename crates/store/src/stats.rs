@@ -65,6 +65,29 @@ pub struct StatsScope {
     pub station_rows: bool,
 }
 
+const DAILY_COLS: &[&str] = &[
+    "day",
+    "station_id",
+    "grid_id",
+    "dim",
+    "value",
+    "created",
+    "closed",
+    "closed_on_time",
+    "visits",
+    "satisfied",
+    "dissatisfied",
+];
+
+const AREA_DAILY_COLS: &[&str] = &[
+    "day",
+    "area_id",
+    "station_id",
+    "grid_id",
+    "orders",
+    "complaints",
+];
+
 type Key = (i64, i64, String, String, String);
 
 /// The `grid_id` of the rows that count a whole station (every grid, and orders without one).
@@ -173,7 +196,7 @@ impl Store {
             })
             .collect();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT area_id, station_id, COALESCE(grid_id, 0) AS g, COUNT(*) AS n, {} AS k \
+            "SELECT area_id, station_id, COALESCE(grid_id, 0) AS grid_id, COUNT(*) AS orders, {} AS complaints \
              FROM work_orders WHERE created_at >= $1 AND created_at < $2 AND area_id IS NOT NULL \
              GROUP BY area_id, station_id, COALESCE(grid_id, 0)",
             d.sum_int("CASE WHEN order_type = 'complaint' THEN 1 ELSE 0 END")
@@ -184,16 +207,7 @@ impl Store {
         .await?;
         let areas = rows
             .iter()
-            .map(|r| {
-                Ok(AreaDayStat {
-                    day,
-                    area_id: get_i64(r, "area_id")?,
-                    station_id: get_i64(r, "station_id")?,
-                    grid_id: get_i64(r, "g")?,
-                    orders: get_i64(r, "n")?,
-                    complaints: get_i64(r, "k")?,
-                })
-            })
+            .map(|r| area_day(r, day))
             .collect::<Result<_>>()?;
         Ok((stats, areas))
     }
@@ -234,58 +248,45 @@ impl Store {
                 .await?;
             }
         }
-        for chunk in stats.chunks(500) {
-            let sql = format!(
-                "INSERT INTO stats_daily (day, station_id, grid_id, dim, value, created, closed, \
-                 closed_on_time, visits, satisfied, dissatisfied) VALUES {}",
-                self.dialect.values(chunk.len(), 11)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for s in chunk {
+        let stat_cells = stats
+            .iter()
+            .map(|s| {
                 let c = &s.counts;
-                q = q
-                    .bind(s.day)
-                    .bind(s.station_id)
-                    .bind(s.grid_id)
-                    .bind(s.dim.clone())
-                    .bind(s.value.clone())
-                    .bind(c.created)
-                    .bind(c.closed)
-                    .bind(c.closed_on_time)
-                    .bind(c.visits)
-                    .bind(c.satisfied)
-                    .bind(c.dissatisfied);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        for chunk in areas.chunks(1000) {
-            let sql = format!(
-                "INSERT INTO stats_area_daily (day, area_id, station_id, grid_id, orders, complaints) VALUES {}",
-                self.dialect.values(chunk.len(), 6)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for a in chunk {
-                q = q
-                    .bind(a.day)
-                    .bind(a.area_id)
-                    .bind(a.station_id)
-                    .bind(a.grid_id)
-                    .bind(a.orders)
-                    .bind(a.complaints);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        for chunk in days.chunks(500) {
-            let sql = format!(
-                "INSERT INTO stats_days (day, computed_at) VALUES {}",
-                self.dialect.values(chunk.len(), 2)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for d in chunk {
-                q = q.bind(*d).bind(now);
-            }
-            q.execute(&mut *tx).await?;
-        }
+                vec![
+                    s.day.into(),
+                    s.station_id.into(),
+                    s.grid_id.into(),
+                    s.dim.clone().into(),
+                    s.value.clone().into(),
+                    c.created.into(),
+                    c.closed.into(),
+                    c.closed_on_time.into(),
+                    c.visits.into(),
+                    c.satisfied.into(),
+                    c.dissatisfied.into(),
+                ]
+            })
+            .collect();
+        self.insert_rows(&mut tx, "stats_daily", DAILY_COLS, stat_cells)
+            .await?;
+        let area_cells = areas
+            .iter()
+            .map(|a| {
+                vec![
+                    a.day.into(),
+                    a.area_id.into(),
+                    a.station_id.into(),
+                    a.grid_id.into(),
+                    a.orders.into(),
+                    a.complaints.into(),
+                ]
+            })
+            .collect();
+        self.insert_rows(&mut tx, "stats_area_daily", AREA_DAILY_COLS, area_cells)
+            .await?;
+        let day_cells = days.iter().map(|d| vec![(*d).into(), now.into()]).collect();
+        self.insert_rows(&mut tx, "stats_days", &["day", "computed_at"], day_cells)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -368,18 +369,7 @@ impl Store {
             q = q.bind(b);
         }
         let rows = q.fetch_all(self.reader()).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AreaDayStat {
-                    day: to_day,
-                    area_id: get_i64(r, "area_id")?,
-                    station_id: get_i64(r, "station_id")?,
-                    grid_id: get_i64(r, "grid_id")?,
-                    orders: get_i64(r, "orders")?,
-                    complaints: get_i64(r, "complaints")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| area_day(r, to_day)).collect()
     }
 
     /// Customers per transformer area.
@@ -401,6 +391,18 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// An area's orders and complaints (columns named as in `stats_area_daily`), labelled `day`.
+fn area_day(r: &AnyRow, day: i64) -> Result<AreaDayStat> {
+    Ok(AreaDayStat {
+        day,
+        area_id: get_i64(r, "area_id")?,
+        station_id: get_i64(r, "station_id")?,
+        grid_id: get_i64(r, "grid_id")?,
+        orders: get_i64(r, "orders")?,
+        complaints: get_i64(r, "complaints")?,
+    })
 }
 
 fn scope_sql(scope: StatsScope, skip: usize) -> (String, Vec<i64>) {
