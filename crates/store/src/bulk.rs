@@ -16,12 +16,10 @@ impl Store {
 
     /// After explicit ids, moves PostgreSQL's sequence past them (SQLite needs nothing).
     pub async fn sync_sequence(&self, tx: &mut Tx, table: &'static str) -> Result<()> {
-        if self.backend == Backend::Postgres {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1)) AS v"
-            )))
-            .fetch_one(&mut **tx)
-            .await?;
+        if let Some(sql) = self.dialect.sync_sequence(table) {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&mut **tx)
+                .await?;
         }
         Ok(())
     }
@@ -108,10 +106,8 @@ impl Store {
     /// Folds SQLite's write-ahead log back into the database file (after bulk changes, so
     /// the next writer does not pay for it). Nothing to do on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<()> {
-        if self.backend == Backend::Sqlite {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&self.write)
-                .await?;
+        if let Some(sql) = self.dialect.checkpoint() {
+            sqlx::query(sql).execute(&self.write).await?;
         }
         Ok(())
     }
@@ -185,7 +181,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO {table} ({}) VALUES {}",
                 cols.join(", "),
-                crate::customers::placeholders(self.backend, chunk.len(), cols.len())
+                self.dialect.values(chunk.len(), cols.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for row in chunk {
@@ -218,7 +214,7 @@ impl Store {
         for chunk in ids.chunks(500) {
             let sql = format!(
                 "SELECT id, address FROM customers WHERE id IN ({})",
-                crate::customers::in_list(self.backend, 0, chunk.len())
+                self.dialect.marks(chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk {

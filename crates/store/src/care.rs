@@ -130,6 +130,8 @@ fn task(r: &AnyRow) -> Result<CareTaskRow> {
     })
 }
 
+const PLAN_COLS: &str = "customer_id, plan, contact_phone, updated_at, updated_by";
+
 const DEMAND_COLS: &str = "id, grid_id, customer_id, title, detail, status, created_at, created_by, closed_at, \
     closed_by, resolution";
 
@@ -154,11 +156,14 @@ impl Store {
 
     /// Creates or replaces a customer's care plan.
     pub async fn upsert_care_plan(&self, tx: &mut Tx, p: &CarePlanRow) -> Result<()> {
-        sqlx::query(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO care_plans (customer_id, plan, contact_phone, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id) DO UPDATE SET plan = excluded.plan, \
-             contact_phone = excluded.contact_phone, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-        )
+             VALUES ($1, $2, $3, $4, $5){}",
+            self.dialect.upsert(
+                &["customer_id"],
+                &["plan", "contact_phone", "updated_at", "updated_by"]
+            )
+        )))
         .bind(p.customer_id)
         .bind(&p.plan)
         .bind(&p.contact_phone)
@@ -170,9 +175,9 @@ impl Store {
     }
 
     pub async fn care_plan(&self, customer_id: i64) -> Result<Option<CarePlanRow>> {
-        let r = sqlx::query(
-            "SELECT customer_id, plan, contact_phone, updated_at, updated_by FROM care_plans WHERE customer_id = $1",
-        )
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PLAN_COLS} FROM care_plans WHERE customer_id = $1"
+        )))
         .bind(customer_id)
         .fetch_optional(self.reader())
         .await?;
@@ -255,24 +260,12 @@ impl Store {
     }
 
     pub async fn care_task(&self, id: i64) -> Result<Option<CareTaskRow>> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {TASK_COLS} FROM {TASK_FROM} WHERE t.id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(self.reader())
-        .await?;
-        r.as_ref().map(task).transpose()
+        care_task_by_id(self.reader(), id).await
     }
 
     /// A care task inside a transaction (the one about to be completed).
     pub async fn care_task_in(&self, tx: &mut Tx, id: i64) -> Result<Option<CareTaskRow>> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {TASK_COLS} FROM {TASK_FROM} WHERE t.id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        r.as_ref().map(task).transpose()
+        care_task_by_id(&mut **tx, id).await
     }
 
     /// Marks an open care task done. `NotFound` unless it is open.
@@ -295,11 +288,7 @@ impl Store {
         .execute(&mut **tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        changed_one(n)
     }
 
     /// Open care tasks per assignee (for the badge on a grid manager's page).
@@ -406,6 +395,19 @@ impl Store {
             .transpose()?
             .ok_or(StoreError::NotFound)
     }
+}
+
+async fn care_task_by_id<'e, E>(e: E, id: i64) -> Result<Option<CareTaskRow>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {TASK_COLS} FROM {TASK_FROM} WHERE t.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(e)
+    .await?;
+    r.as_ref().map(task).transpose()
 }
 
 fn plan(r: &AnyRow) -> Result<CarePlanRow> {

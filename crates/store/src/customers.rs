@@ -59,7 +59,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO customers (account_no, name, phone, phone2, id_number, address, usage_class, station_id, area_id, \
                  meter_id, payment_method, care_groups, segment, sensitive, grid_manager_id, arrears_fen, created_at, updated_at) VALUES {}",
-                placeholders(self.backend, chunk.len(), 18)
+                self.dialect.values(chunk.len(), 18)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for c in chunk {
@@ -216,10 +216,7 @@ impl Store {
         else {
             return Ok(Vec::new());
         };
-        let tail_expr = match self.backend {
-            Backend::Sqlite => "substr(phone, -4)",
-            Backend::Postgres => "right(phone, 4)",
-        };
+        let tail_expr = self.dialect.right("phone", 4);
         let sql = format!(
             "SELECT {COLS} FROM customers WHERE {tail_expr} = $1 AND phone LIKE $2 ORDER BY id LIMIT {}",
             limit.clamp(1, 200)
@@ -246,17 +243,13 @@ impl Store {
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
+        let mut p = self.dialect.params();
         let sql = format!(
-            "SELECT {COLS} FROM customers WHERE area_id IN ({}) AND address LIKE ${} ESCAPE '\\' ORDER BY id LIMIT {}",
-            in_list(self.backend, 0, area_ids.len()),
-            area_ids.len() + 1,
+            "SELECT {COLS} FROM customers WHERE area_id IN ({}) AND address LIKE {} ESCAPE '\\' ORDER BY id LIMIT {}",
+            p.list(area_ids.len()),
+            p.next(),
             limit.clamp(1, 200)
         );
-        let sql = match self.backend {
-            // SQLite numbers `?` by position: the pattern comes last either way.
-            Backend::Sqlite => sql.replace(&format!("${}", area_ids.len() + 1), "?"),
-            Backend::Postgres => sql,
-        };
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for a in area_ids {
             q = q.bind(*a);
@@ -282,20 +275,11 @@ impl Store {
             .execute(&mut **tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        changed_one(n)
     }
 
     pub async fn count_customers(&self) -> Result<i64> {
-        get_i64(
-            &sqlx::query("SELECT COUNT(*) AS n FROM customers")
-                .fetch_one(self.reader())
-                .await?,
-            "n",
-        )
+        self.count_rows("customers").await
     }
 
     /// Account numbers among `accounts` that already exist.
@@ -304,10 +288,7 @@ impl Store {
         for chunk in accounts.chunks(500) {
             let sql = format!(
                 "SELECT account_no FROM customers WHERE account_no IN ({})",
-                (1..=chunk.len())
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                self.dialect.marks(chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for a in chunk {
@@ -340,29 +321,6 @@ impl Bind {
     }
 }
 
-/// `($1, $2), ($3, $4)` for `rows` rows of `cols` values: numbered placeholders work on both
-/// backends (sqlx's QueryBuilder writes `?` under the Any driver, which PostgreSQL rejects).
-///
-/// On SQLite plain `?` is used: sqlx looks numbered parameters up by name one by one, which
-/// is quadratic in a statement's parameter count.
-pub(crate) fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", in_list(backend, r * cols, cols)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `$k+1, $k+2, ...` (or `?, ?, ...` on SQLite) for `n` values after `skip` earlier parameters.
-pub(crate) fn in_list(backend: Backend, skip: usize, n: usize) -> String {
-    match backend {
-        Backend::Sqlite => vec!["?"; n].join(", "),
-        Backend::Postgres => (skip + 1..=skip + n)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
-}
-
 impl Store {
     /// Customers by account number, inside a transaction (the intake writer's batch).
     pub async fn customers_by_accounts(
@@ -372,8 +330,8 @@ impl Store {
     ) -> Result<Vec<CustomerRow>> {
         let mut out = Vec::new();
         for chunk in accounts.chunks(500) {
-            let marks = placeholders(self.backend, 1, chunk.len());
-            let sql = format!("SELECT {COLS} FROM customers WHERE account_no IN {marks}");
+            let marks = self.dialect.marks(chunk.len());
+            let sql = format!("SELECT {COLS} FROM customers WHERE account_no IN ({marks})");
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for a in chunk {
                 q = q.bind(a.clone());

@@ -2,13 +2,15 @@
 //! code path through sqlx's `Any` driver: instants are BIGINT epoch milliseconds, booleans
 //! 0/1 integers, enums their stable codes, JSON as TEXT.
 //!
-//! SQLite runs in WAL mode with one writer connection (SQLite allows one writer at a time;
-//! queuing in the pool is cheaper than lock retries) and several readers. PostgreSQL uses one
-//! pool for both.
+//! Where the backends differ (parameter marks, row locks, planner hints, sequences, how a
+//! connection is opened) the SQL comes from `dialect.rs`; no other module looks at the
+//! backend. SQLite runs in WAL mode with one writer connection and several readers;
+//! PostgreSQL uses one pool for both.
 
 mod bulk;
 mod care;
 mod customers;
+mod dialect;
 mod orders;
 mod org;
 mod outages;
@@ -29,10 +31,10 @@ pub use rows::*;
 pub use stats::*;
 pub use warnings::*;
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use dialect::Dialect;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
 use std::str::FromStr;
-use std::time::Duration;
 
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -111,56 +113,28 @@ pub enum Backend {
 pub struct Store {
     write: AnyPool,
     read: AnyPool,
-    backend: Backend,
+    dialect: Dialect,
 }
-
-static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Store {
     /// Connects to `sqlite://path` (created if missing) or `postgres://...`.
     pub async fn connect(url: &str) -> Result<Store> {
-        sqlx::any::install_default_drivers();
-        if url.starts_with("sqlite:") {
-            let url = if url.contains('?') {
-                url.to_string()
-            } else {
-                format!("{url}?mode=rwc")
-            };
-            let write = sqlite_pool(&url, 1, WRITER_CACHE_KIB).await?;
-            // The schema may not exist yet; readers open lazily so WAL is set by the writer first.
-            let read = sqlite_pool(&url, 4, READER_CACHE_KIB).await?;
-            Ok(Store {
-                write,
-                read,
-                backend: Backend::Sqlite,
-            })
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = AnyPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await?;
-            Ok(Store {
-                write: pool.clone(),
-                read: pool,
-                backend: Backend::Postgres,
-            })
-        } else {
-            Err(StoreError::UnsupportedUrl(url.to_string()))
-        }
+        let dialect = Dialect::of_url(url)?;
+        let pools = dialect.open(url).await?;
+        Ok(Store {
+            write: pools.write,
+            read: pools.read,
+            dialect,
+        })
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.dialect.backend()
     }
 
     /// Applies pending migrations of this backend.
     pub async fn migrate(&self) -> Result<()> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATOR.run(&self.write).await?,
-            Backend::Postgres => PG_MIGRATOR.run(&self.write).await?,
-        }
+        self.dialect.migrator().run(&self.write).await?;
         Ok(())
     }
 
@@ -179,30 +153,13 @@ impl Store {
     }
 }
 
-/// Page caches: the writer's holds the hot index pages of the big tables; the readers' stay
-/// small so that the server's memory stays bounded (one writer + four readers).
-const WRITER_CACHE_KIB: i64 = 96 * 1024;
-const READER_CACHE_KIB: i64 = 24 * 1024;
-
-async fn sqlite_pool(url: &str, max: u32, cache_kib: i64) -> Result<AnyPool> {
-    Ok(AnyPoolOptions::new()
-        .max_connections(max)
-        .min_connections(0)
-        .acquire_timeout(Duration::from_secs(30))
-        .after_connect(move |conn, _| {
-            Box::pin(async move {
-                // WAL + synchronous=NORMAL: a committed transaction survives a process crash
-                // (SIGKILL); only a power loss may take the last commits.
-                let pragmas = format!(
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
-                     PRAGMA busy_timeout=10000; PRAGMA cache_size=-{cache_kib}; PRAGMA temp_store=MEMORY;"
-                );
-                conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
-                Ok(())
-            })
-        })
-        .connect(url)
-        .await?)
+/// `NotFound` when a statement that targets one row changed none.
+pub(crate) fn changed_one(rows_affected: u64) -> Result<()> {
+    if rows_affected == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 // ---- row decoding helpers, shared by the modules ----

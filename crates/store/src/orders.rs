@@ -134,11 +134,7 @@ impl Store {
         .execute(&mut **tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        changed_one(n)
     }
 
     pub async fn order(&self, id: i64) -> Result<Option<OrderRow>> {
@@ -153,12 +149,10 @@ impl Store {
 
     /// Reads an order inside a transaction (the row a command is about to change).
     pub async fn order_in(&self, tx: &mut Tx, id: i64) -> Result<Option<OrderRow>> {
-        let sql = match self.backend {
-            Backend::Postgres => {
-                format!("SELECT {ORDER_COLS} FROM work_orders WHERE id = $1 FOR UPDATE")
-            }
-            Backend::Sqlite => format!("SELECT {ORDER_COLS} FROM work_orders WHERE id = $1"),
-        };
+        let sql = format!(
+            "SELECT {ORDER_COLS} FROM work_orders WHERE id = $1{}",
+            self.dialect.for_update()
+        );
         let r = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut **tx)
@@ -231,9 +225,8 @@ impl Store {
             Some(true) => {
                 // Reopened orders are few; SQLite's planner would rather walk every open
                 // order of the station by the queue index.
-                if self.backend == crate::Backend::Sqlite {
-                    where_ = where_.replacen(" WHERE", " INDEXED BY work_orders_reopened WHERE", 1);
-                }
+                let hint = self.dialect.indexed_by("work_orders_reopened");
+                where_ = where_.replacen(" WHERE", &format!("{hint} WHERE"), 1);
                 where_ += " AND reopen_count > 0"
             }
             Some(false) => where_ += " AND reopen_count = 0",
@@ -356,12 +349,7 @@ impl Store {
     }
 
     pub async fn count_orders(&self) -> Result<i64> {
-        get_i64(
-            &sqlx::query("SELECT COUNT(*) AS n FROM work_orders")
-                .fetch_one(self.reader())
-                .await?,
-            "n",
-        )
+        self.count_rows("work_orders").await
     }
 
     // ---- clocks ----
@@ -414,23 +402,11 @@ impl Store {
     }
 
     pub async fn clocks_of(&self, order_id: i64) -> Result<Vec<ClockRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CLOCK_COLS} FROM clocks WHERE order_id = $1 ORDER BY id"
-        )))
-        .bind(order_id)
-        .fetch_all(self.reader())
-        .await?;
-        rows.iter().map(clock).collect()
+        clocks_of_order(self.reader(), order_id).await
     }
 
     pub async fn clocks_in(&self, tx: &mut Tx, order_id: i64) -> Result<Vec<ClockRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CLOCK_COLS} FROM clocks WHERE order_id = $1 ORDER BY id"
-        )))
-        .bind(order_id)
-        .fetch_all(&mut **tx)
-        .await?;
-        rows.iter().map(clock).collect()
+        clocks_of_order(&mut **tx, order_id).await
     }
 
     /// Clocks with something to fire at or before `now`, earliest first.
@@ -469,7 +445,7 @@ impl Store {
         for chunk in events.chunks(500) {
             let sql = format!(
                 "INSERT INTO trace_events (at, station_id, customer_id, order_id, channel, actor_id, actor, kind, payload) VALUES {}",
-                crate::customers::placeholders(self.backend, chunk.len(), 9)
+                self.dialect.values(chunk.len(), 9)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for e in chunk {
@@ -537,12 +513,7 @@ impl Store {
     }
 
     pub async fn count_trace(&self) -> Result<i64> {
-        get_i64(
-            &sqlx::query("SELECT COUNT(*) AS n FROM trace_events")
-                .fetch_one(self.reader())
-                .await?,
-            "n",
-        )
+        self.count_rows("trace_events").await
     }
 
     // ---- outbox ----
@@ -570,20 +541,7 @@ impl Store {
             .bind(limit)
             .fetch_all(self.reader())
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxRow {
-                    id: get_i64(r, "id")?,
-                    created_at: get_i64(r, "created_at")?,
-                    topic: get_str(r, "topic")?,
-                    kind: get_str(r, "kind")?,
-                    payload: serde_json::from_str(&get_str(r, "payload")?)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    status: get_str(r, "status")?,
-                    attempts: get_i64(r, "attempts")?,
-                })
-            })
-            .collect()
+        rows.iter().map(outbox_row).collect()
     }
 
     // ---- escalations, return visits ----
@@ -623,20 +581,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.reader())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(EscalationRow {
-                    id: get_i64(r, "id")?,
-                    order_id: get_i64(r, "order_id")?,
-                    clock_id: get_opt_i64(r, "clock_id")?,
-                    reason: get_str(r, "reason")?,
-                    to_role: get_str(r, "to_role")?,
-                    created_at: get_i64(r, "created_at")?,
-                    acknowledged_by: get_opt_i64(r, "acknowledged_by")?,
-                    acknowledged_at: get_opt_i64(r, "acknowledged_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(escalation).collect()
     }
 
     pub async fn acknowledge_escalation(
@@ -680,18 +625,7 @@ impl Store {
             .bind(order_id)
             .fetch_all(self.reader())
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ReturnVisitRow {
-                    id: get_i64(r, "id")?,
-                    order_id: get_i64(r, "order_id")?,
-                    satisfaction: get_enum(r, "satisfaction")?,
-                    comment: get_str(r, "comment")?,
-                    actor_id: get_opt_i64(r, "actor_id")?,
-                    at: get_i64(r, "at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(return_visit).collect()
     }
 
     // ---- problems ----
@@ -730,11 +664,7 @@ impl Store {
             .execute(&mut **tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        changed_one(n)
     }
 
     pub async fn problems(
@@ -778,6 +708,57 @@ impl Store {
     }
 }
 
+fn outbox_row(r: &AnyRow) -> Result<OutboxRow> {
+    Ok(OutboxRow {
+        id: get_i64(r, "id")?,
+        created_at: get_i64(r, "created_at")?,
+        topic: get_str(r, "topic")?,
+        kind: get_str(r, "kind")?,
+        payload: serde_json::from_str(&get_str(r, "payload")?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        status: get_str(r, "status")?,
+        attempts: get_i64(r, "attempts")?,
+    })
+}
+
+fn escalation(r: &AnyRow) -> Result<EscalationRow> {
+    Ok(EscalationRow {
+        id: get_i64(r, "id")?,
+        order_id: get_i64(r, "order_id")?,
+        clock_id: get_opt_i64(r, "clock_id")?,
+        reason: get_str(r, "reason")?,
+        to_role: get_str(r, "to_role")?,
+        created_at: get_i64(r, "created_at")?,
+        acknowledged_by: get_opt_i64(r, "acknowledged_by")?,
+        acknowledged_at: get_opt_i64(r, "acknowledged_at")?,
+    })
+}
+
+fn return_visit(r: &AnyRow) -> Result<ReturnVisitRow> {
+    Ok(ReturnVisitRow {
+        id: get_i64(r, "id")?,
+        order_id: get_i64(r, "order_id")?,
+        satisfaction: get_enum(r, "satisfaction")?,
+        comment: get_str(r, "comment")?,
+        actor_id: get_opt_i64(r, "actor_id")?,
+        at: get_i64(r, "at")?,
+    })
+}
+
+/// The clocks of an order, by id, read through the pool or inside a transaction.
+async fn clocks_of_order<'e, E>(e: E, order_id: i64) -> Result<Vec<ClockRow>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CLOCK_COLS} FROM clocks WHERE order_id = $1 ORDER BY id"
+    )))
+    .bind(order_id)
+    .fetch_all(e)
+    .await?;
+    rows.iter().map(clock).collect()
+}
+
 fn problem(r: &AnyRow) -> Result<ProblemRow> {
     Ok(ProblemRow {
         id: get_i64(r, "id")?,
@@ -809,8 +790,9 @@ impl Store {
         let mut out = Vec::new();
         for (channel, ks) in by_channel {
             for chunk in ks.chunks(500) {
-                let marks = in_list(self.backend, 1, chunk.len());
-                let first = in_list(self.backend, 0, 1);
+                let mut p = self.dialect.params();
+                let first = p.next();
+                let marks = p.list(chunk.len());
                 let sql = format!(
                     "SELECT id, channel, idem_key FROM work_orders WHERE channel = {first} AND idem_key IN ({marks})"
                 );
@@ -843,17 +825,15 @@ impl Store {
         if n == 0 {
             return Ok(vec![]);
         }
-        match self.backend {
-            Backend::Postgres => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, $1)"
-                )))
-                .bind(n as i64)
-                .fetch_all(&mut **tx)
-                .await?;
+        match self.dialect.draw_ids(table) {
+            Some(sql) => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(n as i64)
+                    .fetch_all(&mut **tx)
+                    .await?;
                 rows.iter().map(|r| get_i64(r, "id")).collect()
             }
-            Backend::Sqlite => {
+            None => {
                 let first = self.max_id(tx, table).await? + 1;
                 Ok((first..first + n as i64).collect())
             }
@@ -869,7 +849,7 @@ impl Store {
                  complaint_class, severity, status, title, description, contact_phone, policy_id, policy_version, idem_key, \
                  created_by, created_at, updated_at, next_due_at, repeat_of, closed_at, replied, reply_text, satisfaction, \
                  department_id) VALUES {}",
-                crate::customers::placeholders(self.backend, chunk.len(), 28)
+                self.dialect.values(chunk.len(), 28)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for o in chunk {
@@ -914,7 +894,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO clocks (id, order_id, kind, state, limit_text, source, started_at, due_at, warn_at, paused_ms, \
                  stopped_at, next_fire_at) VALUES {}",
-                crate::customers::placeholders(self.backend, chunk.len(), 12)
+                self.dialect.values(chunk.len(), 12)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for c in chunk {
@@ -948,7 +928,7 @@ impl Store {
         for chunk in items.chunks(500) {
             let sql = format!(
                 "INSERT INTO outbox (created_at, topic, kind, payload, status, attempts, next_attempt_at) VALUES {}",
-                crate::customers::placeholders(self.backend, chunk.len(), 7)
+                self.dialect.values(chunk.len(), 7)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (kind, payload) in chunk {
@@ -967,8 +947,6 @@ impl Store {
     }
 }
 
-use crate::customers::in_list;
-
 impl Store {
     /// Orders by id inside the transaction, locked on PostgreSQL in id order (the same
     /// order as single-order commands take their lock, so the two never deadlock).
@@ -976,14 +954,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let lock = if self.backend == Backend::Postgres {
-            " FOR UPDATE"
-        } else {
-            ""
-        };
         let sql = format!(
-            "SELECT {ORDER_COLS} FROM work_orders WHERE id IN ({}) ORDER BY id{lock}",
-            in_list(self.backend, 0, ids.len())
+            "SELECT {ORDER_COLS} FROM work_orders WHERE id IN ({}) ORDER BY id{}",
+            self.dialect.marks(ids.len()),
+            self.dialect.for_update()
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in ids {
@@ -998,7 +972,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT {CLOCK_COLS} FROM clocks WHERE id IN ({})",
-            in_list(self.backend, 0, ids.len())
+            self.dialect.marks(ids.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in ids {
@@ -1045,19 +1019,17 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
+        let mut p = self.dialect.params();
         let mut sql = String::new();
         let mut nows = 0;
         for (i, part) in head.split("NOW").enumerate() {
             if i > 0 {
-                sql.push_str(&in_list(self.backend, nows, 1));
+                sql.push_str(&p.next());
                 nows += 1;
             }
             sql.push_str(part);
         }
-        sql.push_str(&format!(
-            " WHERE id IN ({})",
-            in_list(self.backend, nows, ids.len())
-        ));
+        sql.push_str(&format!(" WHERE id IN ({})", p.list(ids.len())));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for _ in 0..nows {
             q = q.bind(now);
@@ -1074,7 +1046,7 @@ impl Store {
         for chunk in rows.chunks(500) {
             let sql = format!(
                 "INSERT INTO escalations (id, order_id, clock_id, reason, to_role, created_at) VALUES {}",
-                crate::customers::placeholders(self.backend, chunk.len(), 6)
+                self.dialect.values(chunk.len(), 6)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for e in chunk {

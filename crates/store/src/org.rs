@@ -4,6 +4,12 @@ use crate::*;
 use voltdesk_domain::calendar::{CalendarEntry, DayKind};
 use voltdesk_domain::{DepartmentKind, RegionClass};
 
+const STATION_COLS: &str = "id, code, name, policy_id";
+const DEPARTMENT_COLS: &str = "id, station_id, code, name, kind";
+const GRID_COLS: &str = "id, station_id, code, name, manager_id";
+pub(crate) const FEEDER_COLS: &str = "id, station_id, code, name";
+pub(crate) const AREA_COLS: &str = "id, station_id, grid_id, feeder_id, code, name, region_class";
+
 fn station(r: &AnyRow) -> Result<StationRow> {
     Ok(StationRow {
         id: get_i64(r, "id")?,
@@ -30,7 +36,7 @@ fn grid(r: &AnyRow) -> Result<GridRow> {
         manager_id: get_opt_i64(r, "manager_id")?,
     })
 }
-fn feeder(r: &AnyRow) -> Result<FeederRow> {
+pub(crate) fn feeder(r: &AnyRow) -> Result<FeederRow> {
     Ok(FeederRow {
         id: get_i64(r, "id")?,
         station_id: get_i64(r, "station_id")?,
@@ -38,7 +44,7 @@ fn feeder(r: &AnyRow) -> Result<FeederRow> {
         name: get_str(r, "name")?,
     })
 }
-fn area(r: &AnyRow) -> Result<AreaRow> {
+pub(crate) fn area(r: &AnyRow) -> Result<AreaRow> {
     Ok(AreaRow {
         id: get_i64(r, "id")?,
         station_id: get_i64(r, "station_id")?,
@@ -58,10 +64,11 @@ impl Store {
         name: &str,
         now: i64,
     ) -> Result<i64> {
-        let r = sqlx::query(
-            "INSERT INTO stations (code, name, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name RETURNING id",
-        )
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO stations (code, name, created_at) VALUES ($1, $2, $3){}{}",
+            self.dialect.upsert(&["code"], &["name"]),
+            self.dialect.returning("id")
+        )))
         .bind(code)
         .bind(name)
         .bind(now)
@@ -78,10 +85,11 @@ impl Store {
         name: &str,
         kind: DepartmentKind,
     ) -> Result<i64> {
-        let r = sqlx::query(
-            "INSERT INTO departments (station_id, code, name, kind) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind RETURNING id",
-        )
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO departments (station_id, code, name, kind) VALUES ($1, $2, $3, $4){}{}",
+            self.dialect.upsert(&["code"], &["name", "kind"]),
+            self.dialect.returning("id")
+        )))
         .bind(station_id)
         .bind(code)
         .bind(name)
@@ -98,16 +106,8 @@ impl Store {
         code: &str,
         name: &str,
     ) -> Result<i64> {
-        let r = sqlx::query(
-            "INSERT INTO grids (station_id, code, name) VALUES ($1, $2, $3) \
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name, station_id = excluded.station_id RETURNING id",
-        )
-        .bind(station_id)
-        .bind(code)
-        .bind(name)
-        .fetch_one(&mut **tx)
-        .await?;
-        get_i64(&r, "id")
+        self.upsert_station_part(tx, "grids", station_id, code, name)
+            .await
     }
 
     pub async fn set_grid_manager(
@@ -131,10 +131,24 @@ impl Store {
         code: &str,
         name: &str,
     ) -> Result<i64> {
-        let r = sqlx::query(
-            "INSERT INTO feeders (station_id, code, name) VALUES ($1, $2, $3) \
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name, station_id = excluded.station_id RETURNING id",
-        )
+        self.upsert_station_part(tx, "feeders", station_id, code, name)
+            .await
+    }
+
+    /// Creates or renames (and moves) a grid or a feeder by its code; returns its id.
+    async fn upsert_station_part(
+        &self,
+        tx: &mut Tx,
+        table: &'static str,
+        station_id: i64,
+        code: &str,
+        name: &str,
+    ) -> Result<i64> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} (station_id, code, name) VALUES ($1, $2, $3){}{}",
+            self.dialect.upsert(&["code"], &["name", "station_id"]),
+            self.dialect.returning("id")
+        )))
         .bind(station_id)
         .bind(code)
         .bind(name)
@@ -154,12 +168,15 @@ impl Store {
         name: &str,
         region: RegionClass,
     ) -> Result<i64> {
-        let r = sqlx::query(
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO transformer_areas (station_id, grid_id, feeder_id, code, name, region_class) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (code) DO UPDATE SET station_id = excluded.station_id, grid_id = excluded.grid_id, \
-             feeder_id = excluded.feeder_id, name = excluded.name, region_class = excluded.region_class RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, $5, $6){}{}",
+            self.dialect.upsert(
+                &["code"],
+                &["station_id", "grid_id", "feeder_id", "name", "region_class"]
+            ),
+            self.dialect.returning("id")
+        )))
         .bind(station_id)
         .bind(grid_id)
         .bind(feeder_id)
@@ -183,38 +200,40 @@ impl Store {
             .execute(&mut **tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        changed_one(n)
     }
 
     pub async fn stations(&self) -> Result<Vec<StationRow>> {
-        let rows = sqlx::query("SELECT id, code, name, policy_id FROM stations ORDER BY code")
-            .fetch_all(self.reader())
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {STATION_COLS} FROM stations ORDER BY code"
+        )))
+        .fetch_all(self.reader())
+        .await?;
         rows.iter().map(station).collect()
     }
 
     pub async fn station(&self, id: i64) -> Result<StationRow> {
-        let r = sqlx::query("SELECT id, code, name, policy_id FROM stations WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {STATION_COLS} FROM stations WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await?;
         station(&r.ok_or(StoreError::NotFound)?)
     }
 
     pub async fn station_by_code(&self, code: &str) -> Result<Option<StationRow>> {
-        let r = sqlx::query("SELECT id, code, name, policy_id FROM stations WHERE code = $1")
-            .bind(code)
-            .fetch_optional(self.reader())
-            .await?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {STATION_COLS} FROM stations WHERE code = $1"
+        )))
+        .bind(code)
+        .fetch_optional(self.reader())
+        .await?;
         r.as_ref().map(station).transpose()
     }
 
     pub async fn departments(&self, station_id: Option<i64>) -> Result<Vec<DepartmentRow>> {
-        let rows = sqlx::query("SELECT id, station_id, code, name, kind FROM departments WHERE ($1 IS NULL OR station_id = $1) ORDER BY code")
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {DEPARTMENT_COLS} FROM departments WHERE ($1 IS NULL OR station_id = $1) ORDER BY code")))
             .bind(station_id)
             .fetch_all(self.reader())
             .await?;
@@ -222,36 +241,42 @@ impl Store {
     }
 
     pub async fn department(&self, id: i64) -> Result<Option<DepartmentRow>> {
-        let r =
-            sqlx::query("SELECT id, station_id, code, name, kind FROM departments WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DEPARTMENT_COLS} FROM departments WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await?;
         r.as_ref().map(department).transpose()
     }
 
     pub async fn grids(&self, station_id: Option<i64>) -> Result<Vec<GridRow>> {
-        let rows = sqlx::query("SELECT id, station_id, code, name, manager_id FROM grids WHERE ($1 IS NULL OR station_id = $1) ORDER BY code")
-            .bind(station_id)
-            .fetch_all(self.reader())
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {GRID_COLS} FROM grids WHERE ($1 IS NULL OR station_id = $1) ORDER BY code"
+        )))
+        .bind(station_id)
+        .fetch_all(self.reader())
+        .await?;
         rows.iter().map(grid).collect()
     }
 
     pub async fn grid_by_code(&self, code: &str) -> Result<Option<GridRow>> {
-        let r =
-            sqlx::query("SELECT id, station_id, code, name, manager_id FROM grids WHERE code = $1")
-                .bind(code)
-                .fetch_optional(self.reader())
-                .await?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {GRID_COLS} FROM grids WHERE code = $1"
+        )))
+        .bind(code)
+        .fetch_optional(self.reader())
+        .await?;
         r.as_ref().map(grid).transpose()
     }
 
     pub async fn feeders(&self, station_id: Option<i64>) -> Result<Vec<FeederRow>> {
-        let rows = sqlx::query("SELECT id, station_id, code, name FROM feeders WHERE ($1 IS NULL OR station_id = $1) ORDER BY code")
-            .bind(station_id)
-            .fetch_all(self.reader())
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {FEEDER_COLS} FROM feeders WHERE ($1 IS NULL OR station_id = $1) ORDER BY code"
+        )))
+        .bind(station_id)
+        .fetch_all(self.reader())
+        .await?;
         rows.iter().map(feeder).collect()
     }
 
@@ -261,10 +286,9 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<AreaRow>, i64)> {
-        let rows = sqlx::query(
-            "SELECT id, station_id, grid_id, feeder_id, code, name, region_class FROM transformer_areas \
-             WHERE ($1 IS NULL OR grid_id = $1) ORDER BY code LIMIT $2 OFFSET $3",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {AREA_COLS} FROM transformer_areas WHERE ($1 IS NULL OR grid_id = $1) ORDER BY code LIMIT $2 OFFSET $3"
+        )))
         .bind(grid_id)
         .bind(limit)
         .bind(offset)
@@ -283,18 +307,22 @@ impl Store {
     }
 
     pub async fn area(&self, id: i64) -> Result<Option<AreaRow>> {
-        let r = sqlx::query("SELECT id, station_id, grid_id, feeder_id, code, name, region_class FROM transformer_areas WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {AREA_COLS} FROM transformer_areas WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await?;
         r.as_ref().map(area).transpose()
     }
 
     pub async fn area_by_code(&self, code: &str) -> Result<Option<AreaRow>> {
-        let r = sqlx::query("SELECT id, station_id, grid_id, feeder_id, code, name, region_class FROM transformer_areas WHERE code = $1")
-            .bind(code)
-            .fetch_optional(self.reader())
-            .await?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {AREA_COLS} FROM transformer_areas WHERE code = $1"
+        )))
+        .bind(code)
+        .fetch_optional(self.reader())
+        .await?;
         r.as_ref().map(area).transpose()
     }
 
@@ -344,10 +372,10 @@ impl Store {
             DayKind::Holiday => "holiday",
             DayKind::Workday => "workday",
         };
-        sqlx::query(
-            "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3) \
-             ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
-        )
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3){}",
+            self.dialect.upsert(&["day"], &["kind", "name"])
+        )))
         .bind(e.day.to_string())
         .bind(kind)
         .bind(&e.name)

@@ -9,7 +9,7 @@
 //! the customers itself, so 50,000 notices are one statement, not 50,000 rows round-tripped.
 //! What to send and to whom is the service's decision, passed in.
 
-use crate::customers::in_list;
+use crate::org::{AREA_COLS, FEEDER_COLS, area, feeder};
 use crate::*;
 use serde::Serialize;
 use voltdesk_domain::Millis;
@@ -178,11 +178,6 @@ fn record(r: &AnyRow) -> Result<OutageRecord> {
     })
 }
 
-/// `?` on SQLite, `$n` on PostgreSQL: the n-th parameter (1-based).
-fn mark(backend: Backend, n: usize) -> String {
-    in_list(backend, n - 1, 1)
-}
-
 impl Store {
     /// Inserts outages with the ids they carry (from `max_id` or `reserve_ids`), and the
     /// areas each covers.
@@ -210,15 +205,15 @@ impl Store {
         self.insert_rows(tx, "outages", COLS, cells).await?;
         let ids: Vec<i64> = rows.iter().map(|o| o.id).collect();
         for chunk in ids.chunks(500) {
-            let n = chunk.len();
+            let mut p = self.dialect.params();
             let sql = format!(
                 "INSERT INTO outage_areas (outage_id, area_id) \
                  SELECT o.id, o.area_id FROM outages o WHERE o.area_id IS NOT NULL AND o.id IN ({}) \
                  UNION ALL \
                  SELECT o.id, a.id FROM outages o JOIN transformer_areas a ON a.feeder_id = o.feeder_id \
                  WHERE o.area_id IS NULL AND o.id IN ({})",
-                in_list(self.backend, 0, n),
-                in_list(self.backend, n, n)
+                p.list(chunk.len()),
+                p.list(chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk.iter().chain(chunk) {
@@ -368,11 +363,7 @@ impl Store {
         .execute(&mut **tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        changed_one(n)
     }
 
     /// An outage with its registration facts.
@@ -388,14 +379,10 @@ impl Store {
 
     /// An outage inside a transaction, locked on PostgreSQL (the row a command changes).
     pub async fn outage_in(&self, tx: &mut Tx, id: i64) -> Result<Option<OutageRow>> {
-        let lock = if self.backend == Backend::Postgres {
-            " FOR UPDATE"
-        } else {
-            ""
-        };
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM outages WHERE id = $1{lock}",
-            COLS.join(", ")
+            "SELECT {} FROM outages WHERE id = $1{}",
+            COLS.join(", "),
+            self.dialect.for_update()
         )))
         .bind(id)
         .fetch_optional(&mut **tx)
@@ -522,44 +509,24 @@ impl Store {
 
     /// A feeder by its code.
     pub async fn feeder_by_code(&self, code: &str) -> Result<Option<FeederRow>> {
-        let r = sqlx::query("SELECT id, station_id, code, name FROM feeders WHERE code = $1")
-            .bind(code)
-            .fetch_optional(self.reader())
-            .await?;
-        r.as_ref()
-            .map(|r| {
-                Ok(FeederRow {
-                    id: get_i64(r, "id")?,
-                    station_id: get_i64(r, "station_id")?,
-                    code: get_str(r, "code")?,
-                    name: get_str(r, "name")?,
-                })
-            })
-            .transpose()
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {FEEDER_COLS} FROM feeders WHERE code = $1"
+        )))
+        .bind(code)
+        .fetch_optional(self.reader())
+        .await?;
+        r.as_ref().map(feeder).transpose()
     }
 
     /// The areas fed by a feeder, by id.
     pub async fn feeder_areas(&self, feeder_id: i64) -> Result<Vec<AreaRow>> {
-        let rows = sqlx::query(
-            "SELECT id, station_id, grid_id, feeder_id, code, name, region_class FROM transformer_areas \
-             WHERE feeder_id = $1 ORDER BY id",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {AREA_COLS} FROM transformer_areas WHERE feeder_id = $1 ORDER BY id"
+        )))
         .bind(feeder_id)
         .fetch_all(self.reader())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AreaRow {
-                    id: get_i64(r, "id")?,
-                    station_id: get_i64(r, "station_id")?,
-                    grid_id: get_i64(r, "grid_id")?,
-                    feeder_id: get_i64(r, "feeder_id")?,
-                    code: get_str(r, "code")?,
-                    name: get_str(r, "name")?,
-                    region_class: get_enum(r, "region_class")?,
-                })
-            })
-            .collect()
+        rows.iter().map(area).collect()
     }
 
     /// Customers per area, for the areas given that have any: (area_id, count).
@@ -572,7 +539,7 @@ impl Store {
         for chunk in area_ids.chunks(500) {
             let sql = format!(
                 "SELECT area_id, COUNT(*) AS n FROM customers WHERE area_id IN ({}) GROUP BY area_id",
-                in_list(self.backend, 0, chunk.len())
+                self.dialect.marks(chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for a in chunk {
@@ -592,7 +559,7 @@ impl Store {
             let sql = format!(
                 "SELECT {} FROM customers c WHERE c.area_id IN ({}) AND {CARE} ORDER BY c.id",
                 crate::customers::COLS,
-                in_list(self.backend, 0, chunk.len())
+                self.dialect.marks(chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for a in chunk {
@@ -625,12 +592,8 @@ impl Store {
     ) -> Result<u64> {
         let mut total = 0;
         for chunk in area_ids.chunks(500) {
-            let be = self.backend;
-            let mut n = 0;
-            let mut next = || {
-                n += 1;
-                mark(be, n)
-            };
+            let mut p = self.dialect.params();
+            let mut next = || p.next();
             let (p_now, p_kind, p_rest, p_send) = (next(), next(), next(), next());
             let areas: Vec<String> = chunk.iter().map(|_| next()).collect();
             let mut filter = String::new();
@@ -657,8 +620,9 @@ impl Store {
             }
             let sql = format!(
                 "INSERT INTO outbox (created_at, topic, kind, payload, status, attempts, next_attempt_at) \
-                 SELECT {p_now}, 'sms', {p_kind}, '{{\"customer_id\":' || CAST(c.id AS TEXT) || ',' || {p_rest}, \
+                 SELECT {p_now}, 'sms', {p_kind}, '{{\"customer_id\":' || {} || ',' || {p_rest}, \
                  'pending', 0, {p_send} FROM customers c WHERE c.area_id IN ({}){filter} ORDER BY c.id",
+                self.dialect.int_text("c.id"),
                 areas.join(", ")
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -693,18 +657,19 @@ impl Store {
     ) -> Result<u64> {
         let mut total = 0;
         for chunk in area_ids.chunks(500) {
-            let be = self.backend;
+            let mut p = self.dialect.params();
             let sql = format!(
                 "INSERT INTO care_tasks (customer_id, outage_id, grid_id, assignee_id, kind, due_at, status, created_at) \
                  SELECT c.id, {}, a.grid_id, COALESCE(c.grid_manager_id, g.manager_id), {}, {}, 'open', {} \
                  FROM customers c JOIN transformer_areas a ON a.id = c.area_id JOIN grids g ON g.id = a.grid_id \
-                 WHERE c.area_id IN ({}) AND {CARE} \
-                 ON CONFLICT (customer_id, outage_id, kind) DO NOTHING",
-                mark(be, 1),
-                mark(be, 2),
-                mark(be, 3),
-                mark(be, 4),
-                in_list(be, 4, chunk.len())
+                 WHERE c.area_id IN ({}) AND {CARE}{}",
+                p.next(),
+                p.next(),
+                p.next(),
+                p.next(),
+                p.list(chunk.len()),
+                self.dialect
+                    .insert_or_skip(&["customer_id", "outage_id", "kind"])
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(outage_id)
@@ -729,10 +694,11 @@ impl Store {
         }
         for (outage_id, orders) in by_outage {
             for chunk in orders.chunks(500) {
+                let mut p = self.dialect.params();
                 let sql = format!(
                     "UPDATE work_orders SET outage_id = {} WHERE id IN ({})",
-                    mark(self.backend, 1),
-                    in_list(self.backend, 1, chunk.len())
+                    p.next(),
+                    p.list(chunk.len())
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(outage_id);
                 for id in chunk {

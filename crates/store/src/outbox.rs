@@ -7,8 +7,7 @@
 //! from being a second message). On PostgreSQL several servers claim at once with
 //! `FOR UPDATE SKIP LOCKED`; SQLite has one writer, so one statement is enough.
 
-use crate::customers::in_list;
-use crate::{Backend, Result, Store, StoreError, Tx, get_i64, get_opt_i64, get_opt_str, get_str};
+use crate::{Result, Store, StoreError, Tx, get_i64, get_opt_i64, get_opt_str, get_str};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -76,6 +75,8 @@ pub struct NoticeRecipient {
     pub phone2: Option<String>,
 }
 
+const TEMPLATE_COLS: &str = "kind, channel, lang, body, updated_at, updated_by";
+
 const ITEM_COLS: &str = "id, created_at, topic, kind, payload, status, attempts, next_attempt_at, last_error, delivered_at, dead_at";
 
 fn item(r: &AnyRow) -> Result<OutboxItem> {
@@ -106,12 +107,6 @@ fn template(r: &AnyRow) -> Result<NoticeTemplate> {
     })
 }
 
-/// The `n`-th parameter (1-based) of a statement whose other parameters come from
-/// `in_list`: on SQLite every mark is `?` and binds go in the order the marks appear.
-fn mark(backend: Backend, n: usize) -> String {
-    in_list(backend, n - 1, 1)
-}
-
 impl Store {
     /// Claims up to `limit` pending notices of `topics` due at `now`, oldest due first:
     /// counts an attempt on each and leases them until `lease_until`.
@@ -125,20 +120,17 @@ impl Store {
         if topics.is_empty() || limit <= 0 {
             return Ok(vec![]);
         }
-        let b = self.backend;
-        let lock = match b {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let mut p = self.dialect.params();
         let sql = format!(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = {lease} \
              WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= {now} \
-             AND topic IN ({topics}) ORDER BY next_attempt_at, id LIMIT {limit}{lock}) \
-             RETURNING {ITEM_COLS}",
-            lease = mark(b, 1),
-            now = mark(b, 2),
-            topics = in_list(b, 2, topics.len()),
-            limit = mark(b, 3 + topics.len()),
+             AND topic IN ({topics}) ORDER BY next_attempt_at, id LIMIT {limit}{lock}){returning}",
+            lease = p.next(),
+            now = p.next(),
+            topics = p.list(topics.len()),
+            limit = p.next(),
+            lock = self.dialect.for_update_skip_locked(),
+            returning = self.dialect.returning(ITEM_COLS),
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(lease_until)
@@ -171,11 +163,12 @@ impl Store {
             })
             .collect();
         for chunk in delivered.chunks(500) {
+            let mut p = self.dialect.params();
             let sql = format!(
                 "UPDATE outbox SET status = 'delivered', delivered_at = {}, last_error = NULL \
                  WHERE status = 'pending' AND id IN ({})",
-                mark(self.backend, 1),
-                in_list(self.backend, 1, chunk.len())
+                p.next(),
+                p.list(chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
             for id in chunk {
@@ -221,7 +214,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending' AND topic IN ({})",
-            in_list(self.backend, 0, topics.len())
+            self.dialect.marks(topics.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for t in topics {
@@ -293,7 +286,8 @@ impl Store {
     ) -> Result<OutboxItem> {
         let sql = format!(
             "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, dead_at = NULL \
-             WHERE id = $2 AND status = 'dead' RETURNING {ITEM_COLS}"
+             WHERE id = $2 AND status = 'dead'{}",
+            self.dialect.returning(ITEM_COLS)
         );
         let r = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)
@@ -315,7 +309,7 @@ impl Store {
         for chunk in customer_ids.chunks(500) {
             let sql = format!(
                 "SELECT id, name, phone, phone2 FROM customers WHERE id IN ({})",
-                in_list(self.backend, 0, chunk.len())
+                self.dialect.marks(chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk {
@@ -340,9 +334,9 @@ impl Store {
     // ---- templates ----
 
     pub async fn notice_templates(&self) -> Result<Vec<NoticeTemplate>> {
-        let rows = sqlx::query(
-            "SELECT kind, channel, lang, body, updated_at, updated_by FROM notice_templates ORDER BY kind, channel, lang",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TEMPLATE_COLS} FROM notice_templates ORDER BY kind, channel, lang"
+        )))
         .fetch_all(self.reader())
         .await?;
         rows.iter().map(template).collect()
@@ -354,10 +348,9 @@ impl Store {
         channel: &str,
         lang: &str,
     ) -> Result<Option<NoticeTemplate>> {
-        sqlx::query(
-            "SELECT kind, channel, lang, body, updated_at, updated_by FROM notice_templates \
-             WHERE kind = $1 AND channel = $2 AND lang = $3",
-        )
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TEMPLATE_COLS} FROM notice_templates WHERE kind = $1 AND channel = $2 AND lang = $3"
+        )))
         .bind(kind)
         .bind(channel)
         .bind(lang)
@@ -370,11 +363,13 @@ impl Store {
 
     /// Creates or replaces the template of (kind, channel, lang).
     pub async fn set_notice_template(&self, tx: &mut Tx, t: &NoticeTemplate) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO notice_templates (kind, channel, lang, body, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, channel, lang) DO UPDATE SET \
-             body = excluded.body, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-        )
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO notice_templates ({TEMPLATE_COLS}) VALUES ($1, $2, $3, $4, $5, $6){}",
+            self.dialect.upsert(
+                &["kind", "channel", "lang"],
+                &["body", "updated_at", "updated_by"]
+            )
+        )))
         .bind(t.kind.clone())
         .bind(t.channel.clone())
         .bind(t.lang.clone())

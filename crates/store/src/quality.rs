@@ -6,7 +6,6 @@
 //! Days here are Beijing days: China keeps UTC+8 all year, so a local day is
 //! `(at + 8 h) / 24 h` on both backends.
 
-use crate::customers::{in_list, placeholders};
 use crate::*;
 use serde::Serialize;
 use voltdesk_domain::Millis;
@@ -101,7 +100,7 @@ impl Store {
         for chunk in rows.chunks(500) {
             let sql = format!(
                 "INSERT INTO voltage_readings (area_id, level, at, volts, minutes, month, verdict, created_at) VALUES {}",
-                placeholders(self.backend, chunk.len(), 8)
+                self.dialect.values(chunk.len(), 8)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for r in chunk {
@@ -135,11 +134,12 @@ impl Store {
     ) -> Result<Vec<(i64, String, Millis)>> {
         let mut out = Vec::new();
         for chunk in area_ids.chunks(500) {
+            let mut p = self.dialect.params();
             let sql = format!(
                 "SELECT area_id, level, at FROM voltage_readings WHERE at >= {} AND at <= {} AND area_id IN ({})",
-                in_list(self.backend, 0, 1),
-                in_list(self.backend, 1, 1),
-                in_list(self.backend, 2, chunk.len())
+                p.next(),
+                p.next(),
+                p.list(chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from).bind(to);
             for a in chunk {
@@ -164,16 +164,18 @@ impl Store {
         from: Millis,
         to: Millis,
     ) -> Result<Vec<AreaMonthVoltage>> {
-        let rows = sqlx::query(
-            "SELECT r.area_id, r.month, CAST(SUM(r.minutes) AS DOUBLE PRECISION) AS minutes, \
-             CAST(SUM(CASE WHEN r.verdict = 'above' THEN r.minutes ELSE 0.0 END) AS DOUBLE PRECISION) AS above, \
-             CAST(SUM(CASE WHEN r.verdict = 'below' THEN r.minutes ELSE 0.0 END) AS DOUBLE PRECISION) AS below, \
-             COUNT(*) AS n, CAST(SUM(CASE WHEN r.verdict = 'ok' THEN 0 ELSE 1 END) AS BIGINT) AS v \
+        let d = self.dialect;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT r.area_id, r.month, {} AS minutes, {} AS above, {} AS below, COUNT(*) AS n, {} AS v \
              FROM voltage_readings r JOIN transformer_areas a ON a.id = r.area_id \
              WHERE r.at >= $1 AND r.at < $2 AND ($3 IS NULL OR r.area_id = $3) \
              AND ($4 IS NULL OR a.station_id = $4) AND ($5 IS NULL OR a.feeder_id = $5) \
              GROUP BY r.area_id, r.month ORDER BY r.area_id, r.month",
-        )
+            d.sum_real("r.minutes"),
+            d.sum_real("CASE WHEN r.verdict = 'above' THEN r.minutes ELSE 0.0 END"),
+            d.sum_real("CASE WHEN r.verdict = 'below' THEN r.minutes ELSE 0.0 END"),
+            d.sum_int("CASE WHEN r.verdict = 'ok' THEN 0 ELSE 1 END")
+        )))
         .bind(from)
         .bind(to)
         .bind(f.area_id)
@@ -257,12 +259,14 @@ impl Store {
         momentary_max_ms: i64,
     ) -> Result<Vec<(i64, i64)>> {
         let (filter, id) = scope_sql(scope, 5);
+        let day = self.dialect.local_day("started_at", UTC8_MS);
         let sql = format!(
-            "SELECT (started_at + {UTC8_MS}) / 86400000 AS d, \
-             CAST(SUM((COALESCE(restored_at, $1) - started_at) * affected_customers) AS BIGINT) AS cm \
+            "SELECT {day} AS d, {} AS cm \
              FROM outages WHERE started_at >= $2 AND started_at < $3 \
              AND COALESCE(restored_at, $1) - started_at > $4 AND {filter} \
-             GROUP BY (started_at + {UTC8_MS}) / 86400000 ORDER BY d"
+             GROUP BY {day} ORDER BY d",
+            self.dialect
+                .sum_int("(COALESCE(restored_at, $1) - started_at) * affected_customers")
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)

@@ -7,7 +7,6 @@
 //! `stats_daily` keeps them along one dimension at a time (see the
 //! migration), so a range query reads a few hundred rows a day whatever the order volume.
 
-use crate::customers::placeholders;
 use crate::*;
 use std::collections::BTreeMap;
 use voltdesk_domain::Millis;
@@ -66,6 +65,29 @@ pub struct StatsScope {
     pub station_rows: bool,
 }
 
+const DAILY_COLS: &[&str] = &[
+    "day",
+    "station_id",
+    "grid_id",
+    "dim",
+    "value",
+    "created",
+    "closed",
+    "closed_on_time",
+    "visits",
+    "satisfied",
+    "dissatisfied",
+];
+
+const AREA_DAILY_COLS: &[&str] = &[
+    "day",
+    "area_id",
+    "station_id",
+    "grid_id",
+    "orders",
+    "complaints",
+];
+
 type Key = (i64, i64, String, String, String);
 
 /// The `grid_id` of the rows that count a whole station (every grid, and orders without one).
@@ -83,22 +105,25 @@ impl Store {
                             w.channel AS ch, COALESCE(w.complaint_class, '') AS cc";
         const GROUP: &str = " GROUP BY w.station_id, COALESCE(w.grid_id, 0), w.order_type, w.channel, \
                              COALESCE(w.complaint_class, '')";
+        let d = self.dialect;
         let created = format!(
             "SELECT {DIMS}, COUNT(*) AS a, 0 AS b, 0 AS c FROM work_orders w \
              WHERE w.created_at >= $1 AND w.created_at < $2{GROUP}"
         );
         let closed = format!(
-            "SELECT {DIMS}, COUNT(*) AS a, CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM clocks k WHERE k.order_id = w.id \
-             AND k.breached_at IS NOT NULL) THEN 0 ELSE 1 END) AS BIGINT) AS b, \
-             0 AS c FROM work_orders w \
-             WHERE w.closed_at >= $1 AND w.closed_at < $2 AND w.status = 'closed'{GROUP}"
+            "SELECT {DIMS}, COUNT(*) AS a, {} AS b, 0 AS c FROM work_orders w \
+             WHERE w.closed_at >= $1 AND w.closed_at < $2 AND w.status = 'closed'{GROUP}",
+            d.sum_int(
+                "CASE WHEN EXISTS (SELECT 1 FROM clocks k WHERE k.order_id = w.id \
+                 AND k.breached_at IS NOT NULL) THEN 0 ELSE 1 END"
+            )
         );
         let visits = format!(
-            "SELECT {DIMS}, COUNT(*) AS a, \
-             CAST(SUM(CASE WHEN r.satisfaction = 'dissatisfied' THEN 0 ELSE 1 END) AS BIGINT) AS b, \
-             CAST(SUM(CASE WHEN r.satisfaction = 'dissatisfied' THEN 1 ELSE 0 END) AS BIGINT) AS c \
+            "SELECT {DIMS}, COUNT(*) AS a, {} AS b, {} AS c \
              FROM return_visits r JOIN work_orders w ON w.id = r.order_id \
-             WHERE r.at >= $1 AND r.at < $2{GROUP}"
+             WHERE r.at >= $1 AND r.at < $2{GROUP}",
+            d.sum_int("CASE WHEN r.satisfaction = 'dissatisfied' THEN 0 ELSE 1 END"),
+            d.sum_int("CASE WHEN r.satisfaction = 'dissatisfied' THEN 1 ELSE 0 END")
         );
         let mut by_key: BTreeMap<Key, DayCounts> = BTreeMap::new();
         for (n, sql) in [created, closed, visits].into_iter().enumerate() {
@@ -170,28 +195,19 @@ impl Store {
                 counts,
             })
             .collect();
-        let rows = sqlx::query(
-            "SELECT area_id, station_id, COALESCE(grid_id, 0) AS g, COUNT(*) AS n, \
-             CAST(SUM(CASE WHEN order_type = 'complaint' THEN 1 ELSE 0 END) AS BIGINT) AS k \
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT area_id, station_id, COALESCE(grid_id, 0) AS grid_id, COUNT(*) AS orders, {} AS complaints \
              FROM work_orders WHERE created_at >= $1 AND created_at < $2 AND area_id IS NOT NULL \
              GROUP BY area_id, station_id, COALESCE(grid_id, 0)",
-        )
+            d.sum_int("CASE WHEN order_type = 'complaint' THEN 1 ELSE 0 END")
+        )))
         .bind(from)
         .bind(to)
         .fetch_all(self.reader())
         .await?;
         let areas = rows
             .iter()
-            .map(|r| {
-                Ok(AreaDayStat {
-                    day,
-                    area_id: get_i64(r, "area_id")?,
-                    station_id: get_i64(r, "station_id")?,
-                    grid_id: get_i64(r, "g")?,
-                    orders: get_i64(r, "n")?,
-                    complaints: get_i64(r, "k")?,
-                })
-            })
+            .map(|r| area_day(r, day))
             .collect::<Result<_>>()?;
         Ok((stats, areas))
     }
@@ -232,58 +248,45 @@ impl Store {
                 .await?;
             }
         }
-        for chunk in stats.chunks(500) {
-            let sql = format!(
-                "INSERT INTO stats_daily (day, station_id, grid_id, dim, value, created, closed, \
-                 closed_on_time, visits, satisfied, dissatisfied) VALUES {}",
-                placeholders(self.backend, chunk.len(), 11)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for s in chunk {
+        let stat_cells = stats
+            .iter()
+            .map(|s| {
                 let c = &s.counts;
-                q = q
-                    .bind(s.day)
-                    .bind(s.station_id)
-                    .bind(s.grid_id)
-                    .bind(s.dim.clone())
-                    .bind(s.value.clone())
-                    .bind(c.created)
-                    .bind(c.closed)
-                    .bind(c.closed_on_time)
-                    .bind(c.visits)
-                    .bind(c.satisfied)
-                    .bind(c.dissatisfied);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        for chunk in areas.chunks(1000) {
-            let sql = format!(
-                "INSERT INTO stats_area_daily (day, area_id, station_id, grid_id, orders, complaints) VALUES {}",
-                placeholders(self.backend, chunk.len(), 6)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for a in chunk {
-                q = q
-                    .bind(a.day)
-                    .bind(a.area_id)
-                    .bind(a.station_id)
-                    .bind(a.grid_id)
-                    .bind(a.orders)
-                    .bind(a.complaints);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        for chunk in days.chunks(500) {
-            let sql = format!(
-                "INSERT INTO stats_days (day, computed_at) VALUES {}",
-                placeholders(self.backend, chunk.len(), 2)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for d in chunk {
-                q = q.bind(*d).bind(now);
-            }
-            q.execute(&mut *tx).await?;
-        }
+                vec![
+                    s.day.into(),
+                    s.station_id.into(),
+                    s.grid_id.into(),
+                    s.dim.clone().into(),
+                    s.value.clone().into(),
+                    c.created.into(),
+                    c.closed.into(),
+                    c.closed_on_time.into(),
+                    c.visits.into(),
+                    c.satisfied.into(),
+                    c.dissatisfied.into(),
+                ]
+            })
+            .collect();
+        self.insert_rows(&mut tx, "stats_daily", DAILY_COLS, stat_cells)
+            .await?;
+        let area_cells = areas
+            .iter()
+            .map(|a| {
+                vec![
+                    a.day.into(),
+                    a.area_id.into(),
+                    a.station_id.into(),
+                    a.grid_id.into(),
+                    a.orders.into(),
+                    a.complaints.into(),
+                ]
+            })
+            .collect();
+        self.insert_rows(&mut tx, "stats_area_daily", AREA_DAILY_COLS, area_cells)
+            .await?;
+        let day_cells = days.iter().map(|d| vec![(*d).into(), now.into()]).collect();
+        self.insert_rows(&mut tx, "stats_days", &["day", "computed_at"], day_cells)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -302,10 +305,16 @@ impl Store {
         };
         let (filter, binds) = scope_sql(scope, 2);
         let sql = format!(
-            "SELECT day, dim, value, CAST(SUM(created) AS BIGINT) AS created, CAST(SUM(closed) AS BIGINT) AS closed, \
-             CAST(SUM(closed_on_time) AS BIGINT) AS closed_on_time, CAST(SUM(visits) AS BIGINT) AS visits, \
-             CAST(SUM(satisfied) AS BIGINT) AS satisfied, CAST(SUM(dissatisfied) AS BIGINT) AS dissatisfied \
-             FROM stats_daily WHERE day >= $1 AND day <= $2{filter} GROUP BY day, dim, value ORDER BY day"
+            "SELECT day, dim, value, {} \
+             FROM stats_daily WHERE day >= $1 AND day <= $2{filter} GROUP BY day, dim, value ORDER BY day",
+            self.sums(&[
+                "created",
+                "closed",
+                "closed_on_time",
+                "visits",
+                "satisfied",
+                "dissatisfied"
+            ])
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(from_day)
@@ -349,9 +358,9 @@ impl Store {
         };
         let (filter, binds) = scope_sql(scope, 2);
         let sql = format!(
-            "SELECT area_id, MIN(station_id) AS station_id, MIN(grid_id) AS grid_id, \
-             CAST(SUM(orders) AS BIGINT) AS orders, CAST(SUM(complaints) AS BIGINT) AS complaints \
-             FROM stats_area_daily WHERE day >= $1 AND day <= $2{filter} GROUP BY area_id"
+            "SELECT area_id, MIN(station_id) AS station_id, MIN(grid_id) AS grid_id, {} \
+             FROM stats_area_daily WHERE day >= $1 AND day <= $2{filter} GROUP BY area_id",
+            self.sums(&["orders", "complaints"])
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(from_day)
@@ -360,18 +369,7 @@ impl Store {
             q = q.bind(b);
         }
         let rows = q.fetch_all(self.reader()).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AreaDayStat {
-                    day: to_day,
-                    area_id: get_i64(r, "area_id")?,
-                    station_id: get_i64(r, "station_id")?,
-                    grid_id: get_i64(r, "grid_id")?,
-                    orders: get_i64(r, "orders")?,
-                    complaints: get_i64(r, "complaints")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| area_day(r, to_day)).collect()
     }
 
     /// Customers per transformer area.
@@ -383,6 +381,28 @@ impl Store {
             .map(|r| Ok((get_i64(r, "area_id")?, get_i64(r, "n")?)))
             .collect()
     }
+}
+
+impl Store {
+    /// `CAST(SUM(c) AS BIGINT) AS c, ...`: the sums of counting columns, under their names.
+    fn sums(&self, cols: &[&str]) -> String {
+        cols.iter()
+            .map(|c| format!("{} AS {c}", self.dialect.sum_int(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// An area's orders and complaints (columns named as in `stats_area_daily`), labelled `day`.
+fn area_day(r: &AnyRow, day: i64) -> Result<AreaDayStat> {
+    Ok(AreaDayStat {
+        day,
+        area_id: get_i64(r, "area_id")?,
+        station_id: get_i64(r, "station_id")?,
+        grid_id: get_i64(r, "grid_id")?,
+        orders: get_i64(r, "orders")?,
+        complaints: get_i64(r, "complaints")?,
+    })
 }
 
 fn scope_sql(scope: StatsScope, skip: usize) -> (String, Vec<i64>) {

@@ -18,6 +18,8 @@ fn user(r: &AnyRow) -> Result<UserRow> {
     })
 }
 
+const TOKEN_COLS: &str = "id, name, user_id, scopes, created_at, expires_at, revoked_at";
+
 fn token(r: &AnyRow) -> Result<TokenRow> {
     Ok(TokenRow {
         id: get_i64(r, "id")?,
@@ -95,11 +97,7 @@ impl Store {
             .execute(&mut **tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        changed_one(n)
     }
 
     pub async fn set_user_active(&self, tx: &mut Tx, user_id: i64, active: bool) -> Result<()> {
@@ -109,11 +107,7 @@ impl Store {
             .execute(&mut **tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        changed_one(n)
     }
 
     pub async fn insert_session(
@@ -190,10 +184,10 @@ impl Store {
         token_hash: &str,
         now: i64,
     ) -> Result<Option<(TokenRow, UserRow)>> {
-        let r = sqlx::query(
-            "SELECT id, name, user_id, scopes, created_at, expires_at, revoked_at FROM api_tokens \
-             WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
-        )
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens \
+             WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)"
+        )))
         .bind(token_hash)
         .bind(now)
         .fetch_optional(self.reader())
@@ -204,9 +198,11 @@ impl Store {
     }
 
     pub async fn tokens(&self) -> Result<Vec<TokenRow>> {
-        let rows = sqlx::query("SELECT id, name, user_id, scopes, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id")
-            .fetch_all(self.reader())
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens ORDER BY id"
+        )))
+        .fetch_all(self.reader())
+        .await?;
         rows.iter().map(token).collect()
     }
 
@@ -219,10 +215,6 @@ impl Store {
         .execute(&mut **tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        changed_one(n)
     }
 }

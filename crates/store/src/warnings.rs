@@ -2,7 +2,7 @@
 //! rule switches, and the facts the rules read (recent orders of a customer, dissatisfied
 //! return visits, sensitive customers due for review).
 
-use crate::customers::{Bind, COLS as CUSTOMER_COLS, in_list};
+use crate::customers::{Bind, COLS as CUSTOMER_COLS};
 use crate::orders::{ORDER_COLS, TRACE_COLS, order, trace};
 use crate::*;
 use serde::Serialize;
@@ -103,6 +103,19 @@ fn warning(r: &AnyRow) -> Result<WarningRow> {
         closed_by: get_opt_i64(r, "closed_by")?,
         close_reason: get_opt_str(r, "close_reason")?,
     })
+}
+
+async fn warning_by_id<'e, E>(e: E, id: i64) -> Result<Option<WarningRow>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {WARNING_COLS} FROM warnings WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(e)
+    .await?;
+    r.as_ref().map(warning).transpose()
 }
 
 /// The facts of an order the early-warning rules read.
@@ -251,23 +264,11 @@ impl Store {
     }
 
     pub async fn warning(&self, id: i64) -> Result<Option<WarningRow>> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {WARNING_COLS} FROM warnings WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(self.reader())
-        .await?;
-        r.as_ref().map(warning).transpose()
+        warning_by_id(self.reader(), id).await
     }
 
     pub async fn warning_in(&self, tx: &mut Tx, id: i64) -> Result<Option<WarningRow>> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {WARNING_COLS} FROM warnings WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        r.as_ref().map(warning).transpose()
+        warning_by_id(&mut **tx, id).await
     }
 
     pub async fn acknowledge_warning(
@@ -369,7 +370,7 @@ impl Store {
         for chunk in keys.chunks(500) {
             let sql = format!(
                 "SELECT id, dedup_key FROM warnings WHERE status IN ('open', 'acknowledged') AND dedup_key IN ({})",
-                in_list(self.backend, 0, chunk.len())
+                self.dialect.marks(chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for k in chunk {
@@ -413,7 +414,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO warnings (id, rule, severity, station_id, subject_kind, subject_id, customer_id, order_id, \
                  area_id, owner_role, owner_id, dedup_key, title, detail, status, occurrences, raised_at, last_seen_at, trace_id) VALUES {}",
-                crate::customers::placeholders(self.backend, chunk.len(), 19)
+                self.dialect.values(chunk.len(), 19)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (id, w) in chunk {
@@ -459,7 +460,7 @@ impl Store {
         for chunk in ids.chunks(500) {
             let sql = format!(
                 "SELECT {BRIEF_COLS}, title, description FROM work_orders WHERE id IN ({})",
-                in_list(self.backend, 0, chunk.len())
+                self.dialect.marks(chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk {
@@ -480,13 +481,11 @@ impl Store {
     ) -> Result<Vec<OrderBrief>> {
         let mut out = Vec::new();
         for chunk in customer_ids.chunks(500) {
+            let mut p = self.dialect.params();
             let sql = format!(
                 "SELECT {BRIEF_COLS} FROM work_orders WHERE customer_id IN ({}) AND created_at >= {}",
-                in_list(self.backend, 0, chunk.len()),
-                match self.backend {
-                    Backend::Sqlite => "?".to_string(),
-                    Backend::Postgres => format!("${}", chunk.len() + 1),
-                }
+                p.list(chunk.len()),
+                p.next()
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk {
