@@ -31,8 +31,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use voltdesk_domain::outage::{
-    self, Audience, CareTaskKind, IMPORTANT_SEGMENTS, IMPORTANT_USAGE, OutageCsvRow, OutageKind,
-    OutagePlace, OutageTimes,
+    self, Audience, CareTaskKind, EndRefused, EndReport, IMPORTANT_SEGMENTS, IMPORTANT_USAGE,
+    OutageCsvRow, OutageEnd, OutageKind, OutagePlace, OutageTimes,
 };
 use voltdesk_domain::{ClockKind, HOUR_MS, MINUTE_MS, Millis, OrderType};
 use voltdesk_store::{
@@ -681,6 +681,27 @@ impl Service {
 
     // ---- restoration and repair ----
 
+    /// Checks a report that the outage reached `end` at `at` (`outage::check_end`).
+    fn end_report(
+        &self,
+        o: &OutageRow,
+        end: OutageEnd,
+        at: Millis,
+        now: Millis,
+    ) -> Result<EndReport> {
+        let recorded = match end {
+            OutageEnd::Restored => o.restored_at,
+            OutageEnd::Repaired => o.repaired_at,
+        };
+        outage::check_end(end, o.started_at, recorded, at, now + CLOCK_SKEW_MS).map_err(|e| match e
+        {
+            EndRefused::Recorded { field } => ServiceError::Conflict {
+                field: field.into(),
+            },
+            EndRefused::Invalid(e) => ServiceError::invalid(e.field, e.message),
+        })
+    }
+
     /// Supply is back (restore first: the repair may come later). Queues the restoration
     /// notice to every affected customer, notes it on the open repair orders linked to the
     /// outage, and raises follow-up care tasks when the outage was long. Repeating the same
@@ -693,29 +714,9 @@ impl Service {
             .outage_in(&mut tx, id)
             .await?
             .ok_or(ServiceError::NotFound { what: "outage" })?;
-        match o.restored_at {
-            Some(r) if r == at => {
-                drop(tx);
-                return self.outage(id).await;
-            }
-            Some(_) => {
-                return Err(ServiceError::Conflict {
-                    field: "restored_at".into(),
-                });
-            }
-            None => {}
-        }
-        if at < o.started_at {
-            return Err(ServiceError::invalid(
-                "restored_at",
-                "must not be before the start",
-            ));
-        }
-        if at > now + CLOCK_SKEW_MS {
-            return Err(ServiceError::invalid(
-                "restored_at",
-                "must not be in the future",
-            ));
+        if self.end_report(&o, OutageEnd::Restored, at, now)? == EndReport::Repeated {
+            drop(tx);
+            return self.outage(id).await;
         }
         self.store.set_outage_restored(&mut tx, id, at, now).await?;
         let areas = self.store.outage_area_ids(id).await?;
@@ -792,29 +793,9 @@ impl Service {
             .outage_in(&mut tx, id)
             .await?
             .ok_or(ServiceError::NotFound { what: "outage" })?;
-        match o.repaired_at {
-            Some(r) if r == at => {
-                drop(tx);
-                return self.outage(id).await;
-            }
-            Some(_) => {
-                return Err(ServiceError::Conflict {
-                    field: "repaired_at".into(),
-                });
-            }
-            None => {}
-        }
-        if at < o.started_at {
-            return Err(ServiceError::invalid(
-                "repaired_at",
-                "must not be before the start",
-            ));
-        }
-        if at > now + CLOCK_SKEW_MS {
-            return Err(ServiceError::invalid(
-                "repaired_at",
-                "must not be in the future",
-            ));
+        if self.end_report(&o, OutageEnd::Repaired, at, now)? == EndReport::Repeated {
+            drop(tx);
+            return self.outage(id).await;
         }
         self.store.set_outage_repaired(&mut tx, id, at, now).await?;
         self.store
@@ -1086,42 +1067,15 @@ mod tests {
             id: 1,
             station_id: 1,
             area_id: Some(7),
-            grid_id: None,
             customer_id: Some(1),
             order_type: t,
-            service_kind: None,
-            channel: Channel::Hotline95598,
-            subject: None,
-            complaint_class: None,
-            severity: Severity::General,
-            status: OrderStatus::Accepted,
             title: "停电".into(),
-            description: String::new(),
-            contact_phone: None,
-            department_id: None,
-            assignee_id: None,
-            co_handlers: vec![],
             policy_id: "sgcc".into(),
             policy_version: "1".into(),
-            idem_key: None,
-            created_by: None,
             created_at: 1000,
             updated_at: 1000,
-            closed_at: None,
             next_due_at: Some(1000 + 45 * MINUTE_MS),
-            overdue: false,
-            escalated: false,
-            contacted: false,
-            replied: false,
-            reply_text: None,
-            verdict: None,
-            root_cause: None,
-            satisfaction: None,
-            urge_count: 0,
-            reopen_count: 0,
-            merged_into: None,
-            repeat_of: None,
-            problem_id: None,
+            ..crate::orders::blank_order()
         }
     }
 
