@@ -1036,7 +1036,7 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use voltdesk_domain::{Channel, OrderStatus, Severity};
+    use voltdesk_domain::OrderStatus;
     use voltdesk_store::ClockState;
 
     fn cover(outage_id: i64, started_at: Millis, expected: Option<Millis>) -> AreaCover {
