@@ -681,24 +681,36 @@ impl Service {
 
     // ---- restoration and repair ----
 
-    /// Checks a report that the outage reached `end` at `at` (`outage::check_end`).
-    fn end_report(
+    /// Opens the transaction that records that outage `id` reached `end` at `at`, with the
+    /// outage and the time now, once `outage::check_end` accepts the report; `None` when the
+    /// report repeats the time recorded (nothing to write).
+    async fn begin_end(
         &self,
-        o: &OutageRow,
+        id: i64,
         end: OutageEnd,
         at: Millis,
-        now: Millis,
-    ) -> Result<EndReport> {
+    ) -> Result<Option<(Tx, OutageRow, Millis)>> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let o = self
+            .store
+            .outage_in(&mut tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "outage" })?;
         let recorded = match end {
             OutageEnd::Restored => o.restored_at,
             OutageEnd::Repaired => o.repaired_at,
         };
-        outage::check_end(end, o.started_at, recorded, at, now + CLOCK_SKEW_MS).map_err(|e| match e
-        {
-            EndRefused::Recorded { field } => ServiceError::Conflict {
-                field: field.into(),
-            },
-            EndRefused::Invalid(e) => ServiceError::invalid(e.field, e.message),
+        let report = outage::check_end(end, o.started_at, recorded, at, now + CLOCK_SKEW_MS)
+            .map_err(|e| match e {
+                EndRefused::Recorded { field } => ServiceError::Conflict {
+                    field: field.into(),
+                },
+                EndRefused::Invalid(e) => ServiceError::invalid(e.field, e.message),
+            })?;
+        Ok(match report {
+            EndReport::Repeated => None,
+            EndReport::Record => Some((tx, o, now)),
         })
     }
 
@@ -707,17 +719,9 @@ impl Service {
     /// outage, and raises follow-up care tasks when the outage was long. Repeating the same
     /// restoration is a no-op; another time is a conflict.
     pub async fn restore_outage(&self, by: &Actor, id: i64, at: Millis) -> Result<OutageView> {
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let o = self
-            .store
-            .outage_in(&mut tx, id)
-            .await?
-            .ok_or(ServiceError::NotFound { what: "outage" })?;
-        if self.end_report(&o, OutageEnd::Restored, at, now)? == EndReport::Repeated {
-            drop(tx);
+        let Some((mut tx, o, now)) = self.begin_end(id, OutageEnd::Restored, at).await? else {
             return self.outage(id).await;
-        }
+        };
         self.store.set_outage_restored(&mut tx, id, at, now).await?;
         let areas = self.store.outage_area_ids(id).await?;
         let scope = self.outage_scope(&o).await?;
@@ -786,17 +790,9 @@ impl Service {
     /// The fault is repaired. Kept apart from restoration: supply may have come back
     /// earlier by switching or a generator truck. Repeating the same time is a no-op.
     pub async fn mark_repaired(&self, by: &Actor, id: i64, at: Millis) -> Result<OutageView> {
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let o = self
-            .store
-            .outage_in(&mut tx, id)
-            .await?
-            .ok_or(ServiceError::NotFound { what: "outage" })?;
-        if self.end_report(&o, OutageEnd::Repaired, at, now)? == EndReport::Repeated {
-            drop(tx);
+        let Some((mut tx, o, now)) = self.begin_end(id, OutageEnd::Repaired, at).await? else {
             return self.outage(id).await;
-        }
+        };
         self.store.set_outage_repaired(&mut tx, id, at, now).await?;
         self.store
             .insert_traces(
@@ -1037,7 +1033,6 @@ impl Service {
 mod tests {
     use super::*;
     use voltdesk_domain::OrderStatus;
-    use voltdesk_store::ClockState;
 
     fn cover(outage_id: i64, started_at: Millis, expected: Option<Millis>) -> AreaCover {
         AreaCover {
@@ -1080,24 +1075,15 @@ mod tests {
     }
 
     fn arrive_clock() -> ClockRow {
-        ClockRow {
-            id: 0,
-            order_id: 1,
+        let plan = voltdesk_domain::clock::ClockPlan {
             kind: ClockKind::Arrive,
-            state: ClockState::Running,
-            limit_text: "45m".into(),
-            source: String::new(),
             started_at: 1000,
             due_at: 1000 + 45 * MINUTE_MS,
             warn_at: 1000 + 36 * MINUTE_MS,
-            paused_at: None,
-            paused_ms: 0,
-            pause_reason: None,
-            warned_at: None,
-            breached_at: None,
-            stopped_at: None,
-            next_fire_at: Some(1000 + 36 * MINUTE_MS),
-        }
+            limit: voltdesk_domain::policy::Limit::Minutes(45),
+        };
+        let source = String::new();
+        crate::orders::clock_row(1, 0, voltdesk_domain::clock::PlannedClock { plan, source })
     }
 
     #[test]
