@@ -150,3 +150,28 @@ impl From<ServiceError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unavailable_part_is_a_503_with_its_code() {
+        let e = ApiError::from(ServiceError::Unavailable { what: "intake" });
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.code, "unavailable");
+        assert_eq!(e.message, "intake is not available");
+    }
+
+    #[test]
+    fn a_draft_problem_names_its_field_as_a_service_one_does() {
+        let draft = voltdesk_domain::intake::NewOrder::default()
+            .parse()
+            .expect_err("no order type");
+        let e = ApiError::from(ServiceError::from(draft));
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e.code, "invalid_field");
+        assert_eq!(e.field.as_deref(), Some("order_type"));
+        assert_eq!(e.message, "required");
+    }
+}
