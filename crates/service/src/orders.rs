@@ -822,7 +822,8 @@ pub fn state_of(o: &OrderRow) -> OrderState {
     }
 }
 
-fn copy_state(s: &OrderState, o: &mut OrderRow) {
+/// Writes the lifecycle state back into the stored order.
+pub(crate) fn copy_state(s: &OrderState, o: &mut OrderRow) {
     o.status = s.status;
     o.replied = s.replied;
     o.contacted = s.contacted;

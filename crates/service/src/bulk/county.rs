@@ -12,7 +12,9 @@
 
 use super::pick;
 use super::texts::*;
-use crate::orders::{blank_order, clock_of_order, clock_row, end_state, order_no, trace};
+use crate::orders::{
+    blank_order, clock_of_order, clock_row, copy_state, end_state, order_no, trace,
+};
 use crate::*;
 use chrono::Datelike;
 use rand::rngs::StdRng;
@@ -2280,21 +2282,8 @@ impl Play<'_> {
                 self.traces.push(t);
                 self.clock_effect(ev, &by, s.at);
             }
-            let st = &self.state;
-            let o = &mut self.o;
-            o.status = st.status;
-            o.replied = st.replied;
-            o.contacted = st.contacted;
-            o.department_id = st.department_id;
-            o.assignee_id = st.assignee_id;
-            o.co_handlers = st.co_handlers.clone();
-            o.verdict = st.verdict;
-            o.root_cause = st.root_cause;
-            o.satisfaction = st.satisfaction;
-            o.merged_into = st.merged_into;
-            o.urge_count = i64::from(st.urge_count);
-            o.reopen_count = i64::from(st.reopen_count);
-            o.updated_at = s.at;
+            copy_state(&self.state, &mut self.o);
+            self.o.updated_at = s.at;
         }
         Ok(())
     }
