@@ -836,8 +836,13 @@ async fn sample_orders(
         clock.set(at);
         let plan = &plans[k];
         if n == 0 {
+            let draft = plan
+                .order
+                .clone()
+                .parse()
+                .with_context(|| format!("demo order {k}: not a valid contact"))?;
             let (view, _) = svc
-                .create_order(&cast.agent, plan.order.clone())
+                .create_order(&cast.agent, draft)
                 .await
                 .with_context(|| format!("demo order {k}: cannot create it"))?;
             ids[k] = Some(view.order.id);

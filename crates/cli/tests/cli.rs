@@ -585,7 +585,16 @@ fn the_demo_writes_every_trace_kind_and_only_known_ones() {
     use voltdesk_domain::trace::{NOT_IN_DEMO, TraceEvent, TraceKind};
     let s = Sandbox::new("kinds");
     let db = format!("sqlite://{}", s.path("k.db").display());
-    s.ok(&["demo", "--database", &db, "--no-serve", "--customers", "3000", "--seed", "7"]);
+    s.ok(&[
+        "demo",
+        "--database",
+        &db,
+        "--no-serve",
+        "--customers",
+        "3000",
+        "--seed",
+        "7",
+    ]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (written, unknown) = rt.block_on(async {
         let store = voltdesk_store::Store::connect(&db).await.unwrap();
@@ -614,7 +623,10 @@ fn the_demo_writes_every_trace_kind_and_only_known_ones() {
         store.close().await;
         (written, unknown)
     });
-    assert!(unknown.is_empty(), "rows this version cannot read: {unknown:#?}");
+    assert!(
+        unknown.is_empty(),
+        "rows this version cannot read: {unknown:#?}"
+    );
     let expected: std::collections::BTreeSet<TraceKind> = TraceKind::ALL
         .iter()
         .copied()

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
 use crate::enums::ClockKind;
-use crate::policy::{ClockRule, Limit, Policy};
+use crate::policy::{ClockRule, ClockStart, Limit, OrderFacts, Policy};
 use crate::{HOUR_MS, MINUTE_MS, Millis};
 
 /// A clock as planned when it starts.
@@ -47,6 +47,42 @@ pub fn plan(
         warn_at: warn_at(started_at, due, policy.warn_share_for(rule)),
         limit: rule.limit,
     }
+}
+
+/// A clock planned for an order, with where its rule's number comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedClock {
+    pub plan: ClockPlan,
+    pub source: String,
+}
+
+impl ClockPlan {
+    /// The first instant the scheduler looks at the new clock: its warning, or its due time
+    /// when that comes first.
+    pub fn first_fire_at(&self) -> Millis {
+        self.warn_at.min(self.due_at)
+    }
+}
+
+/// The clocks an order with `facts` gets under `policy` when `start` happens at `now`: one
+/// per rule that applies (`Policy::rules_for`), of the `kinds` given (all when `None`).
+pub fn plan_for_order(
+    policy: &Policy,
+    calendar: &Calendar,
+    facts: &OrderFacts,
+    start: ClockStart,
+    kinds: Option<&[ClockKind]>,
+    now: Millis,
+) -> Vec<PlannedClock> {
+    policy
+        .rules_for(facts, start)
+        .into_iter()
+        .filter(|r| kinds.is_none_or(|k| k.contains(&r.kind)))
+        .map(|r| PlannedClock {
+            plan: plan(r, policy, calendar, now),
+            source: r.source.clone(),
+        })
+        .collect()
 }
 
 /// started_at + round(share × (due_at − started_at)).
@@ -238,6 +274,93 @@ mod tests {
         assert_eq!(t.next_fire(true, false), Some(13 * H));
         assert_eq!(t.next_fire(true, true), None);
         assert!((t.used_share(6 * H) - 0.3).abs() < 1e-9);
+    }
+
+    fn repair_policy() -> Policy {
+        Policy::from_toml(
+            r#"
+id = "t"
+version = "1"
+name = "t"
+timezone = "Asia/Shanghai"
+warn_share = 0.8
+[[rule]]
+kind = "arrive"
+start = "accepted"
+limit = "45m"
+order_type = "repair"
+source = "arrive"
+[[rule]]
+kind = "restore"
+start = "arrived"
+limit = "4h"
+order_type = "repair"
+warn_share = 0.5
+source = "restore"
+[[rule]]
+kind = "close"
+start = "accepted"
+limit = "2h"
+source = "close"
+"#,
+        )
+        .expect("policy parses")
+    }
+
+    #[test]
+    fn an_order_gets_the_clocks_of_its_start() {
+        let p = repair_policy();
+        let cal = Calendar::new();
+        let facts = OrderFacts {
+            order_type: crate::OrderType::Repair,
+            channel: crate::Channel::Hotline95598,
+            service_kind: None,
+            region: None,
+        };
+        let kinds_and_sources = |v: &[PlannedClock]| {
+            v.iter()
+                .map(|c| (c.plan.kind, c.source.clone(), c.plan.due_at))
+                .collect::<Vec<_>>()
+        };
+        let accepted = plan_for_order(&p, &cal, &facts, ClockStart::Accepted, None, 0);
+        assert_eq!(
+            kinds_and_sources(&accepted),
+            [
+                (ClockKind::Arrive, "arrive".to_string(), 45 * MINUTE_MS),
+                (ClockKind::Close, "close".to_string(), 2 * H),
+            ]
+        );
+        assert_eq!(accepted[0].plan.warn_at, 36 * MINUTE_MS);
+        assert_eq!(accepted[0].plan.first_fire_at(), 36 * MINUTE_MS);
+        let arrived = plan_for_order(&p, &cal, &facts, ClockStart::Arrived, None, H);
+        assert_eq!(
+            kinds_and_sources(&arrived),
+            [(ClockKind::Restore, "restore".to_string(), 5 * H)]
+        );
+        assert_eq!(arrived[0].plan.warn_at, 3 * H, "the rule's own warn share");
+        // Restarting only some kinds.
+        let close_only = plan_for_order(
+            &p,
+            &cal,
+            &facts,
+            ClockStart::Accepted,
+            Some(&[ClockKind::Close, ClockKind::Answer]),
+            H,
+        );
+        assert_eq!(
+            kinds_and_sources(&close_only),
+            [(ClockKind::Close, "close".to_string(), 3 * H)]
+        );
+        // A consultation gets no arrive clock.
+        let consultation = OrderFacts {
+            order_type: crate::OrderType::Consultation,
+            ..facts
+        };
+        let plans = plan_for_order(&p, &cal, &consultation, ClockStart::Accepted, None, 0);
+        assert_eq!(
+            plans.iter().map(|c| c.plan.kind).collect::<Vec<_>>(),
+            [ClockKind::Close]
+        );
     }
 
     #[test]

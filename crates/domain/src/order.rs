@@ -2,6 +2,7 @@
 //! (or refuses it), `apply` folds an event into the state. The service layer writes each
 //! event as a trace event in the same transaction as the new state.
 
+use crate::policy::ClockStart;
 use crate::{ClockKind, OrderStatus, OrderType, RootCause, Satisfaction, Verdict};
 use serde::{Deserialize, Serialize};
 
@@ -201,6 +202,11 @@ impl OrderEvent {
         }
     }
 
+    /// Whether the event does anything to the order's clocks (else they need not be read).
+    pub fn touches_clocks(&self) -> bool {
+        self.clock_effect() != ClockEffect::None
+    }
+
     /// What the event does to the order's service-commitment clocks.
     pub fn clock_effect(&self) -> ClockEffect {
         use ClockKind::*;
@@ -227,6 +233,65 @@ pub enum ClockEffect {
     StopAll,
     /// Start these clocks afresh from now (rules that start on acceptance).
     Restart(Vec<ClockKind>),
+}
+
+/// How a clock ends: met (the commitment was kept, in time or late) or stopped (the order
+/// went away: merged, cancelled, or reopened for a fresh round).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockEnd {
+    Met,
+    Stopped,
+}
+
+/// One of an order's clocks as the clock decision sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockOfOrder {
+    pub kind: ClockKind,
+    /// Running or paused (not yet met or stopped).
+    pub live: bool,
+}
+
+/// What one event does to an order's clocks.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClockChanges {
+    /// The clocks that end now, by their position in the clocks given, in that order.
+    pub end: Vec<(usize, ClockEnd)>,
+    /// The policy's clocks to start now: those that start at this event, limited to these
+    /// kinds (all when `None`).
+    pub start: Option<(ClockStart, Option<Vec<ClockKind>>)>,
+}
+
+/// Decides what `ev` does to the order's `clocks`: which live clocks end and how, and which
+/// clocks start. The service and the history generator both write what this returns.
+pub fn clock_changes(ev: &OrderEvent, clocks: &[ClockOfOrder]) -> ClockChanges {
+    let (stop, how, start) = match ev.clock_effect() {
+        ClockEffect::None => return ClockChanges::default(),
+        ClockEffect::Stop(k) => (k, ClockEnd::Met, None),
+        ClockEffect::StopAndStartArrived(k) => {
+            (k, ClockEnd::Met, Some((ClockStart::Arrived, None)))
+        }
+        ClockEffect::StopAll => (
+            ClockKind::ALL.to_vec(),
+            if matches!(ev, OrderEvent::Closed) {
+                ClockEnd::Met
+            } else {
+                ClockEnd::Stopped
+            },
+            None,
+        ),
+        ClockEffect::Restart(k) => (
+            k.clone(),
+            ClockEnd::Stopped,
+            Some((ClockStart::Accepted, Some(k))),
+        ),
+    };
+    let end = clocks
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.live && stop.contains(&c.kind))
+        .map(|(i, _)| (i, how))
+        .collect();
+    ClockChanges { end, start }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -663,6 +728,110 @@ mod tests {
     fn consultation_answered_at_intake_closes_without_visit() {
         let s = run(OrderType::Consultation, &[reply(None), Command::Close]).unwrap();
         assert_eq!(s.status, OrderStatus::Closed);
+    }
+
+    fn clocks(v: &[(ClockKind, bool)]) -> Vec<ClockOfOrder> {
+        v.iter()
+            .map(|&(kind, live)| ClockOfOrder { kind, live })
+            .collect()
+    }
+
+    /// The changes `ev` makes to clocks of these kinds and liveness.
+    fn check_clocks(
+        ev: OrderEvent,
+        given: &[(ClockKind, bool)],
+        end: &[(usize, ClockEnd)],
+        start: Option<(ClockStart, Option<Vec<ClockKind>>)>,
+    ) {
+        assert_eq!(
+            clock_changes(&ev, &clocks(given)),
+            ClockChanges {
+                end: end.to_vec(),
+                start
+            },
+            "{ev:?}"
+        );
+    }
+
+    #[test]
+    fn events_end_and_start_clocks() {
+        use ClockEnd::*;
+        use ClockKind::*;
+        let all = [
+            (Contact, true),
+            (Arrive, true),
+            (Answer, false),
+            (Answer, true),
+            (Close, true),
+        ];
+        check_clocks(
+            OrderEvent::Contacted { note: "x".into() },
+            &all,
+            &[(0, Met)],
+            None,
+        );
+        check_clocks(
+            OrderEvent::Arrived,
+            &all,
+            &[(1, Met)],
+            Some((ClockStart::Arrived, None)),
+        );
+        check_clocks(
+            OrderEvent::Replied {
+                text: "x".into(),
+                verdict: None,
+                root_cause: None,
+            },
+            &all,
+            &[(0, Met), (1, Met), (3, Met)],
+            None,
+        );
+        check_clocks(
+            OrderEvent::Closed,
+            &all,
+            &[(0, Met), (1, Met), (3, Met), (4, Met)],
+            None,
+        );
+        for gone in [
+            OrderEvent::Merged { into: 2 },
+            OrderEvent::Cancelled { reason: "x".into() },
+        ] {
+            check_clocks(
+                gone,
+                &all,
+                &[(0, Stopped), (1, Stopped), (3, Stopped), (4, Stopped)],
+                None,
+            );
+        }
+        check_clocks(
+            OrderEvent::Reopened { reason: "x".into() },
+            &all,
+            &[(3, Stopped), (4, Stopped)],
+            Some((ClockStart::Accepted, Some(vec![Answer, Close]))),
+        );
+        check_clocks(
+            OrderEvent::Urged {
+                note: "x".into(),
+                count: 1,
+            },
+            &all,
+            &[],
+            None,
+        );
+        assert!(
+            !OrderEvent::Urged {
+                note: "x".into(),
+                count: 1
+            }
+            .touches_clocks()
+        );
+        assert!(OrderEvent::Closed.touches_clocks());
+        check_clocks(
+            OrderEvent::Arrived,
+            &[],
+            &[],
+            Some((ClockStart::Arrived, None)),
+        );
     }
 
     #[test]

@@ -348,6 +348,74 @@ pub fn validate(t: &OutageTimes) -> Result<(), OutageInvalid> {
     Ok(())
 }
 
+/// The two ends of an outage, kept apart: supply back (restoration) and the fault repaired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutageEnd {
+    Restored,
+    Repaired,
+}
+
+impl OutageEnd {
+    /// The field the time is reported in.
+    pub fn field(self) -> &'static str {
+        match self {
+            OutageEnd::Restored => "restored_at",
+            OutageEnd::Repaired => "repaired_at",
+        }
+    }
+}
+
+/// What reporting an end of an outage does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReport {
+    /// The same time is recorded already: a repeated report, nothing to write.
+    Repeated,
+    /// A new end: record it.
+    Record,
+}
+
+/// Why an end time cannot be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndRefused {
+    /// Another time is recorded already.
+    #[error("{field} is recorded already")]
+    Recorded { field: &'static str },
+    #[error(transparent)]
+    Invalid(OutageInvalid),
+}
+
+/// Checks a report that the outage started at `started_at` reached `end` at `at`, with
+/// `recorded` the time stored for that end (if any) and `latest` the latest believable
+/// instant (now plus the clock skew allowed): not before the start, not in the future,
+/// and once only (repeating the same time is harmless).
+pub fn check_end(
+    end: OutageEnd,
+    started_at: Millis,
+    recorded: Option<Millis>,
+    at: Millis,
+    latest: Millis,
+) -> Result<EndReport, EndRefused> {
+    let field = end.field();
+    match recorded {
+        Some(r) if r == at => return Ok(EndReport::Repeated),
+        Some(_) => return Err(EndRefused::Recorded { field }),
+        None => {}
+    }
+    if at < started_at {
+        return Err(EndRefused::Invalid(invalid(
+            field,
+            "must not be before the start",
+        )));
+    }
+    if at > latest {
+        return Err(EndRefused::Invalid(invalid(
+            field,
+            "must not be in the future",
+        )));
+    }
+    Ok(EndReport::Record)
+}
+
 /// Checks a cause text: 1 to [`CAUSE_MAX`] characters, no control characters.
 pub fn validate_cause(cause: &str) -> Result<String, OutageInvalid> {
     let c = cause.trim();
@@ -901,6 +969,48 @@ mod tests {
         assert_eq!(validate_cause(" 线路检修 ").unwrap(), "线路检修");
         assert!(validate_external_ref("DMS-2026-0001").is_ok());
         assert!(validate_external_ref("编号").is_err());
+    }
+
+    #[test]
+    fn an_end_is_recorded_once_between_the_start_and_now() {
+        let s = bj("2026-12-01 08:00");
+        let latest = s + 2 * HOUR_MS;
+        for end in [OutageEnd::Restored, OutageEnd::Repaired] {
+            let check = |recorded, at| check_end(end, s, recorded, at, latest);
+            assert_eq!(check(None, s + HOUR_MS), Ok(EndReport::Record));
+            assert_eq!(check(None, s), Ok(EndReport::Record), "at the start");
+            assert_eq!(check(None, latest), Ok(EndReport::Record), "up to the skew");
+            assert_eq!(
+                check(Some(s + HOUR_MS), s + HOUR_MS),
+                Ok(EndReport::Repeated)
+            );
+            assert_eq!(
+                check(Some(s + HOUR_MS), s + 2 * HOUR_MS),
+                Err(EndRefused::Recorded { field: end.field() })
+            );
+            // A stored time wins over the other checks: a repeat of it is fine, anything
+            // else is a conflict even if it is also out of range.
+            assert_eq!(
+                check(Some(s + HOUR_MS), s - 1),
+                Err(EndRefused::Recorded { field: end.field() })
+            );
+            assert_eq!(
+                check(None, s - 1),
+                Err(EndRefused::Invalid(invalid(
+                    end.field(),
+                    "must not be before the start"
+                )))
+            );
+            assert_eq!(
+                check(None, latest + 1),
+                Err(EndRefused::Invalid(invalid(
+                    end.field(),
+                    "must not be in the future"
+                )))
+            );
+        }
+        assert_eq!(OutageEnd::Restored.field(), "restored_at");
+        assert_eq!(OutageEnd::Repaired.field(), "repaired_at");
     }
 
     #[test]

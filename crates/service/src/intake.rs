@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 use voltdesk_domain::order::{EarlierOrder, find_repeat_of};
 use voltdesk_domain::trace::{self, TraceEvent, TraceKind};
-use voltdesk_domain::{OrderType, SubjectArea};
+use voltdesk_domain::{AccountNo, OrderType, SubjectArea};
 use voltdesk_store::{ClockRow, NewTrace, OrderRow, Tx};
 
 const MAX_BATCH: usize = 128;
@@ -28,7 +28,7 @@ struct Job {
     order: OrderRow,
     clocks: Vec<ClockRow>,
     /// Account number still to resolve; the order is completed in the writer.
-    pending_account: Option<String>,
+    pending_account: Option<AccountNo>,
     /// Subject of a complaint, for repeat detection.
     complaint_subject: Option<SubjectArea>,
     reply: oneshot::Sender<Result<Outcome>>,
@@ -57,7 +57,7 @@ impl Intake {
         by: Actor,
         order: OrderRow,
         clocks: Vec<ClockRow>,
-        pending_account: Option<String>,
+        pending_account: Option<AccountNo>,
         complaint_subject: Option<SubjectArea>,
     ) -> Result<Outcome> {
         let (reply, rx) = oneshot::channel();
@@ -69,17 +69,11 @@ impl Intake {
             complaint_subject,
             reply,
         };
-        let tx = self
-            .tx
-            .get()
-            .ok_or(ServiceError::Store(StoreError::NotFound))?;
-        tx.send(job)
-            .await
-            .map_err(|_| ServiceError::Store(StoreError::NotFound))?;
-        match rx
-            .await
-            .map_err(|_| ServiceError::Store(StoreError::NotFound))??
-        {
+        // Not started, or stopped with the runtime: no order can be taken now.
+        let closed = || ServiceError::Unavailable { what: "intake" };
+        let tx = self.tx.get().ok_or_else(closed)?;
+        tx.send(job).await.map_err(|_| closed())?;
+        match rx.await.map_err(|_| closed())?? {
             Outcome::Rejected(e) => Err(e),
             o => Ok(o),
         }
@@ -151,7 +145,7 @@ async fn write_in(svc: &Service, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
     // Customers named by account number, for the whole batch in one query.
     let accounts: Vec<String> = jobs
         .iter()
-        .filter_map(|j| j.pending_account.clone())
+        .filter_map(|j| j.pending_account.as_ref().map(|a| a.as_str().to_string()))
         .collect();
     let customers: HashMap<String, voltdesk_store::CustomerRow> = if accounts.is_empty() {
         HashMap::new()
@@ -169,7 +163,7 @@ async fn write_in(svc: &Service, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
         let Some(a) = &j.pending_account else {
             continue;
         };
-        let Some(c) = customers.get(a) else {
+        let Some(c) = customers.get(a.as_str()) else {
             rejected.insert(
                 i,
                 ServiceError::invalid("customer_account_no", "no such customer"),
@@ -236,6 +230,37 @@ async fn write_in(svc: &Service, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
         slots.push(slot);
     }
 
+    // Earlier complaints of the batch's complaining customers, in one query. The batch's own
+    // orders are not written yet: an order is never the repeat of one in its own batch.
+    let customer_of = |i: usize| {
+        completed
+            .get(&i)
+            .map_or(jobs[i].order.customer_id, |(o, _)| o.customer_id)
+    };
+    let mut complainants: Vec<i64> = fresh
+        .iter()
+        .filter(|i| jobs[**i].complaint_subject.is_some())
+        .filter_map(|i| customer_of(*i))
+        .collect();
+    complainants.sort_unstable();
+    complainants.dedup();
+    let mut earlier: HashMap<i64, Vec<EarlierOrder>> = HashMap::new();
+    if !complainants.is_empty() {
+        for e in store
+            .recent_orders_of_customers(tx, &complainants, OrderType::Complaint)
+            .await?
+        {
+            if let Some(cid) = e.customer_id {
+                earlier.entry(cid).or_default().push(EarlierOrder {
+                    id: e.id,
+                    subject: e.subject,
+                    status: e.status,
+                    closed_at: e.closed_at,
+                });
+            }
+        }
+    }
+
     let order_ids = store.reserve_ids(tx, "work_orders", fresh.len()).await?;
     let clocks_of = |i: usize| completed.get(&i).map_or(&jobs[i].clocks, |(_, c)| c);
     let clock_count: usize = fresh.iter().map(|i| clocks_of(*i).len()).sum();
@@ -253,18 +278,7 @@ async fn write_in(svc: &Service, tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Outcom
             .map_or_else(|| j.order.clone(), |(o, _)| o.clone());
         o.id = order_ids[n];
         if let (Some(subject), Some(cid)) = (j.complaint_subject, o.customer_id) {
-            let earlier: Vec<EarlierOrder> = store
-                .customer_orders_of_type(tx, cid, OrderType::Complaint)
-                .await?
-                .into_iter()
-                .map(|e| EarlierOrder {
-                    id: e.id,
-                    subject: e.subject,
-                    status: e.status,
-                    closed_at: e.closed_at,
-                })
-                .collect();
-            o.repeat_of = find_repeat_of(subject, &earlier);
+            o.repeat_of = find_repeat_of(subject, earlier.get(&cid).into_iter().flatten());
         }
         let mut cs = clocks_of(*i).clone();
         let outage = svc.intake.outages.link_repair(&mut o, &mut cs);

@@ -111,8 +111,18 @@ pub enum ServiceError {
     Unauthorized,
     #[error("import rejected: {} row(s) invalid", .0.len())]
     Import(Vec<voltdesk_domain::import::RowError>),
+    /// A part of the service that the request needs is not running (e.g. intake while the
+    /// server starts or stops); the request may be retried.
+    #[error("{what} is not available")]
+    Unavailable { what: &'static str },
     #[error("storage failure")]
     Store(#[source] StoreError),
+}
+
+impl From<voltdesk_domain::intake::DraftError> for ServiceError {
+    fn from(e: voltdesk_domain::intake::DraftError) -> Self {
+        ServiceError::invalid(e.field, e.message)
+    }
 }
 
 impl From<StoreError> for ServiceError {
@@ -148,6 +158,7 @@ impl ServiceError {
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Unauthorized => "unauthorized",
             ServiceError::Import(_) => "import_invalid_rows",
+            ServiceError::Unavailable { .. } => "unavailable",
             ServiceError::Store(_) => "internal",
         }
     }

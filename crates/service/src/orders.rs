@@ -1,33 +1,17 @@
 //! Work orders: intake with idempotency, the lifecycle commands, clocks, problems.
 
 use crate::*;
-use serde::{Deserialize, Serialize};
-use voltdesk_domain::clock::{ClockTimes, plan};
-use voltdesk_domain::order::{ClockEffect, Command, OrderEvent, OrderState, execute};
+use serde::Serialize;
+use voltdesk_domain::clock::{ClockTimes, PlannedClock, plan_for_order};
+use voltdesk_domain::order::{
+    ClockEnd, ClockOfOrder, Command, OrderEvent, OrderState, clock_changes, execute,
+};
 use voltdesk_domain::policy::{ClockStart, OrderFacts, Policy};
 use voltdesk_domain::trace::{self, TraceEvent, TraceKind};
 use voltdesk_domain::*;
 use voltdesk_store::{ClockRow, ClockState, NewTrace, OrderFilter, OrderRow, TraceRow, Tx};
 
-/// A contact that becomes a work order.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewOrder {
-    pub customer_id: Option<i64>,
-    pub customer_account_no: Option<String>,
-    pub station_code: Option<String>,
-    pub order_type: Option<OrderType>,
-    pub service_kind: Option<ServiceKind>,
-    pub channel: Option<Channel>,
-    pub subject: Option<SubjectArea>,
-    pub complaint_class: Option<ComplaintClass>,
-    pub severity: Option<Severity>,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub contact_phone: Option<String>,
-    /// The channel's message id; a retry with the same key returns the first order.
-    pub idempotency_key: Option<String>,
-}
+pub use voltdesk_domain::intake::{CustomerRef, NewOrder, OrderDraft};
 
 /// An order as the API shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -63,22 +47,87 @@ pub fn parse_order_ref(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
-fn severity_for(t: OrderType, subject: Option<SubjectArea>) -> Severity {
-    match (t, subject) {
-        (OrderType::Complaint, Some(SubjectArea::Integrity)) => Severity::Serious,
-        _ => Severity::General,
+/// An accepted order with nothing filled in yet, to build rows from.
+pub(crate) fn blank_order() -> OrderRow {
+    OrderRow {
+        id: 0,
+        station_id: 0,
+        area_id: None,
+        grid_id: None,
+        customer_id: None,
+        order_type: OrderType::Consultation,
+        service_kind: None,
+        channel: Channel::Hotline95598,
+        subject: None,
+        complaint_class: None,
+        severity: Severity::General,
+        status: OrderStatus::Accepted,
+        title: String::new(),
+        description: String::new(),
+        contact_phone: None,
+        department_id: None,
+        assignee_id: None,
+        co_handlers: vec![],
+        policy_id: String::new(),
+        policy_version: String::new(),
+        idem_key: None,
+        created_by: None,
+        created_at: 0,
+        updated_at: 0,
+        closed_at: None,
+        next_due_at: None,
+        overdue: false,
+        escalated: false,
+        contacted: false,
+        replied: false,
+        reply_text: None,
+        verdict: None,
+        root_cause: None,
+        satisfaction: None,
+        urge_count: 0,
+        reopen_count: 0,
+        merged_into: None,
+        repeat_of: None,
+        problem_id: None,
     }
 }
 
-fn complaint_class_for(subject: Option<SubjectArea>) -> ComplaintClass {
-    use SubjectArea as S;
-    match subject {
-        Some(S::Outage) | Some(S::RepairQuality) => ComplaintClass::Outage,
-        Some(S::SupplyQuality) => ComplaintClass::SupplyQuality,
-        Some(S::ServiceConduct) | Some(S::ServiceChannel) | Some(S::Integrity) => {
-            ComplaintClass::Service
-        }
-        _ => ComplaintClass::Business,
+/// The running clock row of a planned clock.
+pub(crate) fn clock_row(order_id: i64, id: i64, c: PlannedClock) -> ClockRow {
+    let p = c.plan;
+    ClockRow {
+        id,
+        order_id,
+        kind: p.kind,
+        state: ClockState::Running,
+        limit_text: p.limit.to_string(),
+        source: c.source,
+        started_at: p.started_at,
+        due_at: p.due_at,
+        warn_at: p.warn_at,
+        paused_at: None,
+        paused_ms: 0,
+        pause_reason: None,
+        warned_at: None,
+        breached_at: None,
+        stopped_at: None,
+        next_fire_at: Some(p.first_fire_at()),
+    }
+}
+
+/// How a clock that ends is stored.
+pub(crate) fn end_state(how: ClockEnd) -> ClockState {
+    match how {
+        ClockEnd::Met => ClockState::Met,
+        ClockEnd::Stopped => ClockState::Stopped,
+    }
+}
+
+/// A clock as the clock decision sees it.
+pub(crate) fn clock_of_order(c: &ClockRow) -> ClockOfOrder {
+    ClockOfOrder {
+        kind: c.kind,
+        live: matches!(c.state, ClockState::Running | ClockState::Paused),
     }
 }
 
@@ -157,11 +206,9 @@ impl Service {
         now: Millis,
     ) -> Vec<(voltdesk_domain::clock::ClockPlan, String)> {
         let cal = self.calendar.read().expect("calendar lock");
-        policy
-            .rules_for(facts, start)
+        plan_for_order(policy, &cal, facts, start, kinds, now)
             .into_iter()
-            .filter(|r| kinds.is_none_or(|k| k.contains(&r.kind)))
-            .map(|r| (plan(r, policy, &cal, now), r.source.clone()))
+            .map(|c| (c.plan, c.source))
             .collect()
     }
 
@@ -180,26 +227,10 @@ impl Service {
             service_kind: o.service_kind,
             region: self.region_of(o.area_id),
         };
-        self.plan_rules(&facts, policy, start, kinds, now)
+        let cal = self.calendar.read().expect("calendar lock");
+        plan_for_order(policy, &cal, &facts, start, kinds, now)
             .into_iter()
-            .map(|(p, source)| ClockRow {
-                id: 0,
-                order_id: o.id,
-                kind: p.kind,
-                state: ClockState::Running,
-                limit_text: p.limit.to_string(),
-                source,
-                started_at: p.started_at,
-                due_at: p.due_at,
-                warn_at: p.warn_at,
-                paused_at: None,
-                paused_ms: 0,
-                pause_reason: None,
-                warned_at: None,
-                breached_at: None,
-                stopped_at: None,
-                next_fire_at: Some(p.warn_at.min(p.due_at)),
-            })
+            .map(|c| clock_row(o.id, 0, c))
             .collect()
     }
 
@@ -232,71 +263,24 @@ impl Service {
 
     /// Takes a contact and opens a work order with its clocks, in one transaction.
     /// Returns the order and whether it was a replay of an earlier request with the same key.
-    pub async fn create_order(&self, by: &Actor, n: NewOrder) -> Result<(OrderView, bool)> {
-        let order_type = n
-            .order_type
-            .ok_or_else(|| ServiceError::invalid("order_type", "required"))?;
-        let channel = n
-            .channel
-            .ok_or_else(|| ServiceError::invalid("channel", "required"))?;
-        let title = n.title.as_deref().map(str::trim).unwrap_or("").to_string();
-        if title.is_empty() || title.chars().count() > 200 {
-            return Err(ServiceError::invalid("title", "1 to 200 characters"));
-        }
-        let description = n.description.unwrap_or_default();
-        if description.chars().count() > 10_000 {
-            return Err(ServiceError::invalid(
-                "description",
-                "at most 10,000 characters",
-            ));
-        }
-        if order_type == OrderType::ServiceRequest && n.service_kind.is_none() {
-            return Err(ServiceError::invalid(
-                "service_kind",
-                "required for a service request",
-            ));
-        }
-        if order_type != OrderType::ServiceRequest && n.service_kind.is_some() {
-            return Err(ServiceError::invalid(
-                "service_kind",
-                "only for service requests",
-            ));
-        }
-        if let Some(k) = &n.idempotency_key
-            && (k.is_empty() || k.len() > 200)
-        {
-            return Err(ServiceError::invalid(
-                "idempotency_key",
-                "1 to 200 characters",
-            ));
-        }
-        let contact_phone = match n.contact_phone.as_deref().filter(|p| !p.trim().is_empty()) {
-            Some(p) => Some(
-                PhoneNumber::parse(p)
-                    .map_err(|e| ServiceError::invalid("contact_phone", e.to_string()))?
-                    .into_string(),
-            ),
-            None => None,
-        };
+    pub async fn create_order(&self, by: &Actor, d: OrderDraft) -> Result<(OrderView, bool)> {
         // A customer named by account number is looked up by the intake writer, together with
         // the others in its batch (one query instead of one per request).
         let mut pending_account = None;
-        let customer = match (n.customer_id, n.customer_account_no.as_deref()) {
-            (Some(id), _) => Some(
+        let customer = match &d.customer {
+            Some(CustomerRef::Id(id)) => Some(
                 self.store
-                    .customer(id)
+                    .customer(*id)
                     .await?
                     .ok_or_else(|| ServiceError::invalid("customer_id", "no such customer"))?,
             ),
-            (None, Some(a)) => {
-                let a = AccountNo::parse(a)
-                    .map_err(|e| ServiceError::invalid("customer_account_no", e.to_string()))?;
-                pending_account = Some(a.into_string());
+            Some(CustomerRef::Account(a)) => {
+                pending_account = Some(a.clone());
                 None
             }
-            (None, None) => None,
+            None => None,
         };
-        let station_id = match (&customer, n.station_code.as_deref()) {
+        let station_id = match (&customer, d.station_code.as_deref()) {
             (Some(c), _) => c.station_id,
             _ if pending_account.is_some() => 0,
             (None, Some(code)) => {
@@ -322,60 +306,29 @@ impl Service {
             }
         };
         let now = self.now();
+        let job_subject = d.repeat_subject();
         let mut o = OrderRow {
-            id: 0,
             station_id,
-            area_id: None,
-            grid_id: None,
             customer_id: customer.as_ref().map(|c| c.id),
-            order_type,
-            service_kind: n.service_kind,
-            channel,
-            subject: n.subject,
-            complaint_class: if order_type == OrderType::Complaint {
-                Some(n.complaint_class.unwrap_or(complaint_class_for(n.subject)))
-            } else {
-                n.complaint_class
-            },
-            severity: n.severity.unwrap_or(severity_for(order_type, n.subject)),
-            status: OrderStatus::Accepted,
-            title,
-            description,
-            contact_phone,
-            department_id: None,
-            assignee_id: None,
-            co_handlers: vec![],
-            policy_id: String::new(),
-            policy_version: String::new(),
-            idem_key: n.idempotency_key.clone(),
+            order_type: d.order_type,
+            service_kind: d.service_kind,
+            channel: d.channel,
+            subject: d.subject,
+            complaint_class: d.complaint_class,
+            severity: d.severity,
+            title: d.title,
+            description: d.description,
+            contact_phone: d.contact_phone.map(PhoneNumber::into_string),
+            idem_key: d.idempotency_key,
             created_by: by.user_id,
             created_at: now,
             updated_at: now,
-            closed_at: None,
-            next_due_at: None,
-            overdue: false,
-            escalated: false,
-            contacted: false,
-            replied: false,
-            reply_text: None,
-            verdict: None,
-            root_cause: None,
-            satisfaction: None,
-            urge_count: 0,
-            reopen_count: 0,
-            merged_into: None,
-            repeat_of: None,
-            problem_id: None,
+            ..blank_order()
         };
 
         let clocks = match &pending_account {
             Some(_) => vec![],
             None => self.complete_order(&mut o, customer.as_ref())?,
-        };
-        let job_subject = if order_type == OrderType::Complaint {
-            n.subject
-        } else {
-            None
         };
         match self
             .intake
@@ -540,42 +493,14 @@ impl Service {
         now: Millis,
         traces: &mut Vec<NewTrace>,
     ) -> Result<()> {
-        let effect = ev.clock_effect();
-        if effect == ClockEffect::None {
+        if !ev.touches_clocks() {
             return Ok(());
         }
         let clocks = self.store.clocks_in(tx, o.id).await?;
-        let live = |c: &ClockRow| matches!(c.state, ClockState::Running | ClockState::Paused);
-        type Plan = (
-            Vec<ClockKind>,
-            ClockState,
-            Option<(ClockStart, Option<Vec<ClockKind>>)>,
-        );
-        let (stop, end_state, start): Plan = match effect {
-            ClockEffect::None => unreachable!("handled above"),
-            ClockEffect::Stop(k) => (k, ClockState::Met, None),
-            ClockEffect::StopAndStartArrived(k) => {
-                (k, ClockState::Met, Some((ClockStart::Arrived, None)))
-            }
-            ClockEffect::StopAll => (
-                ClockKind::ALL.to_vec(),
-                if matches!(ev, OrderEvent::Closed) {
-                    ClockState::Met
-                } else {
-                    ClockState::Stopped
-                },
-                None,
-            ),
-            ClockEffect::Restart(k) => (
-                k.clone(),
-                ClockState::Stopped,
-                Some((ClockStart::Accepted, Some(k))),
-            ),
-        };
-        for mut c in clocks
-            .into_iter()
-            .filter(|c| live(c) && stop.contains(&c.kind))
-        {
+        let changes = clock_changes(ev, &clocks.iter().map(clock_of_order).collect::<Vec<_>>());
+        for (i, how) in changes.end {
+            let mut c = clocks[i].clone();
+            let end_state = end_state(how);
             c.state = end_state;
             c.stopped_at = Some(now);
             c.next_fire_at = None;
@@ -597,7 +522,7 @@ impl Service {
                 },
             ));
         }
-        if let Some((start, kinds)) = start {
+        if let Some((start, kinds)) = changes.start {
             for mut c in self.plan_clocks(o, policy, start, kinds.as_deref(), now) {
                 c.id = self.store.insert_clock(tx, &c).await?;
                 traces.push(trace(
@@ -933,7 +858,8 @@ pub fn state_of(o: &OrderRow) -> OrderState {
     }
 }
 
-fn copy_state(s: &OrderState, o: &mut OrderRow) {
+/// Writes the lifecycle state back into the stored order.
+pub(crate) fn copy_state(s: &OrderState, o: &mut OrderRow) {
     o.status = s.status;
     o.replied = s.replied;
     o.contacted = s.contacted;

@@ -31,8 +31,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use voltdesk_domain::outage::{
-    self, Audience, CareTaskKind, IMPORTANT_SEGMENTS, IMPORTANT_USAGE, OutageCsvRow, OutageKind,
-    OutagePlace, OutageTimes,
+    self, Audience, CareTaskKind, EndRefused, EndReport, IMPORTANT_SEGMENTS, IMPORTANT_USAGE,
+    OutageCsvRow, OutageEnd, OutageKind, OutagePlace, OutageTimes,
 };
 use voltdesk_domain::trace::{self, TraceEvent, TraceKind};
 use voltdesk_domain::{ClockKind, HOUR_MS, MINUTE_MS, Millis, OrderType};
@@ -688,11 +688,15 @@ impl Service {
 
     // ---- restoration and repair ----
 
-    /// Supply is back (restore first: the repair may come later). Queues the restoration
-    /// notice to every affected customer, notes it on the open repair orders linked to the
-    /// outage, and raises follow-up care tasks when the outage was long. Repeating the same
-    /// restoration is a no-op; another time is a conflict.
-    pub async fn restore_outage(&self, by: &Actor, id: i64, at: Millis) -> Result<OutageView> {
+    /// Opens the transaction that records that outage `id` reached `end` at `at`, with the
+    /// outage and the time now, once `outage::check_end` accepts the report; `None` when the
+    /// report repeats the time recorded (nothing to write).
+    async fn begin_end(
+        &self,
+        id: i64,
+        end: OutageEnd,
+        at: Millis,
+    ) -> Result<Option<(Tx, OutageRow, Millis)>> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let o = self
@@ -700,30 +704,31 @@ impl Service {
             .outage_in(&mut tx, id)
             .await?
             .ok_or(ServiceError::NotFound { what: "outage" })?;
-        match o.restored_at {
-            Some(r) if r == at => {
-                drop(tx);
-                return self.outage(id).await;
-            }
-            Some(_) => {
-                return Err(ServiceError::Conflict {
-                    field: "restored_at".into(),
-                });
-            }
-            None => {}
-        }
-        if at < o.started_at {
-            return Err(ServiceError::invalid(
-                "restored_at",
-                "must not be before the start",
-            ));
-        }
-        if at > now + CLOCK_SKEW_MS {
-            return Err(ServiceError::invalid(
-                "restored_at",
-                "must not be in the future",
-            ));
-        }
+        let recorded = match end {
+            OutageEnd::Restored => o.restored_at,
+            OutageEnd::Repaired => o.repaired_at,
+        };
+        let report = outage::check_end(end, o.started_at, recorded, at, now + CLOCK_SKEW_MS)
+            .map_err(|e| match e {
+                EndRefused::Recorded { field } => ServiceError::Conflict {
+                    field: field.into(),
+                },
+                EndRefused::Invalid(e) => ServiceError::invalid(e.field, e.message),
+            })?;
+        Ok(match report {
+            EndReport::Repeated => None,
+            EndReport::Record => Some((tx, o, now)),
+        })
+    }
+
+    /// Supply is back (restore first: the repair may come later). Queues the restoration
+    /// notice to every affected customer, notes it on the open repair orders linked to the
+    /// outage, and raises follow-up care tasks when the outage was long. Repeating the same
+    /// restoration is a no-op; another time is a conflict.
+    pub async fn restore_outage(&self, by: &Actor, id: i64, at: Millis) -> Result<OutageView> {
+        let Some((mut tx, o, now)) = self.begin_end(id, OutageEnd::Restored, at).await? else {
+            return self.outage(id).await;
+        };
         self.store.set_outage_restored(&mut tx, id, at, now).await?;
         let areas = self.store.outage_area_ids(id).await?;
         let scope = self.outage_scope(&o).await?;
@@ -809,37 +814,9 @@ impl Service {
     /// The fault is repaired. Kept apart from restoration: supply may have come back
     /// earlier by switching or a generator truck. Repeating the same time is a no-op.
     pub async fn mark_repaired(&self, by: &Actor, id: i64, at: Millis) -> Result<OutageView> {
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let o = self
-            .store
-            .outage_in(&mut tx, id)
-            .await?
-            .ok_or(ServiceError::NotFound { what: "outage" })?;
-        match o.repaired_at {
-            Some(r) if r == at => {
-                drop(tx);
-                return self.outage(id).await;
-            }
-            Some(_) => {
-                return Err(ServiceError::Conflict {
-                    field: "repaired_at".into(),
-                });
-            }
-            None => {}
-        }
-        if at < o.started_at {
-            return Err(ServiceError::invalid(
-                "repaired_at",
-                "must not be before the start",
-            ));
-        }
-        if at > now + CLOCK_SKEW_MS {
-            return Err(ServiceError::invalid(
-                "repaired_at",
-                "must not be in the future",
-            ));
-        }
+        let Some((mut tx, o, now)) = self.begin_end(id, OutageEnd::Repaired, at).await? else {
+            return self.outage(id).await;
+        };
         self.store.set_outage_repaired(&mut tx, id, at, now).await?;
         self.store
             .insert_traces(
@@ -1085,8 +1062,7 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use voltdesk_domain::{Channel, OrderStatus, Severity};
-    use voltdesk_store::ClockState;
+    use voltdesk_domain::OrderStatus;
 
     fn cover(outage_id: i64, started_at: Millis, expected: Option<Millis>) -> AreaCover {
         AreaCover {
@@ -1116,64 +1092,28 @@ mod tests {
             id: 1,
             station_id: 1,
             area_id: Some(7),
-            grid_id: None,
             customer_id: Some(1),
             order_type: t,
-            service_kind: None,
-            channel: Channel::Hotline95598,
-            subject: None,
-            complaint_class: None,
-            severity: Severity::General,
-            status: OrderStatus::Accepted,
             title: "停电".into(),
-            description: String::new(),
-            contact_phone: None,
-            department_id: None,
-            assignee_id: None,
-            co_handlers: vec![],
             policy_id: "sgcc".into(),
             policy_version: "1".into(),
-            idem_key: None,
-            created_by: None,
             created_at: 1000,
             updated_at: 1000,
-            closed_at: None,
             next_due_at: Some(1000 + 45 * MINUTE_MS),
-            overdue: false,
-            escalated: false,
-            contacted: false,
-            replied: false,
-            reply_text: None,
-            verdict: None,
-            root_cause: None,
-            satisfaction: None,
-            urge_count: 0,
-            reopen_count: 0,
-            merged_into: None,
-            repeat_of: None,
-            problem_id: None,
+            ..crate::orders::blank_order()
         }
     }
 
     fn arrive_clock() -> ClockRow {
-        ClockRow {
-            id: 0,
-            order_id: 1,
+        let plan = voltdesk_domain::clock::ClockPlan {
             kind: ClockKind::Arrive,
-            state: ClockState::Running,
-            limit_text: "45m".into(),
-            source: String::new(),
             started_at: 1000,
             due_at: 1000 + 45 * MINUTE_MS,
             warn_at: 1000 + 36 * MINUTE_MS,
-            paused_at: None,
-            paused_ms: 0,
-            pause_reason: None,
-            warned_at: None,
-            breached_at: None,
-            stopped_at: None,
-            next_fire_at: Some(1000 + 36 * MINUTE_MS),
-        }
+            limit: voltdesk_domain::policy::Limit::Minutes(45),
+        };
+        let source = String::new();
+        crate::orders::clock_row(1, 0, voltdesk_domain::clock::PlannedClock { plan, source })
     }
 
     #[test]

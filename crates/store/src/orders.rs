@@ -352,6 +352,37 @@ impl Store {
         self.count_rows("work_orders").await
     }
 
+    /// The latest 200 orders of one type of each of these customers, in one query per 500
+    /// customers (repeat-complaint detection for a whole intake batch).
+    pub async fn recent_orders_of_customers(
+        &self,
+        tx: &mut Tx,
+        customer_ids: &[i64],
+        t: voltdesk_domain::OrderType,
+    ) -> Result<Vec<OrderRow>> {
+        let mut out = Vec::new();
+        for chunk in customer_ids.chunks(500) {
+            let marks = (2..chunk.len() + 2)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT {ORDER_COLS} FROM (SELECT {ORDER_COLS}, \
+                 ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY id DESC) AS nth \
+                 FROM work_orders WHERE order_type = $1 AND customer_id IN ({marks})) AS recent \
+                 WHERE nth <= 200 ORDER BY customer_id, id DESC"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(t.code());
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&mut **tx).await? {
+                out.push(order(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
     // ---- clocks ----
 
     pub async fn insert_clock(&self, tx: &mut Tx, c: &ClockRow) -> Result<i64> {

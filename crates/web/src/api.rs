@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use voltdesk_domain::calendar::{CalendarEntry, DayKind};
 use voltdesk_domain::order::Command;
 use voltdesk_domain::*;
-use voltdesk_service::{NewOrder, NewUser, Service, parse_order_ref};
+use voltdesk_service::{NewOrder, NewUser, Service, ServiceError, parse_order_ref};
 use voltdesk_store::{CustomerFilter, OrderFilter, OrderSort};
 
 type S = State<Service>;
@@ -626,7 +626,8 @@ pub async fn create_order(
             .map_err(|_| ApiError::invalid("Idempotency-Key", "must be visible ASCII"))?;
         b.idempotency_key = Some(k.to_string());
     }
-    let (view, replayed) = svc.create_order(&p.actor, b).await?;
+    let draft = b.parse().map_err(ServiceError::from)?;
+    let (view, replayed) = svc.create_order(&p.actor, draft).await?;
     let status = if replayed {
         StatusCode::OK
     } else {

@@ -18,6 +18,7 @@
 //! | `conflict` | 409 | a unique value already exists (`field` names it) |
 //! | `import_invalid_rows` | 422 | an import was rejected; `rows` lists line, field, code, message |
 //! | `payload_too_large` | 413 | the body is larger than the route accepts |
+//! | `unavailable` | 503 | a part of the server the request needs is not running; retry later |
 //! | `internal` | 500 | a failure on our side; the log has the cause |
 
 use axum::Json;
@@ -128,6 +129,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::Transition(_) => ApiError::new(StatusCode::CONFLICT, code, msg),
             ServiceError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, code, m),
             ServiceError::Unauthorized => ApiError::unauthorized(),
+            ServiceError::Unavailable { .. } => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, msg)
+            }
             ServiceError::Import(rows) => {
                 let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg);
                 e.rows = Some(serde_json::to_value(&rows).unwrap_or_default());
@@ -146,3 +150,28 @@ impl From<ServiceError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unavailable_part_is_a_503_with_its_code() {
+        let e = ApiError::from(ServiceError::Unavailable { what: "intake" });
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.code, "unavailable");
+        assert_eq!(e.message, "intake is not available");
+    }
+
+    #[test]
+    fn a_draft_problem_names_its_field_as_a_service_one_does() {
+        let draft = voltdesk_domain::intake::NewOrder::default()
+            .parse()
+            .expect_err("no order type");
+        let e = ApiError::from(ServiceError::from(draft));
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e.code, "invalid_field");
+        assert_eq!(e.field.as_deref(), Some("order_type"));
+        assert_eq!(e.message, "required");
+    }
+}

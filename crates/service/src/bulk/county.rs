@@ -12,14 +12,17 @@
 
 use super::pick;
 use super::texts::*;
-use crate::orders::{accepted, trace};
+use crate::orders::{
+    accepted, blank_order, clock_of_order, clock_row, copy_state, end_state, trace,
+};
 use crate::*;
 use chrono::Datelike;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 use voltdesk_domain::calendar::Calendar;
-use voltdesk_domain::order::{ClockEffect, Command, OrderEvent, OrderState, execute};
+use voltdesk_domain::clock::plan_for_order;
+use voltdesk_domain::order::{Command, OrderEvent, OrderState, clock_changes, execute};
 use voltdesk_domain::policy::{ClockStart, OrderFacts, Policy};
 use voltdesk_domain::trace::{self, TraceEvent};
 use voltdesk_domain::*;
@@ -466,32 +469,12 @@ impl World {
             service_kind: o.service_kind,
             region,
         };
-        st.policy
-            .rules_for(&facts, start)
+        plan_for_order(&st.policy, &self.calendar, &facts, start, kinds, now)
             .into_iter()
-            .filter(|r| kinds.is_none_or(|k| k.contains(&r.kind)))
-            .map(|r| {
-                let p = voltdesk_domain::clock::plan(r, &st.policy, &self.calendar, now);
+            .map(|c| {
                 let id = *next_id;
                 *next_id += 1;
-                ClockRow {
-                    id,
-                    order_id: o.id,
-                    kind: p.kind,
-                    state: ClockState::Running,
-                    limit_text: p.limit.to_string(),
-                    source: r.source.clone(),
-                    started_at: p.started_at,
-                    due_at: p.due_at,
-                    warn_at: p.warn_at,
-                    paused_at: None,
-                    paused_ms: 0,
-                    pause_reason: None,
-                    warned_at: None,
-                    breached_at: None,
-                    stopped_at: None,
-                    next_fire_at: Some(p.warn_at.min(p.due_at)),
-                }
+                clock_row(o.id, id, c)
             })
             .collect()
     }
@@ -547,50 +530,6 @@ impl World {
             DepartmentKind::Service => st.service.or(st.marketing).or(st.distribution),
             DepartmentKind::Dispatch => st.distribution,
         }
-    }
-}
-
-fn blank_order() -> OrderRow {
-    OrderRow {
-        id: 0,
-        station_id: 0,
-        area_id: None,
-        grid_id: None,
-        customer_id: None,
-        order_type: OrderType::Consultation,
-        service_kind: None,
-        channel: Channel::Hotline95598,
-        subject: None,
-        complaint_class: None,
-        severity: Severity::General,
-        status: OrderStatus::Accepted,
-        title: String::new(),
-        description: String::new(),
-        contact_phone: None,
-        department_id: None,
-        assignee_id: None,
-        co_handlers: vec![],
-        policy_id: String::new(),
-        policy_version: String::new(),
-        idem_key: None,
-        created_by: None,
-        created_at: 0,
-        updated_at: 0,
-        closed_at: None,
-        next_due_at: None,
-        overdue: false,
-        escalated: false,
-        contacted: false,
-        replied: false,
-        reply_text: None,
-        verdict: None,
-        root_cause: None,
-        satisfaction: None,
-        urge_count: 0,
-        reopen_count: 0,
-        merged_into: None,
-        repeat_of: None,
-        problem_id: None,
     }
 }
 
@@ -1598,13 +1537,6 @@ fn plan_orders(
         .collect()
 }
 
-/// Clocks to stop, their end state, and the clocks to start (by start, kinds).
-type Effect = (
-    Vec<ClockKind>,
-    ClockState,
-    Option<(ClockStart, Option<Vec<ClockKind>>)>,
-);
-
 /// Phase two for one order: its row, clocks and trace as its steps happen.
 struct Play<'a> {
     world: &'a World,
@@ -2383,54 +2315,22 @@ impl Play<'_> {
                 self.traces.push(t);
                 self.clock_effect(ev, &by, s.at);
             }
-            let st = &self.state;
-            let o = &mut self.o;
-            o.status = st.status;
-            o.replied = st.replied;
-            o.contacted = st.contacted;
-            o.department_id = st.department_id;
-            o.assignee_id = st.assignee_id;
-            o.co_handlers = st.co_handlers.clone();
-            o.verdict = st.verdict;
-            o.root_cause = st.root_cause;
-            o.satisfaction = st.satisfaction;
-            o.merged_into = st.merged_into;
-            o.urge_count = i64::from(st.urge_count);
-            o.reopen_count = i64::from(st.reopen_count);
-            o.updated_at = s.at;
+            copy_state(&self.state, &mut self.o);
+            self.o.updated_at = s.at;
         }
         Ok(())
     }
 
     /// What an event does to the clocks (the service's `apply_clock_effect`).
     fn clock_effect(&mut self, ev: &OrderEvent, by: &Actor, now: Millis) {
-        let (stop, end_state, start): Effect = match ev.clock_effect() {
-            ClockEffect::None => return,
-            ClockEffect::Stop(k) => (k, ClockState::Met, None),
-            ClockEffect::StopAndStartArrived(k) => {
-                (k, ClockState::Met, Some((ClockStart::Arrived, None)))
-            }
-            ClockEffect::StopAll => (
-                ClockKind::ALL.to_vec(),
-                if matches!(ev, OrderEvent::Closed) {
-                    ClockState::Met
-                } else {
-                    ClockState::Stopped
-                },
-                None,
-            ),
-            ClockEffect::Restart(k) => (
-                k.clone(),
-                ClockState::Stopped,
-                Some((ClockStart::Accepted, Some(k))),
-            ),
-        };
-        for c in self.clocks.iter_mut() {
-            if !matches!(c.state, ClockState::Running | ClockState::Paused)
-                || !stop.contains(&c.kind)
-            {
-                continue;
-            }
+        if !ev.touches_clocks() {
+            return;
+        }
+        let live: Vec<_> = self.clocks.iter().map(clock_of_order).collect();
+        let changes = clock_changes(ev, &live);
+        for (i, how) in changes.end {
+            let c = &mut self.clocks[i];
+            let end_state = end_state(how);
             c.state = end_state;
             c.stopped_at = Some(now);
             c.next_fire_at = None;
@@ -2452,7 +2352,7 @@ impl Play<'_> {
             );
             self.traces.push(t);
         }
-        if let Some((start, kinds)) = start {
+        if let Some((start, kinds)) = changes.start {
             let region = self.region();
             let fresh = self.world.plan_clocks(
                 &self.o,

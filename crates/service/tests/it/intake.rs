@@ -153,9 +153,17 @@ async fn same_idempotency_key_returns_the_first_order(app: TestApp) {
         ..outage_call(app.customer(ZHANG_SAN))
     };
 
-    let (first, replayed_first) = app.svc.create_order(&agent, call.clone()).await.unwrap();
+    let (first, replayed_first) = app
+        .svc
+        .create_order(&agent, call.clone().parse().unwrap())
+        .await
+        .unwrap();
     app.advance(MINUTE);
-    let (again, replayed_again) = app.svc.create_order(&agent, call.clone()).await.unwrap();
+    let (again, replayed_again) = app
+        .svc
+        .create_order(&agent, call.clone().parse().unwrap())
+        .await
+        .unwrap();
 
     assert!(!replayed_first);
     assert!(replayed_again);
@@ -178,7 +186,9 @@ async fn same_idempotency_key_returns_the_first_order(app: TestApp) {
             NewOrder {
                 channel: Some(Channel::App),
                 ..call
-            },
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -197,9 +207,9 @@ async fn concurrent_retries_with_one_key_create_one_order(app: TestApp) {
         let svc = app.svc.clone();
         let agent = app.actor(Role::Agent);
         let call = call.clone();
-        tasks.push(tokio::spawn(
-            async move { svc.create_order(&agent, call).await },
-        ));
+        tasks.push(tokio::spawn(async move {
+            svc.create_order(&agent, call.parse().unwrap()).await
+        }));
     }
     let mut ids = Vec::new();
     let mut fresh = 0;

@@ -521,7 +521,7 @@ async fn a_repair_call_from_an_outage_area_is_linked_not_dispatched(app: TestApp
     n.customer_account_no = Some(ZHANG_SAN.into());
     let (by_account, _) = app
         .svc
-        .create_order(&app.actor(Role::Agent), n)
+        .create_order(&app.actor(Role::Agent), n.parse().unwrap())
         .await
         .unwrap();
     assert!(by_account.clocks.is_empty());

@@ -354,7 +354,10 @@ impl TestApp {
     pub async fn open(&self, n: NewOrder) -> OrderView {
         let (view, replayed) = self
             .svc
-            .create_order(&self.actor(Role::Agent), n)
+            .create_order(
+                &self.actor(Role::Agent),
+                n.parse().expect("a valid contact"),
+            )
             .await
             .expect("create order");
         assert!(!replayed, "a fresh contact must not be a replay");

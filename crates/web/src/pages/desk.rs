@@ -323,8 +323,11 @@ pub async fn create_order(
         idempotency_key: Some(f.form_key.clone()).filter(|k| !k.is_empty()),
         ..Default::default()
     };
+    let draft = n
+        .parse()
+        .map_err(|e| PageError::from(ServiceError::from(e)).back(back.clone()))?;
     let (o, _) = svc
-        .create_order(&v.principal.actor, n)
+        .create_order(&v.principal.actor, draft)
         .await
         .map_err(|e| PageError::from(e).back(back.clone()))?;
     let msg = match v.tr.lang {
