@@ -270,10 +270,10 @@ pub fn needs(events: &[Seen], orders: &HashMap<i64, OrderBrief>, book: &RuleBook
                         .push((ev.id, contact_text(e, accepted.then_some(o))));
                 }
                 let Some(cid) = o.customer_id else { continue };
-                if matches!(e, TraceEvent::OrderAccepted(_)) {
-                    if let Some(c) = ev.customer_id {
-                        n.recent_customers.insert(c);
-                    }
+                if matches!(e, TraceEvent::OrderAccepted(_))
+                    && let Some(c) = ev.customer_id
+                {
+                    n.recent_customers.insert(c);
                 }
                 if counts_to_sensitive(e, o) && on(RuleKind::SensitiveCustomer) {
                     let since = ev.at - s.sensitive_window_days * DAY_MS;
@@ -284,20 +284,16 @@ pub fn needs(events: &[Seen], orders: &HashMap<i64, OrderBrief>, book: &RuleBook
                     n.sensitive.insert(cid);
                 }
             }
-            TraceEvent::OutageRegistered(p) => {
-                if on(RuleKind::FrequentOutages) {
-                    for area in &p.area_ids {
-                        n.outages_on_area.insert((*area, outage_window(p, &s)));
-                        n.areas.insert(*area);
-                    }
+            TraceEvent::OutageRegistered(p) if on(RuleKind::FrequentOutages) => {
+                for area in &p.area_ids {
+                    n.outages_on_area.insert((*area, outage_window(p, &s)));
+                    n.areas.insert(*area);
                 }
             }
-            TraceEvent::VoltageViolation(v) => {
-                if on(RuleKind::VoltageOutOfLimits) {
-                    n.voltage_violations
-                        .insert((v.area_id, ev.at - s.voltage_days * DAY_MS));
-                    n.areas.insert(v.area_id);
-                }
+            TraceEvent::VoltageViolation(v) if on(RuleKind::VoltageOutOfLimits) => {
+                n.voltage_violations
+                    .insert((v.area_id, ev.at - s.voltage_days * DAY_MS));
+                n.areas.insert(v.area_id);
             }
             _ => {}
         }

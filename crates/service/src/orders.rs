@@ -144,6 +144,30 @@ pub(crate) fn trace(o: &OrderRow, by: &Actor, at: Millis, event: TraceEvent) -> 
     }
 }
 
+/// A clock that ended now: met, or stopped (its state says which).
+pub(crate) fn clock_ended(c: &ClockRow, now: Millis) -> TraceEvent {
+    let ended = trace::ClockEnded {
+        clock_id: c.id,
+        kind: c.kind,
+        due_at: c.due_at,
+        late: now > c.due_at,
+    };
+    if c.state == ClockState::Met {
+        TraceEvent::ClockMet(ended)
+    } else {
+        TraceEvent::ClockStopped(ended)
+    }
+}
+
+pub(crate) fn clock_started(c: &ClockRow) -> TraceEvent {
+    TraceEvent::ClockStarted(trace::ClockStarted {
+        clock_id: c.id,
+        kind: c.kind,
+        limit: c.limit_text.clone(),
+        due_at: c.due_at,
+    })
+}
+
 /// What the acceptance of an order records: its number, kind, the policy and its clocks.
 pub(crate) fn accepted(o: &OrderRow, clocks: &[ClockRow]) -> trace::OrderAccepted {
     trace::OrderAccepted {
@@ -505,37 +529,12 @@ impl Service {
             c.stopped_at = Some(now);
             c.next_fire_at = None;
             self.store.update_clock(tx, &c).await?;
-            let ended = trace::ClockEnded {
-                clock_id: c.id,
-                kind: c.kind,
-                due_at: c.due_at,
-                late: now > c.due_at,
-            };
-            traces.push(trace(
-                o,
-                by,
-                now,
-                if end_state == ClockState::Met {
-                    TraceEvent::ClockMet(ended)
-                } else {
-                    TraceEvent::ClockStopped(ended)
-                },
-            ));
+            traces.push(trace(o, by, now, clock_ended(&c, now)));
         }
         if let Some((start, kinds)) = changes.start {
             for mut c in self.plan_clocks(o, policy, start, kinds.as_deref(), now) {
                 c.id = self.store.insert_clock(tx, &c).await?;
-                traces.push(trace(
-                    o,
-                    by,
-                    now,
-                    TraceEvent::ClockStarted(trace::ClockStarted {
-                        clock_id: c.id,
-                        kind: c.kind,
-                        limit: c.limit_text.clone(),
-                        due_at: c.due_at,
-                    }),
-                ));
+                traces.push(trace(o, by, now, clock_started(&c)));
             }
         }
         self.refresh_due(tx, o).await

@@ -13,7 +13,8 @@
 use super::pick;
 use super::texts::*;
 use crate::orders::{
-    accepted, blank_order, clock_of_order, clock_row, copy_state, end_state, trace,
+    accepted, blank_order, clock_ended, clock_of_order, clock_row, clock_started, copy_state,
+    end_state, trace,
 };
 use crate::*;
 use chrono::Datelike;
@@ -2334,22 +2335,7 @@ impl Play<'_> {
             c.state = end_state;
             c.stopped_at = Some(now);
             c.next_fire_at = None;
-            let ended = trace::ClockEnded {
-                clock_id: c.id,
-                kind: c.kind,
-                due_at: c.due_at,
-                late: now > c.due_at,
-            };
-            let t = trace(
-                &self.o,
-                by,
-                now,
-                if end_state == ClockState::Met {
-                    TraceEvent::ClockMet(ended)
-                } else {
-                    TraceEvent::ClockStopped(ended)
-                },
-            );
+            let t = trace(&self.o, by, now, clock_ended(c, now));
             self.traces.push(t);
         }
         if let Some((start, kinds)) = changes.start {
@@ -2363,17 +2349,7 @@ impl Play<'_> {
                 self.next_clock,
             );
             for c in fresh {
-                let t = trace(
-                    &self.o,
-                    by,
-                    now,
-                    TraceEvent::ClockStarted(trace::ClockStarted {
-                        clock_id: c.id,
-                        kind: c.kind,
-                        limit: c.limit_text.clone(),
-                        due_at: c.due_at,
-                    }),
-                );
+                let t = trace(&self.o, by, now, clock_started(&c));
                 self.traces.push(t);
                 self.clocks.push(c);
             }
