@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod clock;
 pub mod enums;
 pub mod import;
+pub mod job;
 pub mod order;
 pub mod outage;
 pub mod policy;

@@ -9,6 +9,7 @@
 mod bulk;
 mod care;
 mod customers;
+mod jobs;
 mod orders;
 mod org;
 mod outages;
@@ -22,6 +23,7 @@ mod warnings;
 
 pub use care::*;
 pub use customers::PrefixColumn;
+pub use jobs::*;
 pub use outages::*;
 pub use outbox::*;
 pub use quality::*;
