@@ -96,6 +96,9 @@ pub struct ServeArgs {
     /// config/delivery.example.toml); without it notices wait in the outbox
     #[arg(long, value_name = "FILE")]
     pub delivery: Option<std::path::PathBuf>,
+    /// Keep the records of finished imports this many days
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..), value_name = "DAYS")]
+    pub import_retention_days: i64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -22,11 +22,12 @@ use rand::{Rng, SeedableRng};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
+use voltdesk_domain::job::ImportKind;
 use voltdesk_domain::order::Command;
 use voltdesk_domain::*;
 use voltdesk_service::{
-    Actor, Clock, CountyReport, CountySpec, ManualClock, NewOrder, NewUser, Service, SystemClock,
-    actor_of,
+    Actor, Clock, CountyReport, CountySpec, ImportFailure, ImportOutcome, ManualClock, NewOrder,
+    NewUser, Service, SystemClock, actor_of,
 };
 use voltdesk_store::UserRow;
 
@@ -132,16 +133,10 @@ fn delete_sqlite(url: &str) -> Result<()> {
 async fn seed(svc: &Service, clock: &ManualClock, now: Millis, args: &DemoArgs) -> Result<()> {
     let by = crate::cli_actor();
 
-    // Organisation and customers go through the same parser as any imported file.
+    // Organisation and customers go through the same import as any file.
     let mut org_csv = Vec::new();
     OrgModel::build().write_csv(&mut org_csv)?;
-    let text = String::from_utf8(org_csv)?;
-    let org_rows = voltdesk_domain::import::org_rows(&text)
-        .map_err(|e| anyhow!("generated organisation: {e}"))?
-        .map(|r| r.map(|(_, row)| row))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| anyhow!("generated organisation: {e}"))?;
-    svc.import_org(&by, &org_rows).await?;
+    import_generated(svc, &by, ImportKind::Org, org_csv, "organisation").await?;
     let station = svc.station_by_code(STATION_CODE).await?;
 
     let departments = svc.departments(Some(station.id)).await?;
@@ -190,19 +185,10 @@ async fn seed(svc: &Service, clock: &ManualClock, now: Millis, args: &DemoArgs) 
     );
     let mut csv = Vec::with_capacity(args.customers as usize * 200);
     generate::write_customers(&mut csv, args.customers, args.seed, |_| {})?;
-    let text = String::from_utf8(csv)?;
-    let mut rows = Vec::with_capacity(args.customers as usize);
-    for item in voltdesk_domain::import::customer_rows(&text)
-        .map_err(|e| anyhow!("generated customers: {e}"))?
-    {
-        rows.push(item.map_err(|e| anyhow!("generated customers: {e}"))?);
+    let done = import_generated(svc, &by, ImportKind::Customers, csv, "customers").await?;
+    if let ImportOutcome::Customers(report) = done.outcome {
+        eprintln!("imported {} customers", report.imported);
     }
-    drop(text);
-    let report = svc
-        .import_customers(&by, rows, Vec::new(), false, &|_| {})
-        .await
-        .context("cannot import the generated customers")?;
-    eprintln!("imported {} customers", report.imported);
 
     let started = Instant::now();
     let spec = CountySpec {
@@ -238,6 +224,27 @@ async fn seed(svc: &Service, clock: &ManualClock, now: Millis, args: &DemoArgs) 
     let created = sample_orders(svc, clock, now, args, &cast).await?;
     eprintln!("created {created} sample work orders");
     Ok(())
+}
+
+/// Imports a generated file through the service's import path, as any file is.
+async fn import_generated(
+    svc: &Service,
+    by: &voltdesk_service::Actor,
+    kind: ImportKind,
+    csv: Vec<u8>,
+    what: &str,
+) -> Result<voltdesk_service::ImportReport> {
+    let options = voltdesk_service::ImportOptions::default();
+    svc.import_csv(kind, csv, by, options, &|_| {})
+        .await
+        .map_err(|e| match e {
+            // A generator bug: the first bad line says which.
+            ImportFailure::Rows(rows) if !rows.is_empty() => {
+                anyhow!("generated {what}: {} ({} rows)", rows[0], rows.len())
+            }
+            e => anyhow!("generated {what}: {e}"),
+        })
+        .with_context(|| format!("cannot import the generated {what}"))
 }
 
 /// One line each: orders by type and channel, return visits, outages.

@@ -1,48 +1,37 @@
-//! `import org` and `import customers`: read, decode (UTF-8 or GBK), parse with progress,
-//! hand the rows to the service (all or nothing unless `--skip-invalid`), and report.
+//! `import org` and `import customers`: read the file and hand it to the service's one
+//! import path (decode UTF-8 or GBK, parse, check, write all or nothing unless
+//! `--skip-invalid`), showing its progress; then report.
 
 use crate::args::ImportArgs;
 use crate::cli_actor;
 use anyhow::{Context, Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
-use voltdesk_domain::import::{self, RowError, TextEncoding};
-use voltdesk_service::{Service, ServiceError};
+use voltdesk_domain::import::{RowError, TextEncoding};
+use voltdesk_domain::job::ImportKind;
+use voltdesk_service::{
+    ImportFailure, ImportOptions, ImportOutcome, ImportProgress, ImportReport, Service,
+};
 
 /// Errors printed in full; the rest are counted.
 const SHOWN_ERRORS: usize = 50;
 
 pub async fn org(svc: &Service, args: ImportArgs) -> Result<()> {
-    let started = Instant::now();
-    let bytes = read(&args)?;
-    let (text, encoding) = import::decode(&bytes).map_err(|e| anyhow!(e))?;
-    let rows_iter = import::org_rows(&text).map_err(|e| header_error(&e))?;
-    let (rows, errors) = parse_with_progress(&text, rows_iter);
-    let rows: Vec<_> = rows.into_iter().map(|(_, row)| row).collect();
-    say_read(
-        &args,
-        rows.len() + errors.len(),
-        encoding,
-        started.elapsed(),
-    );
-    if !errors.is_empty() {
-        print_errors(&errors);
-        if !args.skip_invalid {
-            bail!(rejected(errors.len(), rows.len()));
-        }
+    let run = Run::new(&args);
+    let done = run.import(svc, ImportKind::Org, &args).await?;
+    let ImportOutcome::Org { report, skipped } = done.outcome else {
+        bail!("the import answered with another kind's report");
+    };
+    if !skipped.is_empty() {
+        print_errors(&skipped);
     }
-    let spinner = spinner("writing");
-    let report = svc
-        .import_org(&cli_actor(), &rows)
-        .await
-        .context("import failed; nothing was imported")?;
-    spinner.finish_and_clear();
-    let elapsed = started.elapsed();
+    let elapsed = run.started.elapsed();
     println!(
         "imported {} transformer areas of {} station(s), skipped {}, in {} ({})",
         report.areas,
         report.stations,
-        errors.len(),
+        skipped.len(),
         seconds(elapsed),
         rate(report.rows, elapsed)
     );
@@ -50,45 +39,15 @@ pub async fn org(svc: &Service, args: ImportArgs) -> Result<()> {
 }
 
 pub async fn customers(svc: &Service, args: ImportArgs) -> Result<()> {
-    let started = Instant::now();
-    let bytes = read(&args)?;
-    let (text, encoding) = import::decode(&bytes).map_err(|e| anyhow!(e))?;
-    let rows_iter = import::customer_rows(&text).map_err(|e| header_error(&e))?;
-    let (rows, errors) = parse_with_progress(&text, rows_iter);
-    let parsed = rows.len();
-    let total = parsed + errors.len();
-    let parse_time = started.elapsed();
-    say_read(&args, total, encoding, parse_time);
-    drop(text);
-    drop(bytes);
-
-    let bar = ProgressBar::new(parsed as u64).with_style(rows_style());
-    bar.set_message("checking");
-    bar.enable_steady_tick(Duration::from_millis(200));
-    // When the first rows were written: the checks before it, the inserts after.
-    let first_write = std::sync::OnceLock::new();
-    let progress = |done: usize| {
-        first_write.get_or_init(Instant::now);
-        bar.set_message("writing");
-        bar.set_position(done as u64);
-    };
-    let service_started = Instant::now();
-    let result = svc
-        .import_customers(&cli_actor(), rows, errors, args.skip_invalid, &progress)
-        .await;
-    bar.finish_and_clear();
-    let report = match result {
-        Ok(report) => report,
-        Err(ServiceError::Import(errors)) => {
-            print_errors(&errors);
-            bail!(rejected(errors.len(), total.saturating_sub(errors.len())));
-        }
-        Err(e) => return Err(anyhow!(e).context("import failed; nothing was imported")),
+    let run = Run::new(&args);
+    let done = run.import(svc, ImportKind::Customers, &args).await?;
+    let ImportOutcome::Customers(report) = done.outcome else {
+        bail!("the import answered with another kind's report");
     };
     if !report.errors.is_empty() {
         print_errors(&report.errors);
     }
-    let elapsed = started.elapsed();
+    let elapsed = run.started.elapsed();
     println!(
         "imported {} customers, skipped {}, in {} ({})",
         report.imported,
@@ -96,11 +55,11 @@ pub async fn customers(svc: &Service, args: ImportArgs) -> Result<()> {
         seconds(elapsed),
         rate(report.imported, elapsed)
     );
-    if let Some(first) = first_write.get() {
+    if let (Some(read), Some(first)) = (run.read_at.get(), run.first_write.get()) {
         eprintln!(
             "time: parse {}, check {}, write {}",
-            seconds(parse_time),
-            seconds(first.saturating_duration_since(service_started)),
+            seconds(read.saturating_duration_since(run.started)),
+            seconds(first.saturating_duration_since(*read)),
             seconds(first.elapsed())
         );
     }
@@ -109,18 +68,123 @@ pub async fn customers(svc: &Service, args: ImportArgs) -> Result<()> {
     Ok(())
 }
 
-fn read(args: &ImportArgs) -> Result<Vec<u8>> {
-    std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))
+/// One import on the terminal: the bars that follow the service's progress, and what the
+/// report needs to know of it.
+struct Run {
+    file: std::path::PathBuf,
+    started: Instant,
+    /// Data rows in the file, once it is parsed.
+    rows: OnceLock<usize>,
+    read_at: OnceLock<Instant>,
+    /// When the first rows were written: the checks before it, the inserts after.
+    first_write: OnceLock<Instant>,
+    bar: Mutex<Option<ProgressBar>>,
 }
 
-fn say_read(args: &ImportArgs, rows: usize, encoding: TextEncoding, took: Duration) {
+impl Run {
+    fn new(args: &ImportArgs) -> Run {
+        Run {
+            file: args.file.clone(),
+            started: Instant::now(),
+            rows: OnceLock::new(),
+            read_at: OnceLock::new(),
+            first_write: OnceLock::new(),
+            bar: Mutex::new(None),
+        }
+    }
+
+    async fn import(
+        &self,
+        svc: &Service,
+        kind: ImportKind,
+        args: &ImportArgs,
+    ) -> Result<ImportReport> {
+        let bytes = std::fs::read(&args.file)
+            .with_context(|| format!("cannot read {}", args.file.display()))?;
+        let options = ImportOptions {
+            skip_invalid: args.skip_invalid,
+        };
+        let result = svc
+            .import_csv(kind, bytes, &cli_actor(), options, &|p| self.show(kind, p))
+            .await;
+        self.clear();
+        result.map_err(|f| self.failure(f))
+    }
+
+    fn show(&self, kind: ImportKind, p: ImportProgress) {
+        let mut bar = self.bar.lock().unwrap_or_else(|e| e.into_inner());
+        match p {
+            ImportProgress::Parsing { read, of } => {
+                let b = bar.get_or_insert_with(|| {
+                    let b = ProgressBar::new(of as u64).with_style(style(
+                        "{msg:9} [{elapsed_precise}] {wide_bar:.cyan/blue} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
+                    ));
+                    b.set_message("parsing");
+                    b
+                });
+                b.set_position(read as u64);
+            }
+            ImportProgress::Read {
+                rows,
+                invalid,
+                encoding,
+            } => {
+                if let Some(b) = bar.take() {
+                    b.finish_and_clear();
+                }
+                let now = Instant::now();
+                let _ = self.rows.set(rows);
+                let _ = self.read_at.set(now);
+                say_read(&self.file, rows, encoding, now - self.started);
+                *bar = Some(if kind == ImportKind::Customers {
+                    let b = ProgressBar::new((rows - invalid) as u64).with_style(rows_style());
+                    b.set_message("checking");
+                    b.enable_steady_tick(Duration::from_millis(200));
+                    b
+                } else {
+                    spinner("writing")
+                });
+            }
+            ImportProgress::Writing { done, .. } => {
+                self.first_write.get_or_init(Instant::now);
+                if let Some(b) = bar.as_ref()
+                    && kind == ImportKind::Customers
+                {
+                    b.set_message("writing");
+                    b.set_position(done as u64);
+                }
+            }
+        }
+    }
+
+    fn clear(&self) {
+        if let Some(b) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            b.finish_and_clear();
+        }
+    }
+
+    fn failure(&self, f: ImportFailure) -> anyhow::Error {
+        match f {
+            ImportFailure::Encoding(e) => anyhow!(e),
+            ImportFailure::Header(e) => header_error(&e),
+            ImportFailure::Rows(errors) => {
+                print_errors(&errors);
+                let rows = self.rows.get().copied().unwrap_or(errors.len());
+                anyhow!(rejected(errors.len(), rows.saturating_sub(errors.len())))
+            }
+            ImportFailure::Service(e) => anyhow!(e).context("import failed; nothing was imported"),
+        }
+    }
+}
+
+fn say_read(file: &std::path::Path, rows: usize, encoding: TextEncoding, took: Duration) {
     let enc = match encoding {
         TextEncoding::Utf8 => "UTF-8",
         TextEncoding::Gbk => "GBK",
     };
     eprintln!(
         "read {}: {rows} data rows, {enc}, in {}",
-        args.file.display(),
+        file.display(),
         seconds(took)
     );
 }
@@ -130,71 +194,6 @@ fn rejected(invalid: usize, valid: usize) -> String {
         "import rejected: {invalid} invalid row(s), nothing was imported; fix the file, \
          or use --skip-invalid to import the {valid} valid row(s)"
     )
-}
-
-/// Collects rows and row errors, showing progress through the text in bytes.
-fn parse_with_progress<T>(
-    text: &str,
-    items: impl Iterator<Item = Result<(u64, T), RowError>>,
-) -> (Vec<(u64, T)>, Vec<RowError>) {
-    let bar = ProgressBar::new(text.len() as u64).with_style(style(
-        "{msg:9} [{elapsed_precise}] {wide_bar:.cyan/blue} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
-    ));
-    bar.set_message("parsing");
-    let mut cursor = LineCursor::new(text.as_bytes());
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for (n, item) in items.enumerate() {
-        let line = match item {
-            Ok((line, row)) => {
-                rows.push((line, row));
-                line
-            }
-            Err(e) => {
-                let line = e.line;
-                errors.push(e);
-                line
-            }
-        };
-        if n % 4096 == 0 {
-            bar.set_position(cursor.offset_of(line) as u64);
-        }
-    }
-    bar.finish_and_clear();
-    (rows, errors)
-}
-
-/// Byte offsets of 1-based lines, found moving forward only (one pass over the text).
-struct LineCursor<'a> {
-    text: &'a [u8],
-    offset: usize,
-    line: u64,
-}
-
-impl<'a> LineCursor<'a> {
-    fn new(text: &'a [u8]) -> Self {
-        LineCursor {
-            text,
-            offset: 0,
-            line: 1,
-        }
-    }
-
-    fn offset_of(&mut self, line: u64) -> usize {
-        while self.line < line {
-            match self.text[self.offset..].iter().position(|&b| b == b'\n') {
-                Some(i) => {
-                    self.offset += i + 1;
-                    self.line += 1;
-                }
-                None => {
-                    self.offset = self.text.len();
-                    break;
-                }
-            }
-        }
-        self.offset
-    }
 }
 
 fn header_error(e: &RowError) -> anyhow::Error {
@@ -256,16 +255,6 @@ pub fn rate(rows: usize, d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_offsets() {
-        let text = b"h\nab\n\ncd\n";
-        let mut c = LineCursor::new(text);
-        assert_eq!(c.offset_of(1), 0);
-        assert_eq!(c.offset_of(2), 2);
-        assert_eq!(c.offset_of(4), 6);
-        assert_eq!(c.offset_of(9), 9);
-    }
 
     #[test]
     fn error_lines() {

@@ -96,6 +96,7 @@ async fn run(cli: Cli, database_given: bool) -> Result<()> {
         Command::Serve(a) => {
             let delivery = a.delivery.as_deref().map(server::delivery).transpose()?;
             let svc = service().await?;
+            svc.set_import_retention(a.import_retention_days);
             let (listener, http) = server::bind(a.listen).await?;
             println!("voltdesk is serving at {http}");
             std::io::stdout().flush()?;

@@ -1,5 +1,5 @@
-//! `serve`: the HTTP interface, the SLA scheduler, the early-warning rules and the statistics
-//! settler in one process, stopped by Ctrl-C or
+//! `serve`: the HTTP interface, the SLA scheduler, the early-warning rules, the statistics
+//! settler and the import-job sweep in one process, stopped by Ctrl-C or
 //! SIGTERM. Requests in flight are allowed to finish; what a command committed is durable,
 //! and a command cut short rolls back, so a stop never leaves half a write.
 
@@ -51,6 +51,9 @@ pub async fn run(
     let stats = tokio::spawn(svc.clone().run_stats(Duration::from_secs(600)));
     // The early-warning rules follow the trace as it is committed (and every 30 s).
     let rules = rules.then(|| tokio::spawn(svc.clone().run_rules(Duration::from_secs(30))));
+    // Import jobs: those left by a stopped server are failed, old records removed (at start
+    // and every minute).
+    let jobs = tokio::spawn(svc.clone().run_import_jobs(Duration::from_secs(60)));
     // The outbox's senders, when configured.
     let delivery =
         delivery.map(|d| tokio::spawn(svc.clone().run_delivery(d, Duration::from_secs(5))));
@@ -81,6 +84,8 @@ pub async fn run(
     stats.abort();
     let _ = scheduler.await;
     let _ = stats.await;
+    jobs.abort();
+    let _ = jobs.await;
     for task in [rules, delivery].into_iter().flatten() {
         task.abort();
         let _ = task.await;

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod enums;
 pub mod import;
 pub mod intake;
+pub mod job;
 pub mod order;
 pub mod outage;
 pub mod policy;

@@ -8,6 +8,7 @@ mod care;
 mod customers;
 mod delivery;
 mod desk;
+mod imports;
 mod intake;
 mod orders;
 mod org;
@@ -23,6 +24,7 @@ pub use care::*;
 pub use customers::*;
 pub use delivery::*;
 pub use desk::*;
+pub use imports::*;
 pub use orders::*;
 pub use org::*;
 pub use outages::*;
@@ -238,6 +240,7 @@ pub struct Service {
     pub(crate) intake: intake::Intake,
     pub(crate) token_cache: Arc<std::sync::Mutex<HashMap<String, (Principal, Millis)>>>,
     pub(crate) stats: Arc<std::sync::Mutex<stats::StatsCache>>,
+    pub(crate) jobs: Arc<imports::Jobs>,
 }
 
 impl Service {
@@ -265,6 +268,7 @@ impl Service {
             intake,
             token_cache: Arc::default(),
             stats: Arc::default(),
+            jobs: Arc::default(),
         };
         svc.reload_org().await?;
         svc.intake.start(svc.clone());

@@ -11,6 +11,7 @@ mod bulk;
 mod care;
 mod customers;
 mod dialect;
+mod jobs;
 mod orders;
 mod org;
 mod outages;
@@ -24,6 +25,7 @@ mod warnings;
 
 pub use care::*;
 pub use customers::PrefixColumn;
+pub use jobs::*;
 pub use outages::*;
 pub use outbox::*;
 pub use quality::*;

@@ -168,32 +168,23 @@ pub async fn areas(
     }))
 }
 
-fn decode(body: &[u8]) -> ApiResult<String> {
-    voltdesk_domain::import::decode(body)
-        .map(|(t, _)| t.into_owned())
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_encoding",
-                e.to_string(),
-            )
-        })
-}
-
-fn header_error(e: voltdesk_domain::import::RowError) -> ApiError {
-    let mut err = ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "import_invalid_rows",
-        "the file's header is not usable",
-    );
-    err.rows = Some(json!([e]));
-    err
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImportQ {
     skip_invalid: bool,
+}
+
+async fn import_csv(
+    svc: &Service,
+    kind: voltdesk_domain::job::ImportKind,
+    p: &voltdesk_service::Principal,
+    skip_invalid: bool,
+    body: axum::body::Bytes,
+) -> ApiResult<voltdesk_service::ImportReport> {
+    let options = voltdesk_service::ImportOptions { skip_invalid };
+    svc.import_csv(kind, body.into(), &p.actor, options, &|_| {})
+        .await
+        .map_err(crate::api_imports::import_error)
 }
 
 pub async fn import_org(
@@ -202,20 +193,14 @@ pub async fn import_org(
     Q(q): Q<ImportQ>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    let text = decode(&body)?;
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for r in voltdesk_domain::import::org_rows(&text).map_err(header_error)? {
-        match r {
-            Ok((_, row)) => rows.push(row),
-            Err(e) => errors.push(e),
+    use voltdesk_service::ImportOutcome;
+    let done = import_csv(&svc, job::ImportKind::Org, &p, q.skip_invalid, body).await?;
+    match done.outcome {
+        ImportOutcome::Org { report, skipped } => {
+            Ok(Json(json!({"report": report, "skipped": skipped})))
         }
+        _ => Err(crate::api_imports::unexpected_outcome()),
     }
-    if !errors.is_empty() && !q.skip_invalid {
-        return Err(voltdesk_service::ServiceError::Import(errors).into());
-    }
-    let report = svc.import_org(&p.actor, &rows).await?;
-    Ok(Json(json!({"report": report, "skipped": errors})))
 }
 
 pub async fn import_customers(
@@ -224,19 +209,12 @@ pub async fn import_customers(
     Q(q): Q<ImportQ>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    let text = decode(&body)?;
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for r in voltdesk_domain::import::customer_rows(&text).map_err(header_error)? {
-        match r {
-            Ok(row) => rows.push(row),
-            Err(e) => errors.push(e),
-        }
+    use voltdesk_service::ImportOutcome;
+    let done = import_csv(&svc, job::ImportKind::Customers, &p, q.skip_invalid, body).await?;
+    match done.outcome {
+        ImportOutcome::Customers(report) => Ok(Json(json!({"report": report}))),
+        _ => Err(crate::api_imports::unexpected_outcome()),
     }
-    let report = svc
-        .import_customers(&p.actor, rows, errors, q.skip_invalid, &|_| {})
-        .await?;
-    Ok(Json(json!({"report": report})))
 }
 
 // ---- customers ----

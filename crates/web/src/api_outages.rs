@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use voltdesk_domain::Millis;
 use voltdesk_domain::auth::Permission::{self, *};
+use voltdesk_domain::job::ImportKind;
 use voltdesk_service::{CarePlanInput, CareTaskQuery, NewDemand, NewOutage, Service};
 use voltdesk_store::OutageState;
 
@@ -385,17 +386,15 @@ pub async fn import(
     Caller(p): Caller,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    let text = voltdesk_domain::import::decode(&body)
-        .map(|(t, _)| t.into_owned())
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_encoding",
-                e.to_string(),
-            )
-        })?;
-    let report = svc.import_outages(&p.actor, &text).await?;
-    Ok(Json(json!({"report": report})))
+    let options = voltdesk_service::ImportOptions::default();
+    let done = svc
+        .import_csv(ImportKind::Outages, body.into(), &p.actor, options, &|_| {})
+        .await
+        .map_err(crate::api_imports::import_error)?;
+    match done.outcome {
+        voltdesk_service::ImportOutcome::Outages(report) => Ok(Json(json!({"report": report}))),
+        _ => Err(crate::api_imports::unexpected_outcome()),
+    }
 }
 
 // ---- care tasks ----

@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use voltdesk_domain::auth::Permission::{self, OrgRead, OrgWrite, StatsRead};
+use voltdesk_domain::job::ImportKind;
 use voltdesk_domain::reliability::Sigma;
 use voltdesk_service::{
     PassRateQuery, PassRates, ReadingInput, ReliabilityReport, ReliabilityScope, Service,
@@ -121,15 +122,17 @@ pub async fn import_readings(
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<VoltageRecorded>)> {
     needs(&p, OrgWrite, "import voltage readings")?;
-    let (text, _) = voltdesk_domain::import::decode(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_encoding",
-            e.to_string(),
-        )
-    })?;
-    let done = svc.import_voltage(&p.actor, &text).await?;
-    Ok((StatusCode::CREATED, Json(done)))
+    let options = voltdesk_service::ImportOptions::default();
+    let done = svc
+        .import_csv(ImportKind::Voltage, body.into(), &p.actor, options, &|_| {})
+        .await
+        .map_err(crate::api_imports::import_error)?;
+    match done.outcome {
+        voltdesk_service::ImportOutcome::Voltage(recorded) => {
+            Ok((StatusCode::CREATED, Json(recorded)))
+        }
+        _ => Err(crate::api_imports::unexpected_outcome()),
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -2,6 +2,7 @@
 //! docs page, and the auth layer that checks every request against the route table.
 
 pub mod api;
+pub mod api_imports;
 pub mod api_outages;
 pub mod api_quality;
 pub mod error;
@@ -162,6 +163,7 @@ pub fn router(svc: Service) -> Router {
         .route("/api/v1/dashboard", get(dashboard))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/outbox", get(outbox))
+        .merge(api_imports::router())
         .merge(api_outages::router())
         .merge(api_quality::router())
         .route_layer(middleware::from_fn_with_state(svc.clone(), authorize));

@@ -642,6 +642,7 @@ pub const ROUTES: &[Route] = &[
 /// Every API route table: the core's and those of the feature modules.
 pub const TABLES: &[&[Route]] = &[
     ROUTES,
+    crate::api_imports::ROUTES,
     crate::api_outages::ROUTES,
     crate::api_quality::ROUTES,
 ];

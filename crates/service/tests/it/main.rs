@@ -10,6 +10,7 @@ mod desk;
 mod history;
 mod import;
 mod intake;
+mod jobs;
 mod lifecycle;
 mod outages;
 mod pause;

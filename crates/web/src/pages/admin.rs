@@ -1,17 +1,15 @@
-//! Administration: users and roles, the policy of each station, the holiday calendar and CSV
-//! imports by upload with progress; and the auditor's log.
+//! Administration: users and roles, the policy of each station, the holiday calendar, CSV
+//! imports by upload with progress and the list of import jobs; and the auditor's log.
 
 use super::*;
 use axum::Json;
 use axum::extract::{Path, Query};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
 use voltdesk_domain::Role;
 use voltdesk_domain::calendar::{CalendarEntry, DayKind};
-use voltdesk_service::NewUser;
+use voltdesk_domain::job::{ImportKind, JobState};
+use voltdesk_service::{ImportJobView, NewUser};
 use voltdesk_store::{StationRow, TraceRow, UserRow};
 
 #[derive(Template)]
@@ -24,6 +22,7 @@ struct AdminPage {
     policies: Vec<(String, String)>,
     calendar: Vec<CalendarEntry>,
     year: i32,
+    jobs: Vec<JobLine>,
 }
 
 #[derive(Deserialize, Default)]
@@ -58,6 +57,7 @@ pub async fn admin(State(svc): State<Service>, v: Viewer, Query(q): Query<AdminQ
             .filter(|e| e.day.year() == year)
             .collect(),
         year,
+        jobs: job_lines(&svc, &v).await?,
     })
 }
 
@@ -148,142 +148,159 @@ pub async fn set_calendar(
     Ok(done(&back, &format!("{day} ✓")))
 }
 
-/// The state of an import started from the page.
-#[derive(Debug, Clone, Serialize)]
-pub struct ImportJob {
-    /// running | done | failed
+/// An import job as the admin page lists it: every word from the word table.
+pub struct JobLine {
+    pub id: i64,
+    pub kind: &'static str,
+    pub by: String,
+    pub at: String,
     pub state: &'static str,
-    pub done: usize,
-    pub total: usize,
-    pub message: String,
+    /// The state's code, for the tag's colour.
+    pub state_code: &'static str,
+    pub progress: String,
+    pub errors: String,
 }
 
-type Jobs = Mutex<HashMap<String, Arc<Mutex<ImportJob>>>>;
-static JOBS: LazyLock<Jobs> = LazyLock::new(Mutex::default);
+/// The word-table key of a kind, a state or a failure reason.
+fn kind_key(kind: ImportKind) -> &'static str {
+    match kind {
+        ImportKind::Customers => "import.customers",
+        ImportKind::Org => "import.org",
+        ImportKind::Outages => "import.outages",
+        ImportKind::Voltage => "import.voltage",
+    }
+}
 
-/// Starts an import of the uploaded CSV (`customers` or `org`); answers 202 with the job id
-/// at once, or 422 when the file cannot be read at all.
+fn state_key(state: JobState) -> &'static str {
+    match state {
+        JobState::Queued => "job.queued",
+        JobState::Running => "job.running",
+        JobState::Done => "job.done",
+        JobState::Failed => "job.failed",
+    }
+}
+
+fn reason_key(reason: &str) -> &'static str {
+    match reason {
+        "invalid_rows" => "job.reason.invalid_rows",
+        "invalid_header" => "job.reason.invalid_header",
+        "invalid_encoding" => "job.reason.invalid_encoding",
+        voltdesk_service::ABANDONED => "job.reason.abandoned",
+        _ => "job.reason.other",
+    }
+}
+
+/// What went wrong, for a person: the first lines named, or the reason.
+fn job_errors(tr: Tr, j: &ImportJobView, shown: usize) -> String {
+    if !j.errors.is_empty() {
+        let more = j.error_count - (j.errors.len().min(shown) as i64);
+        let mut s = voltdesk_domain::job::summary(&j.errors, shown);
+        if more > 0 {
+            s.push_str(&format!(" (+{more})"));
+        }
+        return s;
+    }
+    match (&j.reason, j.state) {
+        (Some(r), JobState::Failed) => tr.t(reason_key(r)).to_string(),
+        _ => String::new(),
+    }
+}
+
+fn job_line(tr: Tr, j: &ImportJobView) -> JobLine {
+    JobLine {
+        id: j.id,
+        kind: tr.t(kind_key(j.kind)),
+        by: j.created_by_name.clone(),
+        at: tr.time(j.created_at),
+        state: tr.t(state_key(j.state)),
+        state_code: j.state.code(),
+        progress: format!("{} / {}", j.done, j.total),
+        errors: job_errors(tr, j, 3),
+    }
+}
+
+/// The newest import jobs the viewer may see.
+async fn job_lines(
+    svc: &Service,
+    v: &Viewer,
+) -> Result<Vec<JobLine>, voltdesk_service::ServiceError> {
+    Ok(svc
+        .import_jobs(20)
+        .await?
+        .iter()
+        .filter(|j| v.may(j.kind.permission()))
+        .map(|j| job_line(v.tr, j))
+        .collect())
+}
+
+/// Starts an import of the uploaded CSV (`customers`, `org`, `outages` or `voltage`);
+/// answers 202 with the job id at once, or 422 when the file cannot be read at all.
 pub async fn start_import(
     State(svc): State<Service>,
     v: Viewer,
     Path(kind): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    if kind != "customers" && kind != "org" {
+    let Ok(kind) = ImportKind::parse(&kind) else {
         return crate::error::ApiError::not_found("import kind").into_response();
-    }
-    let text = match voltdesk_domain::import::decode(&body) {
-        Ok((t, _)) => t.into_owned(),
-        Err(e) => {
-            return crate::error::ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_encoding",
-                e.to_string(),
-            )
-            .into_response();
-        }
     };
-    static N: AtomicU64 = AtomicU64::new(1);
-    let id = format!("{}-{}", svc.now(), N.fetch_add(1, Ordering::Relaxed));
-    let job = Arc::new(Mutex::new(ImportJob {
-        state: "running",
-        done: 0,
-        total: 0,
-        message: String::new(),
-    }));
-    JOBS.lock()
-        .expect("jobs lock")
-        .insert(id.clone(), job.clone());
-    let actor = v.principal.actor.clone();
-    let tr = v.tr;
-    tokio::spawn(async move {
-        let result = run_import(&svc, &actor, &kind, &text, &job).await;
-        let mut j = job.lock().expect("job lock");
-        match result {
-            Ok(n) => {
-                j.state = "done";
-                j.done = j.total;
-                j.message = format!("{} · {n}", tr.t("import.done"));
-            }
-            Err(m) => {
-                j.state = "failed";
-                j.message = format!("{} · {m}", tr.t("import.failed"));
-            }
-        }
-    });
-    (StatusCode::ACCEPTED, Json(serde_json::json!({"job": id}))).into_response()
-}
-
-/// Runs an import; the first few bad rows become the message.
-async fn run_import(
-    svc: &Service,
-    actor: &voltdesk_service::Actor,
-    kind: &str,
-    text: &str,
-    job: &Arc<Mutex<ImportJob>>,
-) -> Result<usize, String> {
-    use voltdesk_domain::import::RowError;
-    let describe = |errors: &[RowError]| {
-        errors
-            .iter()
-            .take(5)
-            .map(|e| {
-                format!(
-                    "line {}: {} {}",
-                    e.line,
-                    e.field.as_deref().unwrap_or(""),
-                    e.message
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let invalid = |e: voltdesk_service::ServiceError| match e {
-        voltdesk_service::ServiceError::Import(rows) => describe(&rows),
-        e => e.to_string(),
-    };
-    if kind == "org" {
-        let mut rows = Vec::new();
-        let mut errors = Vec::new();
-        for r in voltdesk_domain::import::org_rows(text).map_err(|e| describe(&[e]))? {
-            match r {
-                Ok((_, row)) => rows.push(row),
-                Err(e) => errors.push(e),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(describe(&errors));
-        }
-        job.lock().expect("job lock").total = rows.len();
-        let report = svc.import_org(actor, &rows).await.map_err(invalid)?;
-        return Ok(report.rows);
+    if !v.may(kind.permission()) {
+        return crate::error::ApiError::forbidden("import this kind of file").into_response();
     }
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for r in voltdesk_domain::import::customer_rows(text).map_err(|e| describe(&[e]))? {
-        match r {
-            Ok(row) => rows.push(row),
-            Err(e) => errors.push(e),
-        }
-    }
-    job.lock().expect("job lock").total = rows.len() + errors.len();
-    let progress_job = job.clone();
-    let report = svc
-        .import_customers(actor, rows, errors, false, &move |n| {
-            if let Ok(mut j) = progress_job.lock() {
-                j.done = n;
-            }
-        })
+    let options = voltdesk_service::ImportOptions::default();
+    match svc
+        .start_import(kind, body.into(), &v.principal.actor, options)
         .await
-        .map_err(invalid)?;
-    Ok(report.imported)
+    {
+        Ok(id) => (
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({"job": id.to_string()})),
+        )
+            .into_response(),
+        Err(e) => crate::api_imports::import_error(e).into_response(),
+    }
 }
 
-pub async fn import_progress(Path(job): Path<String>) -> Response {
-    match JOBS.lock().expect("jobs lock").get(&job) {
-        Some(j) => Json(j.lock().expect("job lock").clone()).into_response(),
-        None => crate::error::ApiError::not_found("import job").into_response(),
-    }
+/// The progress the upload form follows: `state` is running until the job is done or
+/// failed; `message` is for the person who uploaded.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportProgress {
+    pub state: &'static str,
+    pub done: i64,
+    pub total: i64,
+    pub message: String,
+}
+
+pub async fn import_progress(
+    State(svc): State<Service>,
+    v: Viewer,
+    Path(job): Path<String>,
+) -> Response {
+    let not_found = || crate::error::ApiError::not_found("import job").into_response();
+    let Ok(id) = job.parse::<i64>() else {
+        return not_found();
+    };
+    let j = match svc.import_job(id).await {
+        Ok(j) if v.may(j.kind.permission()) => j,
+        Ok(_) | Err(voltdesk_service::ServiceError::NotFound { .. }) => return not_found(),
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    let (state, message) = match j.state {
+        // Not finished yet: the form keeps polling.
+        JobState::Queued | JobState::Running => ("running", String::new()),
+        JobState::Done => ("done", format!("{} · {}", v.tr.t("import.done"), j.done)),
+        JobState::Failed => (
+            "failed",
+            format!("{} · {}", v.tr.t("import.failed"), job_errors(v.tr, &j, 5)),
+        ),
+    };
+    Json(ImportProgress {
+        state,
+        done: j.done,
+        total: j.total,
+        message,
+    })
+    .into_response()
 }
 
 #[derive(Template)]
@@ -319,4 +336,29 @@ pub async fn audit(State(svc): State<Service>, v: Viewer, Query(q): Query<AuditQ
         kind,
         next_before,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_job_word_is_in_the_word_table() {
+        let tr = Tr { lang: Lang::En };
+        let mut keys: Vec<&str> = ImportKind::ALL.iter().map(|k| kind_key(*k)).collect();
+        keys.extend(JobState::ALL.iter().map(|s| state_key(*s)));
+        keys.extend(
+            [
+                "invalid_rows",
+                "invalid_header",
+                "invalid_encoding",
+                "abandoned",
+                "internal",
+            ]
+            .map(reason_key),
+        );
+        for key in keys {
+            assert_ne!(tr.t(key), "??", "{key} is missing from the word table");
+        }
+    }
 }

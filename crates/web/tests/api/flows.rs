@@ -428,7 +428,74 @@ async fn session_login_and_docs(app: TestApp) {
     );
 }
 
+/// Posts a CSV file to an import route with the role's token.
+async fn upload(app: &TestApp, role: Role, path: &str, csv: &str) -> (StatusCode, Value) {
+    let r = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .bearer_auth(&app.tokens[&role])
+        .header("content-type", "text/csv")
+        .body(csv.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn imports_are_jobs_in_the_api(app: TestApp) {
+    let customers = "account_no,name,phone,address,usage_class,area_code\n\
+                     3300000201,赵六,13600001111,李村镇李村3组1号,residential,TA002\n";
+    let (s, body) = upload(&app, Role::Admin, "/api/v1/customers/import", customers).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["report"]["imported"], 1);
+    // An organisation file with a bad region class on line 2: refused, the line named.
+    let org = "station_code,station_name,grid_code,grid_name,feeder_code,feeder_name,area_code,area_name,region_class\n\
+               ZJ-CN,城南供电所,G02,李村网格,F02,10kV李村线,TA009,李村9号台区,moon\n";
+    let (s, body) = upload(&app, Role::Admin, "/api/v1/org/import", org).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "import_invalid_rows");
+    assert_eq!(body["error"]["rows"][0]["line"], 2);
+
+    let (s, list) = app.get(Role::Admin, "/api/v1/import-jobs").await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{list}");
+    assert_eq!(
+        (&items[0]["kind"], &items[0]["state"], &items[0]["reason"]),
+        (&json!("org"), &json!("failed"), &json!("invalid_rows"))
+    );
+    assert_eq!(items[0]["errors"][0]["line"], 2);
+    assert_eq!(items[0]["errors"][0]["field"], "region_class");
+    assert_eq!(
+        (
+            &items[1]["kind"],
+            &items[1]["state"],
+            &items[1]["done"],
+            &items[1]["total"]
+        ),
+        (&json!("customers"), &json!("done"), &json!(1), &json!(1))
+    );
+    let org_job = items[0]["id"].as_i64().unwrap();
+    let (s, job) = app
+        .get(Role::Admin, &format!("/api/v1/import-jobs/{org_job}"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(job["created_by"], app.users[&Role::Admin]);
+
+    // A grid manager may import customers, not the organisation: only the customer job.
+    let (_, list) = app.get(Role::GridManager, "/api/v1/import-jobs").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+    let (s, _) = app
+        .get(Role::GridManager, &format!("/api/v1/import-jobs/{org_job}"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app.get(Role::Agent, "/api/v1/import-jobs").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
 crate::both!(
+    imports_are_jobs_in_the_api,
     complaint_lifecycle,
     repair_clocks_follow_region_and_arrival,
     bad_input_is_a_clear_4xx,
