@@ -7,7 +7,6 @@ use serde::Serialize;
 use voltdesk_domain::order::{Command, decide};
 use voltdesk_domain::policy::{ClockStart, OrderFacts};
 use voltdesk_domain::*;
-use voltdesk_store::OrderRow;
 use voltdesk_store::{EscalationRow, OrderFilter, OrderSort};
 
 /// A deadline an order would get if it were saved now.
@@ -49,8 +48,8 @@ const BOARD_ROWS: i64 = 50;
 /// The lifecycle actions an order's state allows, by command name, in the order the order
 /// page shows them. Data the user still has to give (texts, departments) is filled with
 /// stand-ins: only the state decides here.
-pub fn possible_actions(o: &OrderRow) -> Vec<&'static str> {
-    let state = state_of(o);
+pub fn possible_actions(o: &OrderDetail) -> Vec<&'static str> {
+    let state = o.state();
     let note = || "-".to_string();
     let samples = [
         Command::Dispatch {

@@ -5,7 +5,7 @@ use voltdesk_domain::DepartmentKind;
 use voltdesk_domain::calendar::CalendarEntry;
 use voltdesk_domain::import::OrgRow;
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct OrgImportReport {
     pub rows: usize,
     pub stations: usize,
