@@ -11,12 +11,11 @@
 
 use crate::customers::in_list;
 use crate::*;
-use serde::Serialize;
 use voltdesk_domain::Millis;
 pub use voltdesk_domain::outage::OutageKind;
 
 /// One outage as stored. `feeder_id` is set for a whole feeder, `area_id` for one area.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutageRow {
     pub id: i64,
     pub station_id: i64,
@@ -36,9 +35,8 @@ pub struct OutageRow {
 }
 
 /// An outage with what registration records beside it, and what hangs off it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutageRecord {
-    #[serde(flatten)]
     pub outage: OutageRow,
     /// `api`, `import`, `desk` or `generated`.
     pub source: String,
@@ -68,8 +66,7 @@ pub struct NewOutageRow {
 }
 
 /// Which outages a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OutageState {
     /// Started and not restored: latest start first.
     #[default]

@@ -9,13 +9,12 @@
 
 use crate::customers::in_list;
 use crate::{Backend, Result, Store, StoreError, Tx, get_i64, get_opt_i64, get_opt_str, get_str};
-use serde::Serialize;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use voltdesk_domain::Millis;
 
 /// A notice in the outbox, with what became of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct OutboxItem {
     pub id: i64,
     pub created_at: Millis,
@@ -57,7 +56,7 @@ pub enum Settled {
 }
 
 /// The text of a notice of one kind on one channel in one language (minijinja source).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeTemplate {
     pub kind: String,
     pub channel: String,

@@ -165,7 +165,7 @@ fn paging(page: Option<i64>, per_page: Option<i64>, default: i64) -> ApiResult<(
     Ok((page, per_page))
 }
 
-fn page_json<T: Serialize, V: Serialize + From<T>>(
+fn page_json<T, V: Serialize + From<T>>(
     items: Vec<T>,
     total: i64,
     page: i64,
