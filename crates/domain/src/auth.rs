@@ -4,7 +4,7 @@ use crate::Role;
 use serde::Serialize;
 
 /// A permission an endpoint requires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// Read customers and the organisation (masked).

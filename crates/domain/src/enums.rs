@@ -11,6 +11,14 @@ pub struct UnknownCode {
     pub value: String,
 }
 
+/// The documented schema of a closed set: a string, one of its codes.
+pub fn code_schema(codes: &[&str]) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(codes.iter().copied()))
+        .into()
+}
+
 /// "hotline_95598" → "Hotline 95598".
 fn english(code: &str) -> String {
     let words = code.replace('_', " ");
@@ -56,6 +64,12 @@ macro_rules! code_enum {
             type Err = UnknownCode;
             fn from_str(s: &str) -> Result<Self, Self::Err> { Self::parse(s) }
         }
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::enums::code_schema(&[$($code),+])
+            }
+        }
+        impl utoipa::ToSchema for $name {}
     };
 }
 

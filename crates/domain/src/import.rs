@@ -122,7 +122,7 @@ fn first_malformed_gbk(bytes: &[u8]) -> usize {
 // Errors and columns
 
 /// One problem with one line of an import file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, utoipa::ToSchema)]
 #[error("line {line}: {message}")]
 pub struct RowError {
     /// 1-based line in the file; the header is line 1. For a quoted value spanning several

@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// A contact that becomes a work order, as the API's body carries it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
     pub customer_id: Option<i64>,

@@ -135,9 +135,25 @@ macro_rules! code_serde {
 }
 code_serde!(ImportKind, JobState);
 
+impl utoipa::PartialSchema for ImportKind {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let codes: Vec<&str> = ImportKind::ALL.iter().map(|k| k.code()).collect();
+        crate::enums::code_schema(&codes)
+    }
+}
+impl utoipa::ToSchema for ImportKind {}
+
+impl utoipa::PartialSchema for JobState {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let codes: Vec<&str> = JobState::ALL.iter().map(|k| k.code()).collect();
+        crate::enums::code_schema(&codes)
+    }
+}
+impl utoipa::ToSchema for JobState {}
+
 /// One line-numbered problem a job keeps: a [`RowError`] as stored (its code owned, so it
 /// reads back from the job's row).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobError {
     /// 1-based line in the file; the header is line 1.
     pub line: u64,

@@ -113,6 +113,15 @@ impl<'de> Deserialize<'de> for OutageKind {
     }
 }
 
+impl utoipa::PartialSchema for OutageKind {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let codes: Vec<&str> = OutageKind::ALL.iter().map(|k| k.code()).collect();
+        crate::enums::code_schema(&codes)
+    }
+}
+
+impl utoipa::ToSchema for OutageKind {}
+
 impl std::str::FromStr for OutageKind {
     type Err = UnknownCode;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -121,7 +130,19 @@ impl std::str::FromStr for OutageKind {
 }
 
 /// What a grid manager is to do for a care-group household in an outage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CareTaskKind {
     /// Call before an announced outage starts (planned or temporary).

@@ -97,6 +97,17 @@ impl Serialize for Limit {
     }
 }
 
+impl utoipa::PartialSchema for Limit {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("a duration such as 24h or 4wd (working days)"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Limit {}
+
 impl<'de> Deserialize<'de> for Limit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
@@ -105,7 +116,19 @@ impl<'de> Deserialize<'de> for Limit {
 }
 
 /// The event that starts a clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ClockStart {
     /// When the order is accepted (受理).
@@ -138,7 +161,7 @@ impl fmt::Display for ClockStart {
 }
 
 /// One service commitment: a clock of `kind` with `limit`, for the orders its criteria select.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ClockRule {
     pub kind: ClockKind,
     pub start: ClockStart,

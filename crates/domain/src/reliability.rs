@@ -59,7 +59,9 @@ pub fn is_supply_shortage(cause: &str) -> bool {
 }
 
 /// Which standard deviation β is: of the population (divide by n) or of a sample (n − 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Sigma {
     Population,
@@ -131,7 +133,7 @@ impl Interruption {
 }
 
 /// The indices of one set of interruptions over one period.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Indices {
     pub saifi: f64,
     /// Minutes per customer served.
@@ -247,7 +249,7 @@ pub fn daily_saidi(list: &[Interruption], n_t: i64) -> BTreeMap<i64, f64> {
 }
 
 /// The major-event-day threshold and how it was found.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MedThreshold {
     /// Mean of ln(daily SAIDI).
     pub alpha: f64,

@@ -178,6 +178,15 @@ impl std::fmt::Display for VoltageLevel {
     }
 }
 
+impl utoipa::PartialSchema for VoltageLevel {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let codes: Vec<&str> = VoltageLevel::ALL.iter().map(|l| l.code()).collect();
+        crate::enums::code_schema(&codes)
+    }
+}
+
+impl utoipa::ToSchema for VoltageLevel {}
+
 impl Serialize for VoltageLevel {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.code())
@@ -265,7 +274,7 @@ pub fn check_with(volts: f64, limits: Limits) -> Violation {
 }
 
 /// Minutes monitored, above and below the limits.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PassTally {
     pub monitored: f64,
     pub above: f64,

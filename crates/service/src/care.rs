@@ -13,10 +13,10 @@ use voltdesk_domain::{Millis, PhoneNumber, mask_address, mask_phone};
 use voltdesk_store::{CarePlanItem, CarePlanRow, CareTaskFilter, CareTaskRow, DemandRow, NewTrace};
 
 /// A care task as the API and the care page show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CareTaskView {
     #[serde(flatten)]
-    pub task: CareTaskRow,
+    pub task: CareTaskDetail,
     /// Open and past its due time.
     pub overdue: bool,
     pub area_name: String,
@@ -37,7 +37,7 @@ pub struct CareTaskQuery {
 }
 
 /// A care plan to set (API body).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CarePlanInput {
     pub plan: Option<String>,
@@ -45,7 +45,7 @@ pub struct CarePlanInput {
 }
 
 /// A potential demand to note (API body): the grid by id or code, optionally a customer.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDemand {
     pub grid_id: Option<i64>,
@@ -110,7 +110,7 @@ impl Service {
         CareTaskView {
             overdue: t.status == "open" && t.due_at < now,
             area_name: self.area_name(t.area_id).unwrap_or_default(),
-            task: t,
+            task: t.into(),
         }
     }
 

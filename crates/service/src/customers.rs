@@ -11,7 +11,7 @@ use voltdesk_domain::{
 use voltdesk_store::{CustomerFilter, CustomerRow, NewCustomer, TraceRow};
 
 /// A customer as the API shows it; personal data masked unless revealed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CustomerView {
     pub id: i64,
     pub account_no: String,
@@ -34,7 +34,7 @@ pub struct CustomerView {
     /// Live early warnings about the customer, for the agent the moment the customer is
     /// identified (filled by `customer` and `lookup_customers`; empty in lists).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<voltdesk_store::WarningRow>,
+    pub warnings: Vec<WarningView>,
 }
 
 impl CustomerView {
@@ -73,7 +73,7 @@ impl CustomerView {
 }
 
 /// What an import did or would do.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CustomerImportReport {
     pub imported: usize,
     pub skipped: usize,

@@ -7,8 +7,7 @@ use serde::Serialize;
 use voltdesk_domain::order::{Command, decide};
 use voltdesk_domain::policy::{ClockStart, OrderFacts};
 use voltdesk_domain::*;
-use voltdesk_store::OrderRow;
-use voltdesk_store::{EscalationRow, OrderFilter, OrderSort};
+use voltdesk_store::{OrderFilter, OrderSort};
 
 /// A deadline an order would get if it were saved now.
 #[derive(Debug, Clone, Serialize)]
@@ -25,7 +24,7 @@ pub struct Board {
     /// Open orders whose next deadline falls within `NEAR_DUE_MS`.
     pub near_due: Vec<OrderView>,
     pub overdue: Vec<OrderView>,
-    pub escalations: Vec<(EscalationRow, OrderView)>,
+    pub escalations: Vec<(EscalationView, OrderView)>,
     /// Replied orders waiting for their return visit.
     pub visits: Vec<OrderView>,
     /// Open orders handled again after a dissatisfied return visit, latest first.
@@ -49,8 +48,8 @@ const BOARD_ROWS: i64 = 50;
 /// The lifecycle actions an order's state allows, by command name, in the order the order
 /// page shows them. Data the user still has to give (texts, departments) is filled with
 /// stand-ins: only the state decides here.
-pub fn possible_actions(o: &OrderRow) -> Vec<&'static str> {
-    let state = state_of(o);
+pub fn possible_actions(o: &OrderDetail) -> Vec<&'static str> {
+    let state = o.state();
     let note = || "-".to_string();
     let samples = [
         Command::Dispatch {
@@ -197,7 +196,7 @@ impl Service {
         for e in open {
             let o = self.order(e.order_id).await?;
             if station_id.is_none_or(|s| s == o.order.station_id) {
-                escalations.push((e, o));
+                escalations.push((e.into(), o));
             }
         }
         Ok(Board {

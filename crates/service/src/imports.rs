@@ -127,7 +127,7 @@ impl ImportFailure {
 pub const ABANDONED: &str = "abandoned";
 
 /// An import job as the API and the pages show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportJobView {
     pub id: i64,
     pub kind: ImportKind,

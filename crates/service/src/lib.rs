@@ -17,6 +17,7 @@ mod quality;
 mod rules;
 pub mod scheduler;
 mod stats;
+mod views;
 
 pub use auth::*;
 pub use bulk::*;
@@ -31,6 +32,7 @@ pub use outages::*;
 pub use quality::*;
 pub use rules::*;
 pub use stats::*;
+pub use views::*;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};

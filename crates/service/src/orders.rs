@@ -14,28 +14,46 @@ use voltdesk_store::{ClockRow, ClockState, NewTrace, OrderFilter, OrderRow, Trac
 pub use voltdesk_domain::intake::{CustomerRef, NewOrder, OrderDraft};
 
 /// An order as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrderView {
     pub order_no: String,
     #[serde(flatten)]
-    pub order: OrderRow,
+    pub order: OrderDetail,
     pub clocks: Vec<ClockView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClockView {
     #[serde(flatten)]
-    pub clock: ClockRow,
+    pub clock: ClockDetail,
     /// Milliseconds left until due (negative when late), for running clocks.
     pub remaining_ms: Option<i64>,
 }
 
 /// `GD` + the local acceptance date + the id: readable on the phone, derived, never stored.
-pub fn order_no(o: &OrderRow) -> String {
-    let day = chrono::DateTime::from_timestamp_millis(o.created_at + 8 * HOUR_MS)
+pub fn order_no(o: &impl Numbered) -> String {
+    let (id, created_at) = o.number_parts();
+    let day = chrono::DateTime::from_timestamp_millis(created_at + 8 * HOUR_MS)
         .map(|d| d.format("%Y%m%d").to_string())
         .unwrap_or_default();
-    format!("GD{day}{:08}", o.id)
+    format!("GD{day}{id:08}")
+}
+
+/// What an order number is made of: the id and the acceptance instant.
+pub trait Numbered {
+    fn number_parts(&self) -> (i64, Millis);
+}
+
+impl Numbered for OrderRow {
+    fn number_parts(&self) -> (i64, Millis) {
+        (self.id, self.created_at)
+    }
+}
+
+impl Numbered for OrderDetail {
+    fn number_parts(&self) -> (i64, Millis) {
+        (self.id, self.created_at)
+    }
 }
 
 /// The id inside an order number, or a plain id.
@@ -374,7 +392,7 @@ impl Service {
                 Ok((
                     OrderView {
                         order_no: order_no(&o),
-                        order: o,
+                        order: o.into(),
                         clocks,
                     },
                     false,
@@ -399,7 +417,7 @@ impl Service {
             .collect();
         Ok(OrderView {
             order_no: order_no(&o),
-            order: o,
+            order: o.into(),
             clocks,
         })
     }
@@ -410,7 +428,7 @@ impl Service {
             .into_iter()
             .map(|o| OrderView {
                 order_no: order_no(&o),
-                order: o,
+                order: o.into(),
                 clocks: vec![],
             })
             .collect();
@@ -833,7 +851,7 @@ fn clock_view(c: ClockRow, now: Millis) -> ClockView {
         _ => None,
     };
     ClockView {
-        clock: c,
+        clock: c.into(),
         remaining_ms,
     }
 }

@@ -6,7 +6,7 @@ use voltdesk_domain::calendar::CalendarEntry;
 use voltdesk_domain::import::OrgRow;
 use voltdesk_domain::trace::{self, TraceEvent};
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct OrgImportReport {
     pub rows: usize,
     pub stations: usize,

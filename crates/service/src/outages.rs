@@ -50,7 +50,7 @@ const CACHE_REFRESH: Duration = Duration::from_secs(5);
 const CARE_TICK: Duration = Duration::from_secs(60);
 
 /// An outage as the dispatch system reports it (API body). Instants are epoch ms.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOutage {
     /// The dispatch system's id; a re-send with the same id returns the first registration.
@@ -92,10 +92,10 @@ impl From<OutageCsvRow> for NewOutage {
 }
 
 /// An outage as the API and the board show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OutageView {
     #[serde(flatten)]
-    pub record: OutageRecord,
+    pub record: OutageRecordView,
     /// The transformer areas it covers (on the single-outage view; empty in lists).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub area_ids: Vec<i64>,
@@ -111,7 +111,7 @@ pub struct OutageView {
 }
 
 /// What an outage CSV import did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OutageImportReport {
     pub registered: usize,
     /// Rows whose `external_ref` was registered before (left as they were).
@@ -1028,7 +1028,7 @@ impl Service {
             _ => None,
         };
         OutageView {
-            record,
+            record: record.into(),
             area_ids: Vec::new(),
             active,
             long,

@@ -41,7 +41,7 @@ const UTC8_MS: i64 = 8 * HOUR_MS;
 const MAX_DAYS: i64 = 5 * 366;
 
 /// When a reading was taken: epoch milliseconds, or Beijing time `YYYY-MM-DD HH:MM`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum ReadingTime {
     Millis(i64),
@@ -49,7 +49,7 @@ pub enum ReadingTime {
 }
 
 /// One reading as the API takes it: the area by id or code.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadingInput {
     #[serde(default)]
@@ -63,7 +63,7 @@ pub struct ReadingInput {
 }
 
 /// What a batch of readings did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VoltageRecorded {
     pub recorded: usize,
     /// Readings out of limits (each traced as `voltage.violation`).
@@ -143,7 +143,7 @@ pub struct PassRateQuery {
 }
 
 /// The voltage pass rate of one area in one month.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AreaPassRate {
     pub area_id: i64,
     pub area_code: String,
@@ -160,7 +160,7 @@ pub struct AreaPassRate {
     pub violations: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PassRates {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -516,7 +516,7 @@ pub(crate) fn local_minute(at: Millis) -> String {
 // ---- reliability ----
 
 /// What a reliability report covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum ReliabilityScope {
     All,
@@ -525,7 +525,7 @@ pub enum ReliabilityScope {
 }
 
 /// A major event day found in the period.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MedDay {
     pub date: NaiveDate,
     /// SAIDI of the day, minutes.
@@ -535,7 +535,7 @@ pub struct MedDay {
 }
 
 /// One month of the period, for the charts. Indices are none without customers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MonthPoint {
     /// `yyyy-mm`.
     pub month: String,
@@ -550,7 +550,7 @@ pub struct MonthPoint {
     pub voltage_minutes: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReliabilityReport {
     pub scope: ReliabilityScope,
     pub scope_name: String,

@@ -25,7 +25,7 @@ use voltdesk_domain::warning::{
     self, Facts, OrderBrief, Raise, RuleBook, RunningOutage, Seen, Subject, Tendency,
 };
 use voltdesk_domain::*;
-use voltdesk_store::{NewWarning, Raised, TraceRow, WarningFilter, WarningRow};
+use voltdesk_store::{NewWarning, Raised, TraceRow, WarningFilter};
 
 /// The cursor name of the rules' reader.
 const CURSOR: &str = "rules";
@@ -47,7 +47,7 @@ pub struct RulesReport {
 }
 
 /// A rule and whether it is on, for a station.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RuleSwitch {
     pub rule: RuleKind,
     pub label: &'static str,
@@ -524,14 +524,16 @@ impl Service {
         }
     }
 
-    pub async fn warnings(&self, f: &WarningFilter) -> Result<(Vec<WarningRow>, i64)> {
-        Ok(self.store.warnings(f).await?)
+    pub async fn warnings(&self, f: &WarningFilter) -> Result<(Vec<WarningView>, i64)> {
+        let (rows, total) = self.store.warnings(f).await?;
+        Ok((rows.into_iter().map(Into::into).collect(), total))
     }
 
-    pub async fn warning(&self, id: i64) -> Result<WarningRow> {
+    pub async fn warning(&self, id: i64) -> Result<WarningView> {
         self.store
             .warning(id)
             .await?
+            .map(Into::into)
             .ok_or(ServiceError::NotFound { what: "warning" })
     }
 
@@ -543,7 +545,7 @@ impl Service {
         id: i64,
         to: WarningStatus,
         note: &str,
-    ) -> Result<WarningRow> {
+    ) -> Result<WarningView> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let w = self
@@ -624,7 +626,7 @@ impl Service {
 
     /// Live warnings about a customer, newest first: what the agent sees the moment the
     /// customer is identified.
-    pub async fn customer_warnings(&self, customer_id: i64) -> Result<Vec<WarningRow>> {
+    pub async fn customer_warnings(&self, customer_id: i64) -> Result<Vec<WarningView>> {
         let (w, _) = self
             .store
             .warnings(&WarningFilter {
@@ -634,7 +636,7 @@ impl Service {
                 ..Default::default()
             })
             .await?;
-        Ok(w)
+        Ok(w.into_iter().map(Into::into).collect())
     }
 
     /// Escalations: the warnings of missed deadlines, in the shape the escalation API has

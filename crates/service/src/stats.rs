@@ -72,14 +72,14 @@ pub struct DashboardQuery {
 }
 
 /// One named series of daily values.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Series {
     pub code: String,
     pub values: Vec<i64>,
     pub total: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AreaComplaints {
     pub area_id: i64,
     pub area: String,
@@ -91,7 +91,7 @@ pub struct AreaComplaints {
     pub per_10k: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -102,7 +102,7 @@ pub struct Dashboard {
     pub by_type: Vec<Series>,
     pub by_channel: Vec<Series>,
     pub by_class: Vec<Series>,
-    pub totals: DayCounts,
+    pub totals: DayCountsView,
     pub created_per_day: Vec<i64>,
     /// Share of closed orders closed within their deadlines, per day (None: nothing closed).
     pub on_time_share: Vec<Option<f64>>,
@@ -439,7 +439,7 @@ impl Service {
                 .map(|c| share(c.closed_on_time, c.closed))
                 .collect(),
             satisfied_share: all.iter().map(|c| share(c.satisfied, c.visits)).collect(),
-            totals,
+            totals: totals.into(),
             complaints,
             customers,
             complaints_per_10k: if customers > 0 {

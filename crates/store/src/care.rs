@@ -2,12 +2,11 @@
 //! through during outages, and the ledger of potential demands per grid.
 
 use crate::*;
-use serde::Serialize;
 use voltdesk_domain::Millis;
 use voltdesk_domain::outage::{CareTaskKind, OutageKind};
 
 /// How a household under care is looked after.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CarePlanRow {
     pub customer_id: i64,
     pub plan: String,
@@ -18,9 +17,8 @@ pub struct CarePlanRow {
 }
 
 /// A care plan with the customer it belongs to (unmasked: masking is the service's job).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct CarePlanItem {
-    #[serde(flatten)]
     pub plan: CarePlanRow,
     pub customer_name: String,
     pub account_no: String,
@@ -29,7 +27,7 @@ pub struct CarePlanItem {
 }
 
 /// A care task with what its assignee needs to see: the household and the outage.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct CareTaskRow {
     pub id: i64,
     pub customer_id: i64,
@@ -72,7 +70,7 @@ pub struct CareTaskFilter {
 }
 
 /// A potential demand a grid manager noted (seed 001: 潜在需求台账).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemandRow {
     pub id: i64,
     pub grid_id: i64,

@@ -11,13 +11,12 @@
 
 use crate::org::{AREA_COLS, FEEDER_COLS, area, feeder};
 use crate::*;
-use serde::Serialize;
 use voltdesk_domain::Millis;
 pub use voltdesk_domain::outage::OutageKind;
 use voltdesk_domain::trace::TraceEvent;
 
 /// One outage as stored. `feeder_id` is set for a whole feeder, `area_id` for one area.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutageRow {
     pub id: i64,
     pub station_id: i64,
@@ -37,9 +36,8 @@ pub struct OutageRow {
 }
 
 /// An outage with what registration records beside it, and what hangs off it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutageRecord {
-    #[serde(flatten)]
     pub outage: OutageRow,
     /// `api`, `import`, `desk` or `generated`.
     pub source: String,
@@ -69,8 +67,7 @@ pub struct NewOutageRow {
 }
 
 /// Which outages a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OutageState {
     /// Started and not restored: latest start first.
     #[default]

@@ -8,13 +8,12 @@
 //! `FOR UPDATE SKIP LOCKED`; SQLite has one writer, so one statement is enough.
 
 use crate::{Result, Store, StoreError, Tx, get_i64, get_opt_i64, get_opt_str, get_str};
-use serde::Serialize;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use voltdesk_domain::Millis;
 
 /// A notice in the outbox, with what became of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct OutboxItem {
     pub id: i64,
     pub created_at: Millis,
@@ -56,7 +55,7 @@ pub enum Settled {
 }
 
 /// The text of a notice of one kind on one channel in one language (minijinja source).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeTemplate {
     pub kind: String,
     pub channel: String,

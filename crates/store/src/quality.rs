@@ -7,7 +7,6 @@
 //! `(at + 8 h) / 24 h` on both backends.
 
 use crate::*;
-use serde::Serialize;
 use voltdesk_domain::Millis;
 
 /// Beijing is UTC+8 without daylight saving.
@@ -27,7 +26,7 @@ pub struct NewVoltageReading {
 }
 
 /// Minutes monitored, above and below the limits, of one area in one month.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AreaMonthVoltage {
     pub area_id: i64,
     pub month: i64,
@@ -56,7 +55,7 @@ pub enum OutageScope {
 }
 
 /// An outage as the reliability indices need it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterruptionRow {
     pub id: i64,
     pub station_id: i64,

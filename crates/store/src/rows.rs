@@ -1,10 +1,9 @@
 //! Plain records the store reads and writes. Enums are domain types; ids are i64.
 
-use serde::Serialize;
 use voltdesk_domain::trace::TraceEvent;
 use voltdesk_domain::*;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct StationRow {
     pub id: i64,
     pub code: String,
@@ -12,7 +11,7 @@ pub struct StationRow {
     pub policy_id: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct DepartmentRow {
     pub id: i64,
     pub station_id: i64,
@@ -21,7 +20,7 @@ pub struct DepartmentRow {
     pub kind: DepartmentKind,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct GridRow {
     pub id: i64,
     pub station_id: i64,
@@ -30,7 +29,7 @@ pub struct GridRow {
     pub manager_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct FeederRow {
     pub id: i64,
     pub station_id: i64,
@@ -38,7 +37,7 @@ pub struct FeederRow {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct AreaRow {
     pub id: i64,
     pub station_id: i64,
@@ -50,7 +49,7 @@ pub struct AreaRow {
 }
 
 /// A customer as stored (unmasked: masking is the service's job).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct CustomerRow {
     pub id: i64,
     pub account_no: String,
@@ -93,13 +92,12 @@ pub struct NewCustomer {
     pub arrears_fen: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct UserRow {
     pub id: i64,
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    #[serde(skip)]
     pub password_hash: String,
     pub station_id: Option<i64>,
     pub department_id: Option<i64>,
@@ -107,7 +105,7 @@ pub struct UserRow {
     pub created_at: Millis,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct TokenRow {
     pub id: i64,
     pub name: String,
@@ -119,7 +117,7 @@ pub struct TokenRow {
 }
 
 /// A work order as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct OrderRow {
     pub id: i64,
     pub station_id: i64,
@@ -162,7 +160,8 @@ pub struct OrderRow {
     pub problem_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A value, not a row: views show it by its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockState {
     Running,
@@ -191,7 +190,7 @@ impl ClockState {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ClockRow {
     pub id: i64,
     pub order_id: i64,
@@ -211,7 +210,7 @@ pub struct ClockRow {
     pub next_fire_at: Option<Millis>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct TraceRow {
     pub id: i64,
     pub at: Millis,
@@ -245,7 +244,7 @@ pub struct NewTrace {
     pub event: TraceEvent,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct EscalationRow {
     pub id: i64,
     pub order_id: i64,
@@ -257,7 +256,7 @@ pub struct EscalationRow {
     pub acknowledged_at: Option<Millis>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ReturnVisitRow {
     pub id: i64,
     pub order_id: i64,
@@ -267,7 +266,7 @@ pub struct ReturnVisitRow {
     pub at: Millis,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ProblemRow {
     pub id: i64,
     pub station_id: i64,
@@ -281,7 +280,7 @@ pub struct ProblemRow {
     pub order_count: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct OutboxRow {
     pub id: i64,
     pub created_at: Millis,

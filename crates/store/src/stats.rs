@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use voltdesk_domain::Millis;
 
 /// Counts of one day under one key.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DayCounts {
     pub created: i64,
     pub closed: i64,

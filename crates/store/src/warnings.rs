@@ -5,11 +5,10 @@
 use crate::customers::{Bind, COLS as CUSTOMER_COLS};
 use crate::orders::{ORDER_COLS, TRACE_COLS, order, trace};
 use crate::*;
-use serde::Serialize;
 use voltdesk_domain::Millis;
 
 /// A warning as stored.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WarningRow {
     pub id: i64,
     pub rule: String,

@@ -2,29 +2,607 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, J, Q, SESSION_COOKIE};
+use crate::routes::Access::{Needs, Public, SignedIn};
+use crate::routes::{ApiRoute, delete, get, post, put};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+use voltdesk_domain::auth::Permission::*;
 use voltdesk_domain::calendar::{CalendarEntry, DayKind};
 use voltdesk_domain::order::Command;
 use voltdesk_domain::*;
-use voltdesk_service::{NewOrder, NewUser, Service, ServiceError, parse_order_ref};
+use voltdesk_service::{
+    AreaView, CustomerView, DepartmentView, EscalationView, FeederView, GridView, NewOrder,
+    NewUser, NoticeTemplateView, OrderView, OutboxItemView, OutboxView, ProblemView,
+    ReturnVisitView, Service, ServiceError, StationView, TokenView, TraceView, UserView,
+    WarningView, parse_order_ref,
+};
 use voltdesk_store::{CustomerFilter, OrderFilter, OrderSort};
 
 type S = State<Service>;
 
-#[derive(Serialize)]
+/// The core API's routes: method, path, what the caller needs, summary, handler.
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        get(
+            "/api/v1/health",
+            Public,
+            "system",
+            "Liveness and database check",
+            health,
+        ),
+        get(
+            "/api/v1/openapi.json",
+            Public,
+            "system",
+            "This API as OpenAPI 3.1",
+            crate::openapi_json,
+        ),
+        get(
+            "/api/v1/docs",
+            Public,
+            "system",
+            "Readable API documentation",
+            crate::docs,
+        ),
+        post(
+            "/api/v1/session",
+            Public,
+            "auth",
+            "Sign in with username and password; sets the session cookie",
+            login,
+        ),
+        delete("/api/v1/session", SignedIn, "auth", "Sign out", logout),
+        get(
+            "/api/v1/me",
+            SignedIn,
+            "auth",
+            "The signed-in user and permissions",
+            me,
+        ),
+        get(
+            "/api/v1/stations",
+            Needs(OrgRead),
+            "organisation",
+            "Supply stations",
+            stations,
+        ),
+        put(
+            "/api/v1/stations/{id}/policy",
+            Needs(PolicyWrite),
+            "organisation",
+            "Choose the service-commitment policy of a station",
+            set_station_policy,
+        ),
+        get(
+            "/api/v1/departments",
+            Needs(OrgRead),
+            "organisation",
+            "Departments (?station_id)",
+            departments,
+        ),
+        get(
+            "/api/v1/grids",
+            Needs(OrgRead),
+            "organisation",
+            "Grids (?station_id)",
+            grids,
+        ),
+        get(
+            "/api/v1/feeders",
+            Needs(OrgRead),
+            "organisation",
+            "Feeders (?station_id)",
+            feeders,
+        ),
+        get(
+            "/api/v1/areas",
+            Needs(OrgRead),
+            "organisation",
+            "Transformer areas (?grid_id, page, per_page)",
+            areas,
+        ),
+        post(
+            "/api/v1/org/import",
+            Needs(OrgWrite),
+            "organisation",
+            "Import the organisation from CSV (UTF-8 or GBK); all or nothing",
+            import_org,
+        )
+        .csv()
+        .replies::<OrgImported>("200")
+        .body_limit(64 << 20),
+        get(
+            "/api/v1/customers",
+            Needs(CustomerRead),
+            "customers",
+            "Search customers (q prefix of account, phone or name; station_id, area_id, segment, sensitive; page, per_page)",
+            customers,
+        ),
+        get(
+            "/api/v1/customers/lookup",
+            Needs(CustomerRead),
+            "customers",
+            "Identify a caller by phone or account_no",
+            lookup,
+        ),
+        post(
+            "/api/v1/customers/import",
+            Needs(CustomerWrite),
+            "customers",
+            "Import customers from CSV (UTF-8 or GBK); all or nothing unless skip_invalid=true",
+            import_customers,
+        )
+        .csv()
+        .replies::<CustomersImported>("200")
+        .body_limit(512 << 20),
+        get(
+            "/api/v1/customers/{id}",
+            Needs(CustomerRead),
+            "customers",
+            "A customer, masked; reveal=true unmasks for roles that may (traced)",
+            customer,
+        ),
+        get(
+            "/api/v1/customers/{id}/trace",
+            Needs(TraceRead),
+            "customers",
+            "The customer's timeline across channels, newest first (limit, before)",
+            customer_trace,
+        ),
+        get(
+            "/api/v1/customers/{id}/orders",
+            Needs(OrderRead),
+            "customers",
+            "The customer's work orders",
+            customer_orders,
+        ),
+        put(
+            "/api/v1/customers/{id}/sensitive",
+            Needs(OrderSupervise),
+            "customers",
+            "Set or clear the sensitive flag with a reason",
+            set_sensitive,
+        ),
+        get(
+            "/api/v1/work-orders",
+            Needs(OrderRead),
+            "work orders",
+            "List orders: station, grid, area, customer_id, type, status (comma list), open, overdue, escalated, department_id, assignee_id, from, to; sort=created_at|due_at|updated_at|id, order=asc|desc; page, per_page. The total is exact up to 10,000 orders (total_exact is false beyond)",
+            orders,
+        ),
+        post(
+            "/api/v1/work-orders",
+            Needs(OrderCreate),
+            "work orders",
+            "Take a contact as a work order; Idempotency-Key header makes retries safe",
+            create_order,
+        ),
+        get(
+            "/api/v1/work-orders/export.csv",
+            Needs(Export),
+            "work orders",
+            "The filtered list as CSV (same filters as the list)",
+            export_orders,
+        )
+        .replies_csv(),
+        get(
+            "/api/v1/work-orders/{id}",
+            Needs(OrderRead),
+            "work orders",
+            "An order with its clocks (id or order number)",
+            order,
+        ),
+        get(
+            "/api/v1/work-orders/{id}/trace",
+            Needs(TraceRead),
+            "work orders",
+            "Every trace event of the order, oldest first",
+            order_trace,
+        ),
+        get(
+            "/api/v1/work-orders/{id}/return-visits",
+            Needs(OrderRead),
+            "work orders",
+            "Return visits of the order",
+            return_visits,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/dispatch",
+            Needs(OrderRoute),
+            "lifecycle",
+            "Dispatch to a department (and assignee)",
+            dispatch,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/transfer",
+            Needs(OrderRoute),
+            "lifecycle",
+            "Transfer to another department",
+            transfer,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/merge",
+            Needs(OrderRoute),
+            "lifecycle",
+            "Merge into another order (duplicates of one event)",
+            merge,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/cancel",
+            Needs(OrderRoute),
+            "lifecycle",
+            "Cancel with a reason",
+            cancel,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/acknowledge",
+            Needs(OrderWork),
+            "lifecycle",
+            "Acknowledge (take) a dispatched order",
+            acknowledge,
+        )
+        .optional_body::<AckB>(),
+        post(
+            "/api/v1/work-orders/{id}/contact",
+            Needs(OrderWork),
+            "lifecycle",
+            "Record contact with the customer (stops the contact clock)",
+            contact,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/arrive",
+            Needs(OrderWork),
+            "lifecycle",
+            "Crew on site (repair); starts the restore clock",
+            arrive,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/reply",
+            Needs(OrderWork),
+            "lifecycle",
+            "Reply with the result; complaints need verdict and root_cause",
+            reply,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/return-to-sender",
+            Needs(OrderWork),
+            "lifecycle",
+            "Return the order to the sender with a reason",
+            return_to_sender,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/co-handle",
+            Needs(OrderWork),
+            "lifecycle",
+            "Add co-handling departments",
+            co_handle,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/close",
+            Needs(OrderWork),
+            "lifecycle",
+            "Close a replied order that needs no return visit",
+            close,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/pause",
+            Needs(OrderWork),
+            "lifecycle",
+            "Pause the running clocks while waiting on the customer",
+            pause,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/resume",
+            Needs(OrderWork),
+            "lifecycle",
+            "Resume paused clocks",
+            resume,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/urge",
+            Needs(OrderCreate),
+            "lifecycle",
+            "Record an urging contact (催办) on an open order",
+            urge,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/return-visit",
+            Needs(OrderSupervise),
+            "lifecycle",
+            "Record the return visit; dissatisfied reopens",
+            return_visit,
+        ),
+        post(
+            "/api/v1/work-orders/{id}/reopen",
+            Needs(OrderSupervise),
+            "lifecycle",
+            "Reopen a closed order with a reason",
+            reopen,
+        ),
+        put(
+            "/api/v1/work-orders/{id}/problem",
+            Needs(ProblemWrite),
+            "problems",
+            "Group the order under a problem",
+            link_problem,
+        ),
+        get(
+            "/api/v1/problems",
+            Needs(ProblemRead),
+            "problems",
+            "Problems (station_id, open, page, per_page)",
+            problems,
+        ),
+        post(
+            "/api/v1/problems",
+            Needs(ProblemWrite),
+            "problems",
+            "Open a problem",
+            create_problem,
+        ),
+        get(
+            "/api/v1/problems/{id}",
+            Needs(ProblemRead),
+            "problems",
+            "A problem",
+            problem,
+        ),
+        post(
+            "/api/v1/problems/{id}/close",
+            Needs(ProblemWrite),
+            "problems",
+            "Close a problem with its root cause",
+            close_problem,
+        ),
+        get(
+            "/api/v1/escalations",
+            Needs(OrderRead),
+            "supervision",
+            "Escalations (order_id, open)",
+            escalations,
+        ),
+        post(
+            "/api/v1/escalations/{id}/acknowledge",
+            Needs(OrderSupervise),
+            "supervision",
+            "Acknowledge an escalation",
+            acknowledge_escalation,
+        ),
+        get(
+            "/api/v1/warnings",
+            Needs(OrderRead),
+            "warnings",
+            "Warnings raised by the early-warning rules (status, rule, owner_role, mine, customer_id, order_id, page, per_page)",
+            warnings,
+        ),
+        get(
+            "/api/v1/warnings/{id}",
+            Needs(OrderRead),
+            "warnings",
+            "One warning",
+            warning,
+        ),
+        post(
+            "/api/v1/warnings/{id}/acknowledge",
+            Needs(OrderRead),
+            "warnings",
+            "Acknowledge a warning (open → acknowledged)",
+            acknowledge_warning,
+        ),
+        post(
+            "/api/v1/warnings/{id}/handle",
+            Needs(OrderRead),
+            "warnings",
+            "Mark a warning handled, with a note",
+            handle_warning,
+        ),
+        post(
+            "/api/v1/warnings/{id}/dismiss",
+            Needs(OrderRead),
+            "warnings",
+            "Dismiss a warning; the reason is required",
+            dismiss_warning,
+        ),
+        get(
+            "/api/v1/stations/{id}/rules",
+            Needs(PolicyRead),
+            "warnings",
+            "The early-warning rules of a station and whether each is on",
+            station_rules,
+        ),
+        put(
+            "/api/v1/stations/{id}/rules/{rule}",
+            Needs(PolicyWrite),
+            "warnings",
+            "Switch a rule on or off for a station",
+            set_station_rule,
+        ),
+        get(
+            "/api/v1/notice-templates",
+            Needs(PolicyRead),
+            "notices",
+            "The texts of the notices (SMS and webhook), per kind, channel and language",
+            notice_templates,
+        ),
+        put(
+            "/api/v1/notice-templates/{kind}/{channel}",
+            Needs(PolicyWrite),
+            "notices",
+            "Replace the text of a notice (a template with placeholders such as {{ order_no }})",
+            set_notice_template,
+        ),
+        get(
+            "/api/v1/outbox/dead",
+            Needs(AuditRead),
+            "notices",
+            "Dead letters: notices given up after the last attempt (limit, offset)",
+            dead_letters,
+        ),
+        post(
+            "/api/v1/outbox/{id}/requeue",
+            Needs(PolicyWrite),
+            "notices",
+            "Send a dead letter again with fresh attempts",
+            requeue,
+        ),
+        get(
+            "/api/v1/policies",
+            Needs(PolicyRead),
+            "policies",
+            "Loaded service-commitment policies",
+            policies,
+        ),
+        get(
+            "/api/v1/policies/{id}",
+            Needs(PolicyRead),
+            "policies",
+            "One policy with its rules",
+            policy,
+        ),
+        get(
+            "/api/v1/calendar",
+            Needs(PolicyRead),
+            "policies",
+            "Holidays and make-up working days (from, to)",
+            calendar,
+        ),
+        put(
+            "/api/v1/calendar/{day}",
+            Needs(PolicyWrite),
+            "policies",
+            "Set a holiday or make-up working day",
+            set_calendar_day,
+        ),
+        delete(
+            "/api/v1/calendar/{day}",
+            Needs(PolicyWrite),
+            "policies",
+            "Remove a calendar entry",
+            delete_calendar_day,
+        ),
+        get(
+            "/api/v1/users",
+            Needs(UserAdmin),
+            "administration",
+            "Users",
+            users,
+        ),
+        post(
+            "/api/v1/users",
+            Needs(UserAdmin),
+            "administration",
+            "Create a user",
+            create_user,
+        ),
+        get(
+            "/api/v1/tokens",
+            Needs(UserAdmin),
+            "administration",
+            "API tokens (never their secrets)",
+            tokens,
+        ),
+        post(
+            "/api/v1/tokens",
+            Needs(UserAdmin),
+            "administration",
+            "Create an API token; the secret is shown once",
+            create_token,
+        ),
+        delete(
+            "/api/v1/tokens/{id}",
+            Needs(UserAdmin),
+            "administration",
+            "Revoke a token",
+            revoke_token,
+        ),
+        get(
+            "/api/v1/dashboard",
+            Needs(StatsRead),
+            "statistics",
+            "Volumes by type, channel and complaint class per day, deadline compliance, satisfaction, complaints per 10,000 customers, areas with most complaints (from, to as yyyy-mm-dd; station_id, grid_id)",
+            dashboard,
+        ),
+        get(
+            "/api/v1/audit",
+            Needs(AuditRead),
+            "administration",
+            "The audit trail: all trace events (kind prefix, before, limit)",
+            audit,
+        ),
+        get(
+            "/api/v1/outbox",
+            Needs(AuditRead),
+            "administration",
+            "Queued notifications and webhooks",
+            outbox,
+        ),
+    ]
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct Page<T: Serialize> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// What an organisation import did, and the lines it skipped (documents `import_org`).
+#[derive(Serialize, ToSchema)]
+pub struct OrgImported {
+    report: voltdesk_service::OrgImportReport,
+    skipped: Vec<voltdesk_domain::import::RowError>,
+}
+
+/// What a customer import did (documents `import_customers`).
+#[derive(Serialize, ToSchema)]
+pub struct CustomersImported {
+    report: voltdesk_service::CustomerImportReport,
+}
+
+/// A list without paging.
+#[derive(Serialize, ToSchema)]
+pub struct Items<T: Serialize> {
     items: Vec<T>,
+}
+
+/// The work-order list: a page whose total is exact up to [`LIST_COUNT_CAP`].
+#[derive(Serialize, ToSchema)]
+pub struct OrderList {
+    items: Vec<OrderView>,
     total: i64,
+    total_exact: bool,
     page: i64,
     per_page: i64,
 }
 
-#[derive(Deserialize, Default)]
+/// The callers a phone number or account number identifies.
+#[derive(Serialize, ToSchema)]
+pub struct Matches {
+    items: Vec<CustomerView>,
+    total: usize,
+}
+
+/// A customer's timeline, newest first, and where the next page starts.
+#[derive(Serialize, ToSchema)]
+pub struct Timeline {
+    items: Vec<TraceView>,
+    next_before: Option<i64>,
+}
+
+/// Every trace event of an order, oldest first.
+#[derive(Serialize, ToSchema)]
+pub struct OrderTrace {
+    total: usize,
+    items: Vec<TraceView>,
+}
+
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct Paging {
     page: Option<i64>,
@@ -57,66 +635,99 @@ fn order_id(s: &str) -> ApiResult<i64> {
 
 // ---- system and session ----
 
-pub async fn health(State(svc): S) -> ApiResult<Json<Value>> {
-    svc.stations().await?;
-    Ok(Json(json!({"status": "ok"})))
+/// The server and its database answer.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    status: &'static str,
 }
 
-#[derive(Deserialize)]
+pub async fn health(State(svc): S) -> ApiResult<Json<Health>> {
+    svc.stations().await?;
+    Ok(Json(Health { status: "ok" }))
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     username: String,
     password: String,
 }
 
-pub async fn login(State(svc): S, J(b): J<Login>) -> ApiResult<Response> {
+/// The signed-in user.
+#[derive(Serialize, ToSchema)]
+pub struct Session {
+    user: UserView,
+}
+
+pub async fn login(State(svc): S, J(b): J<Login>) -> ApiResult<(HeaderMap, Json<Session>)> {
     let (secret, user) = svc.login(&b.username, &b.password).await?;
     let cookie =
         format!("{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Lax; Path=/; Max-Age=43200");
-    let mut resp = Json(json!({"user": user})).into_response();
-    resp.headers_mut().insert(
+    let mut headers = HeaderMap::new();
+    headers.insert(
         header::SET_COOKIE,
         HeaderValue::from_str(&cookie).map_err(|_| ApiError::unauthorized())?,
     );
-    Ok(resp)
+    Ok((headers, Json(Session { user: user.into() })))
 }
 
-pub async fn logout(State(svc): S, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn logout(State(svc): S, headers: HeaderMap) -> ApiResult<(HeaderMap, StatusCode)> {
     if let Some((false, secret)) = crate::extract::credentials(&headers) {
         svc.logout(&secret).await?;
     }
-    let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut().insert(
+    let mut out = HeaderMap::new();
+    out.insert(
         header::SET_COOKIE,
         HeaderValue::from_static("vd_session=; HttpOnly; Path=/; Max-Age=0"),
     );
-    Ok(resp)
+    Ok((out, StatusCode::NO_CONTENT))
 }
 
-pub async fn me(Caller(p): Caller) -> Json<Value> {
-    let perms: Vec<&str> = voltdesk_domain::auth::Permission::ALL
+/// The caller and what it may do.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    user_id: Option<i64>,
+    username: String,
+    role: Role,
+    station_id: Option<i64>,
+    permissions: Vec<&'static str>,
+}
+
+pub async fn me(Caller(p): Caller) -> Json<Me> {
+    let permissions: Vec<&str> = voltdesk_domain::auth::Permission::ALL
         .iter()
         .filter(|x| p.may(**x))
         .map(|x| x.code())
         .collect();
-    Json(
-        json!({"user_id": p.actor.user_id, "username": p.actor.name, "role": p.actor.role, "station_id": p.actor.station_id, "permissions": perms}),
-    )
+    Json(Me {
+        user_id: p.actor.user_id,
+        username: p.actor.name,
+        role: p.actor.role,
+        station_id: p.actor.station_id,
+        permissions,
+    })
 }
 
 // ---- organisation ----
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct StationQ {
     station_id: Option<i64>,
 }
 
-pub async fn stations(State(svc): S) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"items": svc.stations().await?})))
+/// Rows of the store as a list of their views.
+fn items<R, V: Serialize + From<R>>(rows: Vec<R>) -> Json<Items<V>> {
+    Json(Items {
+        items: rows.into_iter().map(V::from).collect(),
+    })
 }
 
-#[derive(Deserialize)]
+pub async fn stations(State(svc): S) -> ApiResult<Json<Items<StationView>>> {
+    Ok(items(svc.stations().await?))
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyChoice {
     policy_id: String,
@@ -132,19 +743,22 @@ pub async fn set_station_policy(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn departments(State(svc): S, Q(q): Q<StationQ>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"items": svc.departments(q.station_id).await?})))
+pub async fn departments(
+    State(svc): S,
+    Q(q): Q<StationQ>,
+) -> ApiResult<Json<Items<DepartmentView>>> {
+    Ok(items(svc.departments(q.station_id).await?))
 }
 
-pub async fn grids(State(svc): S, Q(q): Q<StationQ>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"items": svc.grids(q.station_id).await?})))
+pub async fn grids(State(svc): S, Q(q): Q<StationQ>) -> ApiResult<Json<Items<GridView>>> {
+    Ok(items(svc.grids(q.station_id).await?))
 }
 
-pub async fn feeders(State(svc): S, Q(q): Q<StationQ>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"items": svc.feeders(q.station_id).await?})))
+pub async fn feeders(State(svc): S, Q(q): Q<StationQ>) -> ApiResult<Json<Items<FeederView>>> {
+    Ok(items(svc.feeders(q.station_id).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AreaQ {
     grid_id: Option<i64>,
@@ -152,23 +766,20 @@ pub struct AreaQ {
     per_page: Option<i64>,
 }
 
-pub async fn areas(
-    State(svc): S,
-    Q(q): Q<AreaQ>,
-) -> ApiResult<Json<Page<voltdesk_store::AreaRow>>> {
+pub async fn areas(State(svc): S, Q(q): Q<AreaQ>) -> ApiResult<Json<Page<AreaView>>> {
     let (page, per_page) = paging(q.page, q.per_page, 100)?;
     let (items, total) = svc
         .areas(q.grid_id, per_page, (page - 1) * per_page)
         .await?;
     Ok(Json(Page {
-        items,
+        items: items.into_iter().map(Into::into).collect(),
         total,
         page,
         per_page,
     }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImportQ {
     skip_invalid: bool,
@@ -219,7 +830,7 @@ pub async fn import_customers(
 
 // ---- customers ----
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CustomerQ {
     q: Option<String>,
@@ -231,10 +842,7 @@ pub struct CustomerQ {
     per_page: Option<i64>,
 }
 
-pub async fn customers(
-    State(svc): S,
-    Q(q): Q<CustomerQ>,
-) -> ApiResult<Json<Page<voltdesk_service::CustomerView>>> {
+pub async fn customers(State(svc): S, Q(q): Q<CustomerQ>) -> ApiResult<Json<Page<CustomerView>>> {
     let (page, per_page) = paging(q.page, q.per_page, 50)?;
     let f = CustomerFilter {
         station_id: q.station_id,
@@ -254,21 +862,28 @@ pub async fn customers(
     }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct LookupQ {
     phone: Option<String>,
     account_no: Option<String>,
 }
 
-pub async fn lookup(State(svc): S, Caller(p): Caller, Q(q): Q<LookupQ>) -> ApiResult<Json<Value>> {
+pub async fn lookup(
+    State(svc): S,
+    Caller(p): Caller,
+    Q(q): Q<LookupQ>,
+) -> ApiResult<Json<Matches>> {
     let items = svc
         .lookup_customers(&p, q.phone.as_deref(), q.account_no.as_deref())
         .await?;
-    Ok(Json(json!({"items": items, "total": items.len()})))
+    Ok(Json(Matches {
+        total: items.len(),
+        items,
+    }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RevealQ {
     reveal: bool,
@@ -279,11 +894,11 @@ pub async fn customer(
     Caller(p): Caller,
     Path(id): Path<i64>,
     Q(q): Q<RevealQ>,
-) -> ApiResult<Json<voltdesk_service::CustomerView>> {
+) -> ApiResult<Json<CustomerView>> {
     Ok(Json(svc.customer(&p, id, q.reveal).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct TraceQ {
     limit: Option<i64>,
@@ -295,7 +910,7 @@ pub async fn customer_trace(
     State(svc): S,
     Path(id): Path<i64>,
     Q(q): Q<TraceQ>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Timeline>> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::new(
@@ -311,14 +926,17 @@ pub async fn customer_trace(
     } else {
         None
     };
-    Ok(Json(json!({"items": items, "next_before": next})))
+    Ok(Json(Timeline {
+        items: items.into_iter().map(Into::into).collect(),
+        next_before: next,
+    }))
 }
 
 pub async fn customer_orders(
     State(svc): S,
     Path(id): Path<i64>,
     Q(q): Q<Paging>,
-) -> ApiResult<Json<Page<voltdesk_service::OrderView>>> {
+) -> ApiResult<Json<Page<OrderView>>> {
     let (page, per_page) = paging(q.page, q.per_page, 50)?;
     let f = OrderFilter {
         customer_id: Some(id),
@@ -336,7 +954,7 @@ pub async fn customer_orders(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SensitiveFlag {
     sensitive: bool,
@@ -356,7 +974,7 @@ pub async fn set_sensitive(
 
 // ---- work orders ----
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct OrderQ {
     station: Option<String>,
@@ -503,16 +1121,20 @@ async fn order_filter(svc: &Service, q: OrderQ, max_per_page: i64) -> ApiResult<
 /// false), so that a broad filter over millions of orders stays fast.
 const LIST_COUNT_CAP: i64 = 10_000;
 
-pub async fn orders(State(svc): S, Q(q): Q<OrderQ>) -> ApiResult<Json<Value>> {
+pub async fn orders(State(svc): S, Q(q): Q<OrderQ>) -> ApiResult<Json<OrderList>> {
     let mut f = order_filter(&svc, q, 500).await?;
     f.count_cap = Some(LIST_COUNT_CAP);
     let (page, per_page) = (f.offset / f.limit + 1, f.limit);
     let (items, total) = svc.orders(&f).await?;
     let capped = f.offset + f.limit <= LIST_COUNT_CAP && total > LIST_COUNT_CAP;
     let total = if capped { LIST_COUNT_CAP } else { total };
-    Ok(Json(
-        json!({"items": items, "total": total, "total_exact": !capped, "page": page, "per_page": per_page}),
-    ))
+    Ok(Json(OrderList {
+        items,
+        total,
+        total_exact: !capped,
+        page,
+        per_page,
+    }))
 }
 
 pub async fn export_orders(State(svc): S, Q(mut q): Q<OrderQ>) -> ApiResult<Response> {
@@ -597,7 +1219,7 @@ pub async fn create_order(
     Caller(p): Caller,
     headers: HeaderMap,
     J(mut b): J<NewOrder>,
-) -> ApiResult<Response> {
+) -> ApiResult<(StatusCode, HeaderMap, Json<OrderView>)> {
     if let Some(k) = headers.get("idempotency-key") {
         let k = k
             .to_str()
@@ -611,62 +1233,62 @@ pub async fn create_order(
     } else {
         StatusCode::CREATED
     };
-    let mut resp = (status, Json(view)).into_response();
+    let mut headers = HeaderMap::new();
     if replayed {
-        resp.headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
-    Ok(resp)
+    Ok((status, headers, Json(view)))
 }
 
-pub async fn order(
-    State(svc): S,
-    Path(id): Path<String>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+pub async fn order(State(svc): S, Path(id): Path<String>) -> ApiResult<Json<OrderView>> {
     Ok(Json(svc.order(order_id(&id)?).await?))
 }
 
-pub async fn order_trace(State(svc): S, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn order_trace(State(svc): S, Path(id): Path<String>) -> ApiResult<Json<OrderTrace>> {
     let items = svc.order_trace(order_id(&id)?).await?;
-    Ok(Json(json!({"total": items.len(), "items": items})))
+    Ok(Json(OrderTrace {
+        total: items.len(),
+        items: items.into_iter().map(Into::into).collect(),
+    }))
 }
 
-pub async fn return_visits(State(svc): S, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        json!({"items": svc.return_visits(order_id(&id)?).await?}),
-    ))
+pub async fn return_visits(
+    State(svc): S,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Items<ReturnVisitView>>> {
+    Ok(items(svc.return_visits(order_id(&id)?).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DispatchB {
     department_id: i64,
     #[serde(default)]
     assignee_id: Option<i64>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MergeB {
     into: i64,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonB {
     reason: String,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteB {
     #[serde(default)]
     note: String,
 }
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AckB {
     #[serde(default)]
     assignee_id: Option<i64>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyB {
     text: String,
@@ -675,12 +1297,12 @@ pub struct ReplyB {
     #[serde(default)]
     root_cause: Option<RootCause>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CoHandleB {
     department_ids: Vec<i64>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisitB {
     satisfaction: Satisfaction,
@@ -693,7 +1315,7 @@ async fn run(
     p: &voltdesk_service::Principal,
     id: &str,
     cmd: Command,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     Ok(Json(svc.act(&p.actor, order_id(id)?, cmd).await?))
 }
 
@@ -702,7 +1324,7 @@ pub async fn dispatch(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<DispatchB>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(
         &svc,
         &p,
@@ -719,7 +1341,7 @@ pub async fn transfer(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<DispatchB>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(
         &svc,
         &p,
@@ -736,7 +1358,7 @@ pub async fn merge(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<MergeB>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(&svc, &p, &id, Command::Merge { into: b.into }).await
 }
 pub async fn cancel(
@@ -744,7 +1366,7 @@ pub async fn cancel(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<ReasonB>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(&svc, &p, &id, Command::Cancel { reason: b.reason }).await
 }
 pub async fn acknowledge(
@@ -752,7 +1374,7 @@ pub async fn acknowledge(
     Caller(p): Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     let b: AckB = if body.is_empty() {
         AckB::default()
     } else {
@@ -769,14 +1391,14 @@ pub async fn contact(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<NoteB>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(&svc, &p, &id, Command::Contact { note: b.note }).await
 }
 pub async fn arrive(
     State(svc): S,
     Caller(p): Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(&svc, &p, &id, Command::Arrive).await
 }
 pub async fn reply(
@@ -784,7 +1406,7 @@ pub async fn reply(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<ReplyB>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(
         &svc,
         &p,
@@ -802,7 +1424,7 @@ pub async fn return_to_sender(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<ReasonB>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(&svc, &p, &id, Command::ReturnToSender { reason: b.reason }).await
 }
 pub async fn co_handle(
@@ -810,7 +1432,7 @@ pub async fn co_handle(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<CoHandleB>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(
         &svc,
         &p,
@@ -825,7 +1447,7 @@ pub async fn close(
     State(svc): S,
     Caller(p): Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(&svc, &p, &id, Command::Close).await
 }
 pub async fn urge(
@@ -833,7 +1455,7 @@ pub async fn urge(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<NoteB>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(&svc, &p, &id, Command::Urge { note: b.note }).await
 }
 pub async fn return_visit(
@@ -841,7 +1463,7 @@ pub async fn return_visit(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<VisitB>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(
         &svc,
         &p,
@@ -858,7 +1480,7 @@ pub async fn reopen(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<ReasonB>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     run(&svc, &p, &id, Command::Reopen { reason: b.reason }).await
 }
 pub async fn pause(
@@ -866,7 +1488,7 @@ pub async fn pause(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<ReasonB>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     Ok(Json(
         svc.pause_clocks(&p.actor, order_id(&id)?, &b.reason)
             .await?,
@@ -876,11 +1498,11 @@ pub async fn resume(
     State(svc): S,
     Caller(p): Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     Ok(Json(svc.resume_clocks(&p.actor, order_id(&id)?).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProblemLink {
     problem_id: i64,
@@ -891,7 +1513,7 @@ pub async fn link_problem(
     Caller(p): Caller,
     Path(id): Path<String>,
     J(b): J<ProblemLink>,
-) -> ApiResult<Json<voltdesk_service::OrderView>> {
+) -> ApiResult<Json<OrderView>> {
     Ok(Json(
         svc.link_problem(&p.actor, order_id(&id)?, b.problem_id)
             .await?,
@@ -900,7 +1522,7 @@ pub async fn link_problem(
 
 // ---- problems, escalations ----
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProblemQ {
     station_id: Option<i64>,
@@ -909,23 +1531,20 @@ pub struct ProblemQ {
     per_page: Option<i64>,
 }
 
-pub async fn problems(
-    State(svc): S,
-    Q(q): Q<ProblemQ>,
-) -> ApiResult<Json<Page<voltdesk_store::ProblemRow>>> {
+pub async fn problems(State(svc): S, Q(q): Q<ProblemQ>) -> ApiResult<Json<Page<ProblemView>>> {
     let (page, per_page) = paging(q.page, q.per_page, 50)?;
     let (items, total) = svc
         .problems(q.station_id, q.open, per_page, (page - 1) * per_page)
         .await?;
     Ok(Json(Page {
-        items,
+        items: items.into_iter().map(Into::into).collect(),
         total,
         page,
         per_page,
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProblem {
     station_id: i64,
@@ -938,24 +1557,22 @@ pub async fn create_problem(
     State(svc): S,
     Caller(p): Caller,
     J(b): J<NewProblem>,
-) -> ApiResult<(StatusCode, Json<voltdesk_store::ProblemRow>)> {
+) -> ApiResult<(StatusCode, Json<ProblemView>)> {
     Ok((
         StatusCode::CREATED,
         Json(
             svc.create_problem(&p.actor, b.station_id, &b.title, &b.description)
-                .await?,
+                .await?
+                .into(),
         ),
     ))
 }
 
-pub async fn problem(
-    State(svc): S,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<voltdesk_store::ProblemRow>> {
-    Ok(Json(svc.problem(id).await?))
+pub async fn problem(State(svc): S, Path(id): Path<i64>) -> ApiResult<Json<ProblemView>> {
+    Ok(Json(svc.problem(id).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseProblem {
     root_cause: String,
@@ -966,11 +1583,13 @@ pub async fn close_problem(
     Caller(p): Caller,
     Path(id): Path<i64>,
     J(b): J<CloseProblem>,
-) -> ApiResult<Json<voltdesk_store::ProblemRow>> {
-    Ok(Json(svc.close_problem(&p.actor, id, &b.root_cause).await?))
+) -> ApiResult<Json<ProblemView>> {
+    Ok(Json(
+        svc.close_problem(&p.actor, id, &b.root_cause).await?.into(),
+    ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct EscQ {
     order_id: Option<i64>,
@@ -978,9 +1597,10 @@ pub struct EscQ {
     limit: Option<i64>,
 }
 
-pub async fn escalations(State(svc): S, Q(q): Q<EscQ>) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        json!({"items": svc.escalations(q.order_id, q.open, q.limit.unwrap_or(100)).await?}),
+pub async fn escalations(State(svc): S, Q(q): Q<EscQ>) -> ApiResult<Json<Items<EscalationView>>> {
+    Ok(items(
+        svc.escalations(q.order_id, q.open, q.limit.unwrap_or(100))
+            .await?,
     ))
 }
 
@@ -995,44 +1615,70 @@ pub async fn acknowledge_escalation(
 
 // ---- policies, calendar ----
 
-pub async fn policies(State(svc): S) -> Json<Value> {
-    let mut items: Vec<Value> = svc
+/// A loaded policy; `R` is its rules' count in the list and the rules themselves alone.
+#[derive(Serialize, ToSchema)]
+pub struct PolicyView<R: Serialize> {
+    id: String,
+    version: String,
+    name: String,
+    timezone: String,
+    warn_share: f64,
+    rules: R,
+}
+
+fn policy_view<R: Serialize>(
+    p: &voltdesk_domain::policy::Policy,
+    rules: impl FnOnce(&voltdesk_domain::policy::Policy) -> R,
+) -> PolicyView<R> {
+    PolicyView {
+        id: p.id.clone(),
+        version: p.version.clone(),
+        name: p.name.clone(),
+        timezone: p.timezone.name().to_string(),
+        warn_share: p.warn_share,
+        rules: rules(p),
+    }
+}
+
+pub async fn policies(State(svc): S) -> Json<Items<PolicyView<usize>>> {
+    let mut items: Vec<PolicyView<usize>> = svc
         .policies()
         .0
         .values()
-        .map(|p| json!({"id": p.id, "version": p.version, "name": p.name, "timezone": p.timezone.name(), "warn_share": p.warn_share, "rules": p.rules.len()}))
+        .map(|p| policy_view(p, |p| p.rules.len()))
         .collect();
-    items.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    Json(json!({"items": items}))
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    Json(Items { items })
 }
 
-pub async fn policy(State(svc): S, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn policy(
+    State(svc): S,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PolicyView<Vec<voltdesk_domain::policy::ClockRule>>>> {
     let p = svc
         .policies()
         .get(&id)
         .ok_or_else(|| ApiError::not_found("policy"))?;
-    Ok(Json(
-        json!({"id": p.id, "version": p.version, "name": p.name, "timezone": p.timezone.name(), "warn_share": p.warn_share, "rules": p.rules}),
-    ))
+    Ok(Json(policy_view(p, |p| p.rules.clone())))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CalQ {
     from: Option<chrono::NaiveDate>,
     to: Option<chrono::NaiveDate>,
 }
 
-pub async fn calendar(State(svc): S, Q(q): Q<CalQ>) -> Json<Value> {
+pub async fn calendar(State(svc): S, Q(q): Q<CalQ>) -> Json<Items<CalendarEntry>> {
     let items: Vec<CalendarEntry> = svc
         .calendar_entries()
         .into_iter()
         .filter(|e| q.from.is_none_or(|f| e.day >= f) && q.to.is_none_or(|t| e.day <= t))
         .collect();
-    Json(json!({"items": items}))
+    Json(Items { items })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarDay {
     kind: DayKind,
@@ -1077,11 +1723,11 @@ pub async fn delete_calendar_day(
 
 // ---- administration ----
 
-pub async fn users(State(svc): S) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"items": svc.users().await?})))
+pub async fn users(State(svc): S) -> ApiResult<Json<Items<UserView>>> {
+    Ok(items(svc.users().await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserB {
     username: String,
@@ -1099,7 +1745,7 @@ pub async fn create_user(
     State(svc): S,
     Caller(p): Caller,
     J(b): J<NewUserB>,
-) -> ApiResult<(StatusCode, Json<voltdesk_store::UserRow>)> {
+) -> ApiResult<(StatusCode, Json<UserView>)> {
     let u = svc
         .add_user(
             &p.actor,
@@ -1113,14 +1759,14 @@ pub async fn create_user(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(u)))
+    Ok((StatusCode::CREATED, Json(u.into())))
 }
 
-pub async fn tokens(State(svc): S) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"items": svc.tokens().await?})))
+pub async fn tokens(State(svc): S) -> ApiResult<Json<Items<TokenView>>> {
+    Ok(items(svc.tokens().await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTokenB {
     username: String,
@@ -1131,15 +1777,21 @@ pub struct NewTokenB {
     ttl_days: Option<i64>,
 }
 
+/// A new token's secret, shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct NewTokenSecret {
+    token: String,
+}
+
 pub async fn create_token(
     State(svc): S,
     Caller(p): Caller,
     J(b): J<NewTokenB>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let secret = svc
+) -> ApiResult<(StatusCode, Json<NewTokenSecret>)> {
+    let token = svc
         .create_token(&p.actor, &b.username, &b.name, &b.scopes, b.ttl_days)
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({"token": secret}))))
+    Ok((StatusCode::CREATED, Json(NewTokenSecret { token })))
 }
 
 pub async fn revoke_token(
@@ -1151,18 +1803,18 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn audit(State(svc): S, Q(q): Q<TraceQ>) -> ApiResult<Json<Value>> {
-    let items = svc
+pub async fn audit(State(svc): S, Q(q): Q<TraceQ>) -> ApiResult<Json<Items<TraceView>>> {
+    let rows = svc
         .audit_trail(
             q.kind.as_deref(),
             q.before,
             q.limit.unwrap_or(100).clamp(1, 500),
         )
         .await?;
-    Ok(Json(json!({"items": items})))
+    Ok(items(rows))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DashboardQ {
     from: Option<String>,
@@ -1189,15 +1841,13 @@ pub async fn dashboard(
     Ok(Json(d))
 }
 
-pub async fn outbox(State(svc): S, Q(q): Q<TraceQ>) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        json!({"items": svc.outbox(q.limit.unwrap_or(100)).await?}),
-    ))
+pub async fn outbox(State(svc): S, Q(q): Q<TraceQ>) -> ApiResult<Json<Items<OutboxView>>> {
+    Ok(items(svc.outbox(q.limit.unwrap_or(100)).await?))
 }
 
 // ---- early warning ----
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct WarningQ {
     status: Option<String>,
@@ -1215,7 +1865,7 @@ pub async fn warnings(
     State(svc): S,
     Caller(p): Caller,
     Q(q): Q<WarningQ>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<WarningView>>> {
     let (page, per_page) = paging(q.page, q.per_page, 50)?;
     let statuses = match q.status.as_deref() {
         None | Some("live") => vec!["open".to_string(), "acknowledged".to_string()],
@@ -1241,19 +1891,19 @@ pub async fn warnings(
         ..Default::default()
     };
     let (items, total) = svc.warnings(&f).await?;
-    Ok(Json(
-        json!({"items": items, "total": total, "page": page, "per_page": per_page}),
-    ))
+    Ok(Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
-pub async fn warning(
-    State(svc): S,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<voltdesk_store::WarningRow>> {
+pub async fn warning(State(svc): S, Path(id): Path<i64>) -> ApiResult<Json<WarningView>> {
     Ok(Json(svc.warning(id).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct WarningNote {
     note: String,
@@ -1266,7 +1916,7 @@ async fn warning_to(
     id: i64,
     to: WarningStatus,
     note: &str,
-) -> ApiResult<Json<voltdesk_store::WarningRow>> {
+) -> ApiResult<Json<WarningView>> {
     Ok(Json(svc.warning_step(&p.actor, id, to, note).await?))
 }
 
@@ -1274,7 +1924,7 @@ pub async fn acknowledge_warning(
     State(svc): S,
     Caller(p): Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<voltdesk_store::WarningRow>> {
+) -> ApiResult<Json<WarningView>> {
     warning_to(&svc, &p, id, WarningStatus::Acknowledged, "").await
 }
 
@@ -1283,7 +1933,7 @@ pub async fn handle_warning(
     Caller(p): Caller,
     Path(id): Path<i64>,
     J(b): J<WarningNote>,
-) -> ApiResult<Json<voltdesk_store::WarningRow>> {
+) -> ApiResult<Json<WarningView>> {
     let note = if b.note.is_empty() { b.reason } else { b.note };
     warning_to(&svc, &p, id, WarningStatus::Handled, &note).await
 }
@@ -1293,7 +1943,7 @@ pub async fn dismiss_warning(
     Caller(p): Caller,
     Path(id): Path<i64>,
     J(b): J<WarningNote>,
-) -> ApiResult<Json<voltdesk_store::WarningRow>> {
+) -> ApiResult<Json<WarningView>> {
     let reason = if b.reason.is_empty() {
         b.note
     } else {
@@ -1302,11 +1952,14 @@ pub async fn dismiss_warning(
     warning_to(&svc, &p, id, WarningStatus::Dismissed, &reason).await
 }
 
-pub async fn station_rules(State(svc): S, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"items": svc.rule_switches(id).await?})))
+pub async fn station_rules(
+    State(svc): S,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Items<voltdesk_service::RuleSwitch>>> {
+    Ok(items(svc.rule_switches(id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSwitchB {
     enabled: bool,
@@ -1325,11 +1978,11 @@ pub async fn set_station_rule(
 
 // ---- notices ----
 
-pub async fn notice_templates(State(svc): S) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"items": svc.notice_templates().await?})))
+pub async fn notice_templates(State(svc): S) -> ApiResult<Json<Items<NoticeTemplateView>>> {
+    Ok(items(svc.notice_templates().await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeTemplateB {
     body: String,
@@ -1342,31 +1995,32 @@ pub async fn set_notice_template(
     Caller(p): Caller,
     Path((kind, channel)): Path<(String, String)>,
     J(b): J<NoticeTemplateB>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<NoticeTemplateView>> {
     let lang = b.lang.unwrap_or_else(|| "zh-CN".into());
     let t = svc
         .set_notice_template(&p.actor, &kind, &channel, &lang, &b.body)
         .await?;
-    Ok(Json(json!(t)))
+    Ok(Json(t.into()))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeadQ {
     limit: Option<i64>,
     offset: Option<i64>,
 }
 
-pub async fn dead_letters(State(svc): S, Q(q): Q<DeadQ>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"items": svc
-        .dead_letters(q.limit.unwrap_or(100), q.offset.unwrap_or(0))
-        .await?})))
+pub async fn dead_letters(State(svc): S, Q(q): Q<DeadQ>) -> ApiResult<Json<Items<OutboxItemView>>> {
+    Ok(items(
+        svc.dead_letters(q.limit.unwrap_or(100), q.offset.unwrap_or(0))
+            .await?,
+    ))
 }
 
 pub async fn requeue(
     State(svc): S,
     Caller(p): Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(svc.requeue_dead_letter(&p.actor, id).await?)))
+) -> ApiResult<Json<OutboxItemView>> {
+    Ok(Json(svc.requeue_dead_letter(&p.actor, id).await?.into()))
 }

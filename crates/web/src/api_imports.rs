@@ -2,19 +2,18 @@
 //! whose state, progress and line-numbered errors can be read here, and the one way a
 //! refused import is reported.
 //!
-//! Its routes are in [`ROUTES`] (checked by the auth layer through the route tables) and
-//! served by [`router`]. A job is shown to a caller who may import its kind.
+//! Its routes are declared by [`routes`], beside their handlers. A job is shown to a caller
+//! who may import its kind.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, Q};
-use crate::routes::{Access, Route};
+use crate::routes::{Access, ApiRoute, get};
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
 use voltdesk_domain::auth::Permission::CustomerWrite;
 use voltdesk_service::Service;
 
@@ -22,30 +21,23 @@ type S = State<Service>;
 
 /// The import-job routes with the permission each needs (the customer import's; a job of
 /// another kind also needs that kind's permission).
-pub const ROUTES: &[Route] = &[
-    Route {
-        method: "GET",
-        path: "/api/v1/import-jobs",
-        access: Access::Needs(CustomerWrite),
-        tag: "imports",
-        summary: "Import jobs, newest first, with their first errors (?limit, 1 to 500, default 50)",
-        body: None,
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/import-jobs/{id}",
-        access: Access::Needs(CustomerWrite),
-        tag: "imports",
-        summary: "One import job: kind, who, when, state, progress, errors by line",
-        body: None,
-    },
-];
-
-/// The handlers of [`ROUTES`].
-pub fn router() -> Router<Service> {
-    Router::new()
-        .route("/api/v1/import-jobs", get(import_jobs))
-        .route("/api/v1/import-jobs/{id}", get(import_job))
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        get(
+            "/api/v1/import-jobs",
+            Access::Needs(CustomerWrite),
+            "imports",
+            "Import jobs, newest first, with their first errors (?limit, 1 to 500, default 50)",
+            import_jobs,
+        ),
+        get(
+            "/api/v1/import-jobs/{id}",
+            Access::Needs(CustomerWrite),
+            "imports",
+            "One import job: kind, who, when, state, progress, errors by line",
+            import_job,
+        ),
+    ]
 }
 
 /// A refused import as the API reports it: the encoding, the header or the rows.
@@ -87,12 +79,18 @@ pub struct ImportJobsQ {
     limit: Option<i64>,
 }
 
+/// A page of import jobs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportJobsPage {
+    pub items: Vec<voltdesk_service::ImportJobView>,
+}
+
 /// The newest import jobs of the kinds the caller may import.
 pub async fn import_jobs(
     State(svc): S,
     Caller(p): Caller,
     Q(q): Q<ImportJobsQ>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ImportJobsPage>> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::new(
@@ -108,7 +106,7 @@ pub async fn import_jobs(
         .into_iter()
         .filter(|j| p.may(j.kind.permission()))
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(ImportJobsPage { items }))
 }
 
 /// One import job: state, progress, errors by line.

@@ -6,14 +6,13 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, J, Q};
-use crate::routes::{Access, Route};
+use crate::routes::{Access, ApiRoute, get, post};
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use voltdesk_domain::auth::Permission::{self, OrgRead, OrgWrite, StatsRead};
 use voltdesk_domain::job::ImportKind;
 use voltdesk_domain::reliability::Sigma;
@@ -22,65 +21,40 @@ use voltdesk_service::{
     VoltageRecorded,
 };
 
-const fn r(
-    method: &'static str,
-    path: &'static str,
-    access: Access,
-    summary: &'static str,
-    body: Option<&'static str>,
-) -> Route {
-    Route {
-        method,
-        path,
-        access,
-        tag: "quality",
-        summary,
-        body,
-    }
-}
-
-/// The routes of this module with the permission each needs.
-pub const ROUTES: &[Route] = &[
-    r(
-        "POST",
-        "/api/v1/voltage/readings",
-        Access::Needs(OrgWrite),
-        "Record voltage readings: a JSON array of {area_id or area_code, level, at (epoch ms or \"YYYY-MM-DD HH:MM\" Beijing), volts, minutes}; all or nothing",
-        Some("VoltageReadings"),
-    ),
-    r(
-        "POST",
-        "/api/v1/voltage/import",
-        Access::Needs(OrgWrite),
-        "Import voltage readings from CSV (area_code,level,at,volts,minutes; UTF-8 or GBK); all or nothing, bad lines named",
-        Some("CSV"),
-    ),
-    r(
-        "GET",
-        "/api/v1/voltage/pass-rates",
-        Access::Needs(OrgRead),
-        "Voltage pass rate per transformer area and month (?from&to&area_id&station_id&feeder_id)",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/reliability",
-        Access::Needs(StatsRead),
-        "Reliability indices SAIFI, SAIDI, CAIDI, CAIFI, ASAI, MAIFI_E with and without major event days, RS-1, RS-3 (?from&to&feeder_id|station_id&sigma=population|sample)",
-        None,
-    ),
-];
-
-/// The routes of this module (without the auth layer: merge before it).
-pub fn router() -> Router<Service> {
-    Router::new()
-        .route("/api/v1/voltage/readings", post(record_readings))
-        .route(
+/// The routes of this module: method, path, the permission each needs, summary, handler.
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        post(
+            "/api/v1/voltage/readings",
+            Access::Needs(OrgWrite),
+            "quality",
+            "Record voltage readings: a JSON array of {area_id or area_code, level, at (epoch ms or \"YYYY-MM-DD HH:MM\" Beijing), volts, minutes}; all or nothing",
+            record_readings,
+        ),
+        post(
             "/api/v1/voltage/import",
-            post(import_readings).layer(axum::extract::DefaultBodyLimit::max(64 << 20)),
+            Access::Needs(OrgWrite),
+            "quality",
+            "Import voltage readings from CSV (area_code,level,at,volts,minutes; UTF-8 or GBK); all or nothing, bad lines named",
+            import_readings,
         )
-        .route("/api/v1/voltage/pass-rates", get(pass_rates))
-        .route("/api/v1/reliability", get(reliability))
+        .csv()
+        .body_limit(64 << 20),
+        get(
+            "/api/v1/voltage/pass-rates",
+            Access::Needs(OrgRead),
+            "quality",
+            "Voltage pass rate per transformer area and month (?from&to&area_id&station_id&feeder_id)",
+            pass_rates,
+        ),
+        get(
+            "/api/v1/reliability",
+            Access::Needs(StatsRead),
+            "quality",
+            "Reliability indices SAIFI, SAIDI, CAIDI, CAIFI, ASAI, MAIFI_E with and without major event days, RS-1, RS-3 (?from&to&feeder_id|station_id&sigma=population|sample)",
+            reliability,
+        ),
+    ]
 }
 
 type S = State<Service>;
@@ -135,7 +109,7 @@ pub async fn import_readings(
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PassRateQ {
     from: Option<String>,
@@ -163,7 +137,7 @@ pub async fn pass_rates(
     Ok(Json(rates))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReliabilityQ {
     from: Option<String>,
@@ -225,7 +199,8 @@ mod tests {
     #[test]
     fn every_route_is_listed_once_with_a_permission() {
         let mut seen = std::collections::HashSet::new();
-        for r in ROUTES {
+        for r in routes() {
+            let r = r.entry.route;
             assert!(seen.insert((r.method, r.path)), "{} {}", r.method, r.path);
             assert!(matches!(r.access, Access::Needs(_)));
             assert!(r.path.starts_with("/api/v1/"));

@@ -1,111 +1,51 @@
 //! The OpenAPI document and the docs page, generated from the route table so they cannot
-//! drift from what the server enforces. Body shapes are written out here by hand.
+//! drift from what the server enforces. Body schemas come from the Rust types the handlers
+//! take and return (`utoipa::ToSchema`).
 
-use crate::routes::{Access, all};
+use crate::routes::{Access, Body, Schemas, entries};
 use serde_json::{Value, json};
 
-fn body_schema(name: &str) -> Value {
-    let s = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required});
-    match name {
-        "Login" => s(
-            json!({"username": {"type": "string"}, "password": {"type": "string"}}),
-            &["username", "password"],
-        ),
-        "PolicyChoice" => s(
-            json!({"policy_id": {"type": "string", "examples": ["sgcc", "csg"]}}),
-            &["policy_id"],
-        ),
-        "SensitiveFlag" => s(
-            json!({"sensitive": {"type": "boolean"}, "reason": {"type": "string"}}),
-            &["sensitive", "reason"],
-        ),
-        "NewOrder" => s(
-            json!({
-                "customer_id": {"type": "integer"}, "customer_account_no": {"type": "string"}, "station_code": {"type": "string"},
-                "order_type": {"type": "string", "enum": voltdesk_domain::OrderType::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()},
-                "service_kind": {"type": "string", "enum": voltdesk_domain::ServiceKind::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()},
-                "channel": {"type": "string", "enum": voltdesk_domain::Channel::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()},
-                "subject": {"type": "string", "enum": voltdesk_domain::SubjectArea::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()},
-                "complaint_class": {"type": "string", "enum": voltdesk_domain::ComplaintClass::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()},
-                "severity": {"type": "string", "enum": voltdesk_domain::Severity::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()},
-                "title": {"type": "string", "maxLength": 200}, "description": {"type": "string"}, "contact_phone": {"type": "string"},
-                "idempotency_key": {"type": "string", "description": "or the Idempotency-Key header"}
-            }),
-            &["order_type", "channel", "title"],
-        ),
-        "Dispatch" => s(
-            json!({"department_id": {"type": "integer"}, "assignee_id": {"type": "integer"}}),
-            &["department_id"],
-        ),
-        "Merge" => s(json!({"into": {"type": "integer"}}), &["into"]),
-        "Reason" => s(json!({"reason": {"type": "string"}}), &["reason"]),
-        "Note" => s(json!({"note": {"type": "string"}}), &[]),
-        "Acknowledge" => s(
-            json!({"assignee_id": {"type": "integer", "description": "defaults to the caller"}}),
-            &[],
-        ),
-        "Reply" => s(
-            json!({"text": {"type": "string"},
-                   "verdict": {"type": "string", "enum": voltdesk_domain::Verdict::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()},
-                   "root_cause": {"type": "string", "enum": voltdesk_domain::RootCause::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()}}),
-            &["text"],
-        ),
-        "CoHandle" => s(
-            json!({"department_ids": {"type": "array", "items": {"type": "integer"}}}),
-            &["department_ids"],
-        ),
-        "ReturnVisit" => s(
-            json!({"satisfaction": {"type": "string", "enum": voltdesk_domain::Satisfaction::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()}, "comment": {"type": "string"}}),
-            &["satisfaction"],
-        ),
-        "ProblemLink" => s(json!({"problem_id": {"type": "integer"}}), &["problem_id"]),
-        "NewProblem" => s(
-            json!({"station_id": {"type": "integer"}, "title": {"type": "string"}, "description": {"type": "string"}}),
-            &["station_id", "title"],
-        ),
-        "CloseProblem" => s(json!({"root_cause": {"type": "string"}}), &["root_cause"]),
-        "WarningNote" => s(
-            json!({"note": {"type": "string"}, "reason": {"type": "string", "description": "required to dismiss"}}),
-            &[],
-        ),
-        "NoticeTemplate" => s(
-            json!({"body": {"type": "string", "description": "minijinja template, e.g. 您的工单{{ order_no }}已受理"}, "lang": {"type": "string", "default": "zh-CN"}}),
-            &["body"],
-        ),
-        "RuleSwitch" => s(json!({"enabled": {"type": "boolean"}}), &["enabled"]),
-        "CalendarDay" => s(
-            json!({"kind": {"type": "string", "enum": ["holiday", "workday"]}, "name": {"type": "string"}}),
-            &["kind", "name"],
-        ),
-        "NewUser" => s(
-            json!({"username": {"type": "string"}, "display_name": {"type": "string"},
-                   "role": {"type": "string", "enum": voltdesk_domain::Role::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()},
-                   "password": {"type": "string", "minLength": 8}, "station_id": {"type": "integer"}, "department_id": {"type": "integer"}}),
-            &["username", "role", "password"],
-        ),
-        "NewToken" => s(
-            json!({"username": {"type": "string"}, "name": {"type": "string"},
-                   "scopes": {"type": "array", "items": {"type": "string", "enum": voltdesk_domain::auth::Permission::ALL.iter().map(|x| x.code()).collect::<Vec<_>>()}},
-                   "ttl_days": {"type": "integer"}}),
-            &["username", "name"],
-        ),
-        other => {
-            crate::api_outages::body_schema(other).unwrap_or_else(|| json!({"type": "object"}))
+/// The JSON schema of a documented body, registering the components it refers to.
+fn json_schema(body: Body, components: &mut Schemas) -> Option<Value> {
+    match body {
+        Body::Json(schema) => serde_json::to_value(schema(components)).ok(),
+        Body::Csv | Body::Html => None,
+    }
+}
+
+fn content(body: Body, components: &mut Schemas) -> Value {
+    match body {
+        Body::Json(_) => {
+            json!({"application/json": {"schema": json_schema(body, components).unwrap_or(json!({}))}})
         }
+        Body::Csv => json!({"text/csv": {"schema": {"type": "string"}}}),
+        Body::Html => json!({"text/html": {"schema": {"type": "string"}}}),
     }
 }
 
 pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
-    for r in all() {
+    let mut components = Schemas::new();
+    for e in entries() {
+        let r = &e.route;
+        let mut responses = json!({
+            "4XX": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        });
+        match e.reply {
+            Some(reply) => {
+                let mut ok = json!({"description": "OK"});
+                if let Some(body) = reply.body {
+                    ok["content"] = content(body, &mut components);
+                }
+                responses[reply.status] = ok;
+            }
+            None => responses["200"] = json!({"description": "OK"}),
+        }
         let mut op = json!({
             "summary": r.summary,
             "tags": [r.tag],
             "operationId": format!("{} {}", r.method.to_lowercase(), r.path),
-            "responses": {
-                "200": {"description": "OK"},
-                "4XX": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-            }
+            "responses": responses
         });
         match r.access {
             Access::Public => op["security"] = json!([]),
@@ -121,20 +61,17 @@ pub fn document() -> Value {
         if !params.is_empty() {
             op["parameters"] = Value::Array(params);
         }
-        if let Some(body) = r.body {
-            op["requestBody"] = if body == "CSV" {
-                json!({"required": true, "content": {"text/csv": {"schema": {"type": "string"}}}})
-            } else {
-                json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}})
-            };
+        if let Some(body) = e.request {
+            op["requestBody"] =
+                json!({"required": true, "content": content(body, &mut components)});
         }
         let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
         entry[r.method.to_lowercase()] = op;
     }
     let mut schemas = serde_json::Map::new();
-    for r in all() {
-        if let Some(b) = r.body.filter(|b| *b != "CSV") {
-            schemas.insert(b.to_string(), body_schema(b));
+    for (name, schema) in components {
+        if let Ok(v) = serde_json::to_value(schema) {
+            schemas.insert(name, v);
         }
     }
     schemas.insert(
@@ -178,7 +115,8 @@ pub fn docs_page() -> String {
          机器可读版本：<a href=\"/api/v1/openapi.json\">openapi.json</a>。</p>",
     );
     let mut tag = "";
-    for r in all() {
+    for e in entries() {
+        let r = &e.route;
         if r.tag != tag {
             if !tag.is_empty() {
                 out.push_str("</table>");
@@ -191,13 +129,16 @@ pub fn docs_page() -> String {
             Access::SignedIn => "signed in".to_string(),
             Access::Needs(p) => p.code().to_string(),
         };
-        let body = match r.body {
-            Some("CSV") => "CSV text".to_string(),
+        let body = match e.request {
+            Some(Body::Csv) => "CSV text".to_string(),
             Some(b) => format!(
                 "<code>{}</code>",
-                esc(&body_schema(b)["properties"]
-                    .as_object()
-                    .map(|o| o.keys().cloned().collect::<Vec<_>>().join(", "))
+                esc(&json_schema(b, &mut Schemas::new())
+                    .and_then(|s| {
+                        s["properties"]
+                            .as_object()
+                            .map(|o| o.keys().cloned().collect::<Vec<_>>().join(", "))
+                    })
                     .unwrap_or_default())
             ),
             None => String::new(),

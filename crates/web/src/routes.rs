@@ -1,8 +1,24 @@
-//! The route table: every API endpoint with the permission it requires and its summary.
-//! The auth layer enforces it, the OpenAPI document and docs page are generated from it,
-//! and the role test walks it. A route missing here is refused (fail closed).
+//! The route table. Each resource module declares its routes once, beside its handlers
+//! (`api::routes`, `api_outages::routes`, `api_quality::routes`): method, path, what the
+//! caller needs, summary and handler. The router, the auth layer, the role test and the
+//! OpenAPI document are all built from that one list; the documented request and response
+//! bodies come from the handler's own argument and return types. A route missing here is
+//! refused (fail closed).
 
-use voltdesk_domain::auth::Permission::{self, *};
+use crate::error::ApiError;
+use crate::extract::{Caller, J, Q};
+use axum::Json;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::handler::Handler;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use std::sync::LazyLock;
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+use voltdesk_domain::auth::Permission;
+use voltdesk_service::Service;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Access {
@@ -13,6 +29,7 @@ pub enum Access {
     Needs(Permission),
 }
 
+/// What the auth layer, the docs and the role test know of a route.
 #[derive(Debug, Clone, Copy)]
 pub struct Route {
     pub method: &'static str,
@@ -20,638 +37,321 @@ pub struct Route {
     pub access: Access,
     pub tag: &'static str,
     pub summary: &'static str,
-    /// Name of the request body shape, documented in the OpenAPI components.
-    pub body: Option<&'static str>,
 }
 
-const fn r(
+/// Named schemas a body refers to, for the document's components.
+pub type Schemas = Vec<(String, RefOr<Schema>)>;
+
+/// A documented body.
+#[derive(Clone, Copy)]
+pub enum Body {
+    /// JSON of a Rust type: its schema, registering the components it refers to.
+    Json(fn(&mut Schemas) -> RefOr<Schema>),
+    /// CSV text (UTF-8 or GBK).
+    Csv,
+    Html,
+}
+
+fn json_of<T: ToSchema>(out: &mut Schemas) -> RefOr<Schema> {
+    T::schemas(out);
+    T::schema()
+}
+
+/// The body of a successful response: the status it is documented under and the body.
+#[derive(Clone, Copy)]
+pub struct Reply {
+    pub status: &'static str,
+    pub body: Option<Body>,
+}
+
+/// A route with how it is documented.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    pub route: Route,
+    pub request: Option<Body>,
+    pub reply: Option<Reply>,
+}
+
+/// A route as a resource module declares it: the entry and the handler that serves it.
+pub struct ApiRoute {
+    pub entry: Entry,
+    pub handler: MethodRouter<Service>,
+}
+
+impl ApiRoute {
+    /// The largest request body this route accepts.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.handler = self.handler.layer(DefaultBodyLimit::max(bytes));
+        self
+    }
+
+    /// The body is CSV text (a handler that takes the raw bytes).
+    pub fn csv(mut self) -> Self {
+        self.entry.request = Some(Body::Csv);
+        self
+    }
+
+    /// The body is JSON of `T` that may be left out (a handler that takes the raw bytes).
+    pub fn optional_body<T: ToSchema>(mut self) -> Self {
+        self.entry.request = Some(Body::Json(json_of::<T>));
+        self
+    }
+
+    /// The successful response of a handler that builds its own `Response`.
+    pub fn replies<T: ToSchema>(mut self, status: &'static str) -> Self {
+        self.entry.reply = Some(Reply {
+            status,
+            body: Some(Body::Json(json_of::<T>)),
+        });
+        self
+    }
+
+    /// The successful response is CSV text.
+    pub fn replies_csv(mut self) -> Self {
+        self.entry.reply = Some(Reply {
+            status: "200",
+            body: Some(Body::Csv),
+        });
+        self
+    }
+}
+
+fn declare<H, T, M>(
     method: &'static str,
+    filter: MethodFilter,
     path: &'static str,
     access: Access,
     tag: &'static str,
     summary: &'static str,
-    body: Option<&'static str>,
-) -> Route {
-    Route {
-        method,
-        path,
-        access,
-        tag,
-        summary,
-        body,
+    handler: H,
+) -> ApiRoute
+where
+    H: Handler<T, Service> + Documented<M>,
+    T: 'static,
+{
+    ApiRoute {
+        entry: Entry {
+            route: Route {
+                method,
+                path,
+                access,
+                tag,
+                summary,
+            },
+            request: H::request(),
+            reply: H::reply(),
+        },
+        handler: on(filter, handler),
     }
 }
 
-use Access::*;
+macro_rules! verb {
+    ($name:ident, $method:literal, $filter:ident) => {
+        #[doc = concat!("A `", $method, "` route.")]
+        pub fn $name<H, T, M>(
+            path: &'static str,
+            access: Access,
+            tag: &'static str,
+            summary: &'static str,
+            handler: H,
+        ) -> ApiRoute
+        where
+            H: Handler<T, Service> + Documented<M>,
+            T: 'static,
+        {
+            declare(
+                $method,
+                MethodFilter::$filter,
+                path,
+                access,
+                tag,
+                summary,
+                handler,
+            )
+        }
+    };
+}
 
-pub const ROUTES: &[Route] = &[
-    r(
-        "GET",
-        "/api/v1/health",
-        Public,
-        "system",
-        "Liveness and database check",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/openapi.json",
-        Public,
-        "system",
-        "This API as OpenAPI 3.1",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/docs",
-        Public,
-        "system",
-        "Readable API documentation",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/session",
-        Public,
-        "auth",
-        "Sign in with username and password; sets the session cookie",
-        Some("Login"),
-    ),
-    r(
-        "DELETE",
-        "/api/v1/session",
-        SignedIn,
-        "auth",
-        "Sign out",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/me",
-        SignedIn,
-        "auth",
-        "The signed-in user and permissions",
-        None,
-    ),
-    // organisation
-    r(
-        "GET",
-        "/api/v1/stations",
-        Needs(OrgRead),
-        "organisation",
-        "Supply stations",
-        None,
-    ),
-    r(
-        "PUT",
-        "/api/v1/stations/{id}/policy",
-        Needs(PolicyWrite),
-        "organisation",
-        "Choose the service-commitment policy of a station",
-        Some("PolicyChoice"),
-    ),
-    r(
-        "GET",
-        "/api/v1/departments",
-        Needs(OrgRead),
-        "organisation",
-        "Departments (?station_id)",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/grids",
-        Needs(OrgRead),
-        "organisation",
-        "Grids (?station_id)",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/feeders",
-        Needs(OrgRead),
-        "organisation",
-        "Feeders (?station_id)",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/areas",
-        Needs(OrgRead),
-        "organisation",
-        "Transformer areas (?grid_id, page, per_page)",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/org/import",
-        Needs(OrgWrite),
-        "organisation",
-        "Import the organisation from CSV (UTF-8 or GBK); all or nothing",
-        Some("CSV"),
-    ),
-    // customers
-    r(
-        "GET",
-        "/api/v1/customers",
-        Needs(CustomerRead),
-        "customers",
-        "Search customers (q prefix of account, phone or name; station_id, area_id, segment, sensitive; page, per_page)",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/customers/lookup",
-        Needs(CustomerRead),
-        "customers",
-        "Identify a caller by phone or account_no",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/customers/import",
-        Needs(CustomerWrite),
-        "customers",
-        "Import customers from CSV (UTF-8 or GBK); all or nothing unless skip_invalid=true",
-        Some("CSV"),
-    ),
-    r(
-        "GET",
-        "/api/v1/customers/{id}",
-        Needs(CustomerRead),
-        "customers",
-        "A customer, masked; reveal=true unmasks for roles that may (traced)",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/customers/{id}/trace",
-        Needs(TraceRead),
-        "customers",
-        "The customer's timeline across channels, newest first (limit, before)",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/customers/{id}/orders",
-        Needs(OrderRead),
-        "customers",
-        "The customer's work orders",
-        None,
-    ),
-    r(
-        "PUT",
-        "/api/v1/customers/{id}/sensitive",
-        Needs(OrderSupervise),
-        "customers",
-        "Set or clear the sensitive flag with a reason",
-        Some("SensitiveFlag"),
-    ),
-    // work orders
-    r(
-        "GET",
-        "/api/v1/work-orders",
-        Needs(OrderRead),
-        "work orders",
-        "List orders: station, grid, area, customer_id, type, status (comma list), open, overdue, escalated, department_id, assignee_id, from, to; sort=created_at|due_at|updated_at|id, order=asc|desc; page, per_page. The total is exact up to 10,000 orders (total_exact is false beyond)",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders",
-        Needs(OrderCreate),
-        "work orders",
-        "Take a contact as a work order; Idempotency-Key header makes retries safe",
-        Some("NewOrder"),
-    ),
-    r(
-        "GET",
-        "/api/v1/work-orders/export.csv",
-        Needs(Export),
-        "work orders",
-        "The filtered list as CSV (same filters as the list)",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/work-orders/{id}",
-        Needs(OrderRead),
-        "work orders",
-        "An order with its clocks (id or order number)",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/work-orders/{id}/trace",
-        Needs(TraceRead),
-        "work orders",
-        "Every trace event of the order, oldest first",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/work-orders/{id}/return-visits",
-        Needs(OrderRead),
-        "work orders",
-        "Return visits of the order",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/dispatch",
-        Needs(OrderRoute),
-        "lifecycle",
-        "Dispatch to a department (and assignee)",
-        Some("Dispatch"),
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/transfer",
-        Needs(OrderRoute),
-        "lifecycle",
-        "Transfer to another department",
-        Some("Dispatch"),
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/merge",
-        Needs(OrderRoute),
-        "lifecycle",
-        "Merge into another order (duplicates of one event)",
-        Some("Merge"),
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/cancel",
-        Needs(OrderRoute),
-        "lifecycle",
-        "Cancel with a reason",
-        Some("Reason"),
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/acknowledge",
-        Needs(OrderWork),
-        "lifecycle",
-        "Acknowledge (take) a dispatched order",
-        Some("Acknowledge"),
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/contact",
-        Needs(OrderWork),
-        "lifecycle",
-        "Record contact with the customer (stops the contact clock)",
-        Some("Note"),
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/arrive",
-        Needs(OrderWork),
-        "lifecycle",
-        "Crew on site (repair); starts the restore clock",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/reply",
-        Needs(OrderWork),
-        "lifecycle",
-        "Reply with the result; complaints need verdict and root_cause",
-        Some("Reply"),
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/return-to-sender",
-        Needs(OrderWork),
-        "lifecycle",
-        "Return the order to the sender with a reason",
-        Some("Reason"),
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/co-handle",
-        Needs(OrderWork),
-        "lifecycle",
-        "Add co-handling departments",
-        Some("CoHandle"),
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/close",
-        Needs(OrderWork),
-        "lifecycle",
-        "Close a replied order that needs no return visit",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/pause",
-        Needs(OrderWork),
-        "lifecycle",
-        "Pause the running clocks while waiting on the customer",
-        Some("Reason"),
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/resume",
-        Needs(OrderWork),
-        "lifecycle",
-        "Resume paused clocks",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/urge",
-        Needs(OrderCreate),
-        "lifecycle",
-        "Record an urging contact (催办) on an open order",
-        Some("Note"),
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/return-visit",
-        Needs(OrderSupervise),
-        "lifecycle",
-        "Record the return visit; dissatisfied reopens",
-        Some("ReturnVisit"),
-    ),
-    r(
-        "POST",
-        "/api/v1/work-orders/{id}/reopen",
-        Needs(OrderSupervise),
-        "lifecycle",
-        "Reopen a closed order with a reason",
-        Some("Reason"),
-    ),
-    r(
-        "PUT",
-        "/api/v1/work-orders/{id}/problem",
-        Needs(ProblemWrite),
-        "problems",
-        "Group the order under a problem",
-        Some("ProblemLink"),
-    ),
-    // problems, escalations
-    r(
-        "GET",
-        "/api/v1/problems",
-        Needs(ProblemRead),
-        "problems",
-        "Problems (station_id, open, page, per_page)",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/problems",
-        Needs(ProblemWrite),
-        "problems",
-        "Open a problem",
-        Some("NewProblem"),
-    ),
-    r(
-        "GET",
-        "/api/v1/problems/{id}",
-        Needs(ProblemRead),
-        "problems",
-        "A problem",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/problems/{id}/close",
-        Needs(ProblemWrite),
-        "problems",
-        "Close a problem with its root cause",
-        Some("CloseProblem"),
-    ),
-    r(
-        "GET",
-        "/api/v1/escalations",
-        Needs(OrderRead),
-        "supervision",
-        "Escalations (order_id, open)",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/escalations/{id}/acknowledge",
-        Needs(OrderSupervise),
-        "supervision",
-        "Acknowledge an escalation",
-        None,
-    ),
-    // early warning
-    r(
-        "GET",
-        "/api/v1/warnings",
-        Needs(OrderRead),
-        "warnings",
-        "Warnings raised by the early-warning rules (status, rule, owner_role, mine, customer_id, order_id, page, per_page)",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/warnings/{id}",
-        Needs(OrderRead),
-        "warnings",
-        "One warning",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/warnings/{id}/acknowledge",
-        Needs(OrderRead),
-        "warnings",
-        "Acknowledge a warning (open → acknowledged)",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/warnings/{id}/handle",
-        Needs(OrderRead),
-        "warnings",
-        "Mark a warning handled, with a note",
-        Some("WarningNote"),
-    ),
-    r(
-        "POST",
-        "/api/v1/warnings/{id}/dismiss",
-        Needs(OrderRead),
-        "warnings",
-        "Dismiss a warning; the reason is required",
-        Some("WarningNote"),
-    ),
-    r(
-        "GET",
-        "/api/v1/stations/{id}/rules",
-        Needs(PolicyRead),
-        "warnings",
-        "The early-warning rules of a station and whether each is on",
-        None,
-    ),
-    r(
-        "PUT",
-        "/api/v1/stations/{id}/rules/{rule}",
-        Needs(PolicyWrite),
-        "warnings",
-        "Switch a rule on or off for a station",
-        Some("RuleSwitch"),
-    ),
-    // notices
-    r(
-        "GET",
-        "/api/v1/notice-templates",
-        Needs(PolicyRead),
-        "notices",
-        "The texts of the notices (SMS and webhook), per kind, channel and language",
-        None,
-    ),
-    r(
-        "PUT",
-        "/api/v1/notice-templates/{kind}/{channel}",
-        Needs(PolicyWrite),
-        "notices",
-        "Replace the text of a notice (a template with placeholders such as {{ order_no }})",
-        Some("NoticeTemplate"),
-    ),
-    r(
-        "GET",
-        "/api/v1/outbox/dead",
-        Needs(AuditRead),
-        "notices",
-        "Dead letters: notices given up after the last attempt (limit, offset)",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/outbox/{id}/requeue",
-        Needs(PolicyWrite),
-        "notices",
-        "Send a dead letter again with fresh attempts",
-        None,
-    ),
-    // policies and calendar
-    r(
-        "GET",
-        "/api/v1/policies",
-        Needs(PolicyRead),
-        "policies",
-        "Loaded service-commitment policies",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/policies/{id}",
-        Needs(PolicyRead),
-        "policies",
-        "One policy with its rules",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/calendar",
-        Needs(PolicyRead),
-        "policies",
-        "Holidays and make-up working days (from, to)",
-        None,
-    ),
-    r(
-        "PUT",
-        "/api/v1/calendar/{day}",
-        Needs(PolicyWrite),
-        "policies",
-        "Set a holiday or make-up working day",
-        Some("CalendarDay"),
-    ),
-    r(
-        "DELETE",
-        "/api/v1/calendar/{day}",
-        Needs(PolicyWrite),
-        "policies",
-        "Remove a calendar entry",
-        None,
-    ),
-    // administration
-    r(
-        "GET",
-        "/api/v1/users",
-        Needs(UserAdmin),
-        "administration",
-        "Users",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/users",
-        Needs(UserAdmin),
-        "administration",
-        "Create a user",
-        Some("NewUser"),
-    ),
-    r(
-        "GET",
-        "/api/v1/tokens",
-        Needs(UserAdmin),
-        "administration",
-        "API tokens (never their secrets)",
-        None,
-    ),
-    r(
-        "POST",
-        "/api/v1/tokens",
-        Needs(UserAdmin),
-        "administration",
-        "Create an API token; the secret is shown once",
-        Some("NewToken"),
-    ),
-    r(
-        "DELETE",
-        "/api/v1/tokens/{id}",
-        Needs(UserAdmin),
-        "administration",
-        "Revoke a token",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/dashboard",
-        Needs(StatsRead),
-        "statistics",
-        "Volumes by type, channel and complaint class per day, deadline compliance, satisfaction, complaints per 10,000 customers, areas with most complaints (from, to as yyyy-mm-dd; station_id, grid_id)",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/audit",
-        Needs(AuditRead),
-        "administration",
-        "The audit trail: all trace events (kind prefix, before, limit)",
-        None,
-    ),
-    r(
-        "GET",
-        "/api/v1/outbox",
-        Needs(AuditRead),
-        "administration",
-        "Queued notifications and webhooks",
-        None,
-    ),
-];
+verb!(get, "GET", GET);
+verb!(post, "POST", POST);
+verb!(put, "PUT", PUT);
+verb!(delete, "DELETE", DELETE);
 
-/// Every API route table: the core's and those of the feature modules.
-pub const TABLES: &[&[Route]] = &[
-    ROUTES,
-    crate::api_imports::ROUTES,
-    crate::api_outages::ROUTES,
-    crate::api_quality::ROUTES,
-];
+// ---- what a handler's types say about its bodies ----
+
+/// An argument of a handler: the JSON body extractor documents the request body.
+pub trait DocArg {
+    fn request() -> Option<Body> {
+        None
+    }
+}
+
+impl<T: ToSchema> DocArg for J<T> {
+    fn request() -> Option<Body> {
+        Some(Body::Json(json_of::<T>))
+    }
+}
+impl DocArg for State<Service> {}
+impl DocArg for Caller {}
+impl DocArg for HeaderMap {}
+impl DocArg for axum::body::Bytes {}
+impl<T> DocArg for Path<T> {}
+impl<T> DocArg for Q<T> {}
+
+/// What a handler returns: the successful response it documents.
+pub trait DocReply {
+    fn reply() -> Option<Reply>;
+}
+
+fn json_reply<T: ToSchema>(status: &'static str) -> Option<Reply> {
+    Some(Reply {
+        status,
+        body: Some(Body::Json(json_of::<T>)),
+    })
+}
+
+impl<T: ToSchema> DocReply for Json<T> {
+    fn reply() -> Option<Reply> {
+        json_reply::<T>("200")
+    }
+}
+/// A status chosen at run time (201 created, or 200 for a replay).
+impl<T: ToSchema> DocReply for (StatusCode, Json<T>) {
+    fn reply() -> Option<Reply> {
+        json_reply::<T>("2XX")
+    }
+}
+impl<T: ToSchema> DocReply for (StatusCode, HeaderMap, Json<T>) {
+    fn reply() -> Option<Reply> {
+        json_reply::<T>("2XX")
+    }
+}
+impl<T: ToSchema> DocReply for (HeaderMap, Json<T>) {
+    fn reply() -> Option<Reply> {
+        json_reply::<T>("200")
+    }
+}
+impl DocReply for StatusCode {
+    fn reply() -> Option<Reply> {
+        Some(Reply {
+            status: "204",
+            body: None,
+        })
+    }
+}
+impl DocReply for (HeaderMap, StatusCode) {
+    fn reply() -> Option<Reply> {
+        StatusCode::reply()
+    }
+}
+impl DocReply for Html<String> {
+    fn reply() -> Option<Reply> {
+        Some(Reply {
+            status: "200",
+            body: Some(Body::Html),
+        })
+    }
+}
+/// A handler that builds its own response says what it is with [`ApiRoute::replies`].
+impl DocReply for Response {
+    fn reply() -> Option<Reply> {
+        None
+    }
+}
+impl<R: DocReply> DocReply for Result<R, ApiError> {
+    fn reply() -> Option<Reply> {
+        R::reply()
+    }
+}
+
+/// A handler function, documented by its argument and return types.
+pub trait Documented<M> {
+    fn request() -> Option<Body>;
+    fn reply() -> Option<Reply>;
+}
+
+macro_rules! documented {
+    ($($a:ident),*) => {
+        impl<F, Fut, R, $($a,)*> Documented<($($a,)* R,)> for F
+        where
+            F: FnOnce($($a),*) -> Fut,
+            Fut: std::future::Future<Output = R>,
+            R: DocReply,
+            $($a: DocArg,)*
+        {
+            fn request() -> Option<Body> {
+                None$(.or($a::request()))*
+            }
+            fn reply() -> Option<Reply> {
+                R::reply()
+            }
+        }
+    };
+}
+
+documented!();
+documented!(A1);
+documented!(A1, A2);
+documented!(A1, A2, A3);
+documented!(A1, A2, A3, A4);
+documented!(A1, A2, A3, A4, A5);
+
+// ---- the table ----
+
+/// Every API route with its handler, in table order: the core's and the feature modules'.
+pub fn api_routes() -> Vec<ApiRoute> {
+    let mut all = crate::api::routes();
+    all.extend(crate::api_imports::routes());
+    all.extend(crate::api_outages::routes());
+    all.extend(crate::api_quality::routes());
+    all
+}
+
+static TABLE: LazyLock<Vec<Entry>> =
+    LazyLock::new(|| api_routes().into_iter().map(|r| r.entry).collect());
+
+/// Every API route with how it is documented.
+pub fn entries() -> impl Iterator<Item = &'static Entry> {
+    TABLE.iter()
+}
 
 /// Every API route, in table order.
 pub fn all() -> impl Iterator<Item = &'static Route> {
-    TABLES.iter().flat_map(|t| t.iter())
+    entries().map(|e| &e.route)
 }
 
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {
     all().find(|r| r.method == method && r.path == path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_listed_once_under_the_api() {
+        let mut seen = std::collections::HashSet::new();
+        for r in all() {
+            assert!(r.path.starts_with("/api/v1/"), "{}", r.path);
+            assert!(!r.summary.is_empty(), "{} {}", r.method, r.path);
+            assert!(
+                seen.insert((r.method, r.path)),
+                "{} {} twice",
+                r.method,
+                r.path
+            );
+        }
+    }
+
+    #[test]
+    fn every_route_documents_its_reply() {
+        for e in entries() {
+            assert!(
+                e.reply.is_some(),
+                "{} {} documents no response",
+                e.route.method,
+                e.route.path
+            );
+        }
+    }
 }

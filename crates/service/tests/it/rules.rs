@@ -5,7 +5,7 @@
 use crate::support::*;
 use voltdesk_domain::*;
 use voltdesk_service::*;
-use voltdesk_store::{WarningFilter, WarningRow};
+use voltdesk_store::WarningFilter;
 
 on_both_backends!(
     repeat_contact_on_the_same_subject_within_the_window,
@@ -17,7 +17,7 @@ on_both_backends!(
     voltage_out_of_limits_again_and_again_on_one_area,
 );
 
-async fn warnings_of(app: &TestApp, rule: RuleKind) -> Vec<WarningRow> {
+async fn warnings_of(app: &TestApp, rule: RuleKind) -> Vec<WarningView> {
     app.svc.process_rules().await.unwrap();
     app.svc
         .warnings(&WarningFilter {

@@ -12,7 +12,7 @@ use voltdesk_domain::import::{CustomerRow as ImportRow, RowError, customer_rows,
 use voltdesk_domain::order::Command;
 use voltdesk_domain::*;
 use voltdesk_service::*;
-use voltdesk_store::{ClockRow, CustomerFilter, OrderFilter};
+use voltdesk_store::{CustomerFilter, OrderFilter};
 
 /// Generates, for each `async fn case(app: TestApp)`, a module `case` with two tests:
 /// `case::sqlite` and `case::postgres`. The PostgreSQL one returns early, with a note, when
@@ -473,7 +473,7 @@ pub fn reconnect_request(customer_id: i64) -> NewOrder {
 // ---- reading clocks ----
 
 /// The order's only clock of `kind`.
-pub fn clock(view: &OrderView, kind: ClockKind) -> ClockRow {
+pub fn clock(view: &OrderView, kind: ClockKind) -> ClockDetail {
     let mut of_kind = clocks(view, kind);
     assert_eq!(
         of_kind.len(),
@@ -485,7 +485,7 @@ pub fn clock(view: &OrderView, kind: ClockKind) -> ClockRow {
 }
 
 /// The order's clocks of `kind`, oldest first.
-pub fn clocks(view: &OrderView, kind: ClockKind) -> Vec<ClockRow> {
+pub fn clocks(view: &OrderView, kind: ClockKind) -> Vec<ClockDetail> {
     view.clocks
         .iter()
         .map(|c| c.clock.clone())

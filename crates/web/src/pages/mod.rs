@@ -45,7 +45,6 @@ const fn p(
         access,
         tag: "pages",
         summary,
-        body: None,
     }
 }
 

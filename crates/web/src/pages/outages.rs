@@ -27,7 +27,6 @@ const fn p(
         access,
         tag: "pages",
         summary,
-        body: None,
     }
 }
 

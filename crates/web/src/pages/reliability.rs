@@ -23,7 +23,6 @@ pub const PAGES: &[Route] = &[Route {
     access: Access::Needs(StatsRead),
     tag: "pages",
     summary: "Reliability indices and voltage quality",
-    body: None,
 }];
 
 /// The routes of this module (without the page auth layer: merge before it).

@@ -6,7 +6,8 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, Query};
 use serde::Deserialize;
 use voltdesk_domain::{RuleKind, WarningStatus};
-use voltdesk_store::{WarningFilter, WarningRow};
+use voltdesk_service::WarningView;
+use voltdesk_store::WarningFilter;
 
 #[derive(Template)]
 #[template(path = "warnings.html")]
@@ -19,7 +20,7 @@ struct WarningsPage {
 #[template(path = "warnings_panel.html")]
 struct WarningsPanel {
     tr: i18n::Tr,
-    rows: Vec<WarningRow>,
+    rows: Vec<WarningView>,
     total: i64,
     status: String,
     rules: &'static [RuleKind],

@@ -6,6 +6,7 @@ mod support;
 mod flows;
 mod pages;
 mod roles;
+mod schema;
 
 /// Generates one test per backend from `async fn name(app: TestApp)`.
 #[macro_export]
