@@ -609,7 +609,8 @@ pub struct Paging {
     per_page: Option<i64>,
 }
 
-fn paging(p: Option<i64>, pp: Option<i64>, default: i64) -> ApiResult<(i64, i64)> {
+/// The page and page size of a list query, checked (pages from 1, 1 to 500 per page).
+pub(crate) fn paging(p: Option<i64>, pp: Option<i64>, default: i64) -> ApiResult<(i64, i64)> {
     let page = p.unwrap_or(1);
     let per_page = pp.unwrap_or(default);
     if page < 1 {

@@ -6,6 +6,7 @@
 //! and the OpenAPI document are built from. Instants are epoch ms.
 
 use crate::api::Page;
+use crate::api::paging;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, J, Q};
 use crate::routes::{Access, ApiRoute, get, post, put};
@@ -144,26 +145,6 @@ pub fn routes() -> Vec<ApiRoute> {
             close_demand,
         ),
     ]
-}
-
-fn paging(page: Option<i64>, per_page: Option<i64>, default: i64) -> ApiResult<(i64, i64)> {
-    let page = page.unwrap_or(1);
-    let per_page = per_page.unwrap_or(default);
-    if page < 1 {
-        return Err(
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "page starts at 1")
-                .field("page"),
-        );
-    }
-    if !(1..=500).contains(&per_page) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "per_page is 1 to 500",
-        )
-        .field("per_page"));
-    }
-    Ok((page, per_page))
 }
 
 fn page_json<T, V: Serialize + From<T>>(
