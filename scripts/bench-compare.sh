@@ -39,10 +39,15 @@ setup() { # name bin_dir
 
 serve() { # name bin_dir copy -> pid on stdout
     local name=$1 bin=$2 copy=$3
-    cp "$work/$name/base.db" "$work/$name/$copy.db"
+    # The database and its write-ahead log: the last writes of the set-up are in the log.
+    for ext in "" -wal -shm; do
+        [ -e "$work/$name/base.db$ext" ] && cp "$work/$name/base.db$ext" "$work/$name/$copy.db$ext"
+    done
     "$bin/voltdesk" serve --database "sqlite://$work/$name/$copy.db" --listen "127.0.0.1:$port" \
         >"$work/$name/$copy.log" 2>&1 &
     local pid=$!
+    sleep 0.2
+    kill -0 "$pid" 2>/dev/null || { echo "the server did not start: $(tail -n 3 "$work/$name/$copy.log")" >&2; exit 1; }
     for _ in $(seq 1 100); do
         curl -fsS "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1 && break
         sleep 0.1
