@@ -8,7 +8,8 @@
 # customers, import, 200,000 orders of history), then RUNS rounds (default 3), alternating
 # the builds within a round: intake for 15 s from 32 clients at an unlimited rate (each on a
 # fresh copy of the database), then lookups with the latest 50 trace events for 15 s from
-# 16 clients. Prints one line per run; BENCHMARKS.md quotes the medians.
+# 16 clients. Prints one line per run; BENCHMARKS.md quotes the medians. ONLY=intake or
+# ONLY=timeline runs one of the two.
 set -euo pipefail
 
 old="${1:?old bin dir}"
@@ -87,11 +88,15 @@ setup old "$old"
 setup new "$new"
 for round in $(seq 1 "$runs"); do
     if [ $((round % 2)) -eq 1 ]; then order="old new"; else order="new old"; fi
-    for b in $order; do
-        if [ "$b" = old ]; then intake old "$old" "$round"; else intake new "$new" "$round"; fi
-    done
-    for b in $order; do
-        if [ "$b" = old ]; then timeline old "$old" "$round"; else timeline new "$new" "$round"; fi
-    done
+    if [ "${ONLY:-intake}" = intake ] || [ -z "${ONLY:-}" ]; then
+        for b in $order; do
+            if [ "$b" = old ]; then intake old "$old" "$round"; else intake new "$new" "$round"; fi
+        done
+    fi
+    if [ "${ONLY:-timeline}" = timeline ] || [ -z "${ONLY:-}" ]; then
+        for b in $order; do
+            if [ "$b" = old ]; then timeline old "$old" "$round"; else timeline new "$new" "$round"; fi
+        done
+    fi
 done
 rm -rf "$work"

@@ -256,11 +256,10 @@ impl Service {
             let n = self.store.dissatisfied_visits_since(cid, since).await?;
             facts.dissatisfied.insert((cid, since), n);
         }
-        for &cid in &needs.sensitive {
-            if self.store.customer(cid).await?.is_some_and(|c| c.sensitive) {
-                facts.sensitive.insert(cid);
-            }
-        }
+        let candidates: Vec<i64> = needs.sensitive.iter().copied().collect();
+        facts
+            .sensitive
+            .extend(self.store.sensitive_among(&candidates).await?);
         for &(area, since) in &needs.outages_on_area {
             let n = self.store.outages_on_area_since(area, since).await?;
             facts.outages_on_area.insert((area, since), n);

@@ -472,6 +472,25 @@ impl Store {
         Ok(out)
     }
 
+    /// Of these customers, the ones marked sensitive.
+    pub async fn sensitive_among(&self, ids: &[i64]) -> Result<Vec<i64>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT id FROM customers WHERE sensitive = 1 AND id IN ({})",
+                self.dialect.marks(chunk.len())
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(self.reader()).await? {
+                out.push(get_i64(&r, "id")?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The orders of these customers created at or after `since` (without their texts).
     pub async fn order_briefs_of_customers_since(
         &self,
