@@ -609,6 +609,20 @@ pub struct Paging {
     per_page: Option<i64>,
 }
 
+/// The size of a list query, checked (1 to 500).
+pub(crate) fn limit_of(limit: Option<i64>, default: i64) -> ApiResult<i64> {
+    let limit = limit.unwrap_or(default);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "limit is 1 to 500",
+        )
+        .field("limit"));
+    }
+    Ok(limit)
+}
+
 /// The page and page size of a list query, checked (pages from 1, 1 to 500 per page).
 pub(crate) fn paging(p: Option<i64>, pp: Option<i64>, default: i64) -> ApiResult<(i64, i64)> {
     let page = p.unwrap_or(1);
@@ -912,15 +926,7 @@ pub async fn customer_trace(
     Path(id): Path<i64>,
     Q(q): Q<TraceQ>,
 ) -> ApiResult<Json<Timeline>> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "limit is 1 to 500",
-        )
-        .field("limit"));
-    }
+    let limit = limit_of(q.limit, 50)?;
     let items = svc.customer_trace(id, q.before, limit).await?;
     let next = if items.len() as i64 == limit {
         items.last().map(|e| e.id)

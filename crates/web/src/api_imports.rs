@@ -91,15 +91,7 @@ pub async fn import_jobs(
     Caller(p): Caller,
     Q(q): Q<ImportJobsQ>,
 ) -> ApiResult<Json<ImportJobsPage>> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "limit is 1 to 500",
-        )
-        .field("limit"));
-    }
+    let limit = crate::api::limit_of(q.limit, 50)?;
     let items: Vec<_> = svc
         .import_jobs(limit)
         .await?
