@@ -4,6 +4,9 @@
 //!
 //! Needs `chromium` and `chromium-driver` (CI installs them). Without them the test fails,
 //! unless `VOLTDESK_SKIP_BROWSER=1` says to skip it on purpose.
+//!
+//! This file holds the shared steps (start a demo, open a browser, sign in, screenshots) and
+//! the every-role journey; each feature's journeys live in a module beside it.
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener;
