@@ -58,7 +58,7 @@ pub async fn run(
     let delivery =
         delivery.map(|d| tokio::spawn(svc.clone().run_delivery(d, Duration::from_secs(5))));
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    let server = voltdesk_web::serve(svc.clone(), listener);
+    let server = voltdesk_web::serve(svc.clone(), listener, voltdesk_web::WebOptions::default());
     tokio::pin!(server);
     // The web crate stops on the same signals by itself; this side only bounds the wait.
     let result = tokio::select! {

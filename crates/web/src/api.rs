@@ -1,13 +1,13 @@
 //! JSON handlers: parse, call one service command, render.
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, J, Q, SESSION_COOKIE};
+use crate::extract::{Caller, J, Q};
 use crate::routes::Access::{Needs, Public, SignedIn};
 use crate::routes::{ApiRoute, delete, get, post, put};
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -674,10 +674,13 @@ pub struct Session {
     user: UserView,
 }
 
-pub async fn login(State(svc): S, J(b): J<Login>) -> ApiResult<(HeaderMap, Json<Session>)> {
+pub async fn login(
+    State(svc): S,
+    Extension(opts): Extension<crate::WebOptions>,
+    J(b): J<Login>,
+) -> ApiResult<(HeaderMap, Json<Session>)> {
     let (secret, user) = svc.login(&b.username, &b.password).await?;
-    let cookie =
-        format!("{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Lax; Path=/; Max-Age=43200");
+    let cookie = opts.session_cookie(&secret, 43200);
     let mut headers = HeaderMap::new();
     headers.insert(
         header::SET_COOKIE,
@@ -686,14 +689,18 @@ pub async fn login(State(svc): S, J(b): J<Login>) -> ApiResult<(HeaderMap, Json<
     Ok((headers, Json(Session { user: user.into() })))
 }
 
-pub async fn logout(State(svc): S, headers: HeaderMap) -> ApiResult<(HeaderMap, StatusCode)> {
+pub async fn logout(
+    State(svc): S,
+    Extension(opts): Extension<crate::WebOptions>,
+    headers: HeaderMap,
+) -> ApiResult<(HeaderMap, StatusCode)> {
     if let Some((false, secret)) = crate::extract::credentials(&headers) {
         svc.logout(&secret).await?;
     }
     let mut out = HeaderMap::new();
     out.insert(
         header::SET_COOKIE,
-        HeaderValue::from_static("vd_session=; HttpOnly; Path=/; Max-Age=0"),
+        HeaderValue::from_str(&opts.session_cookie("", 0)).map_err(|_| ApiError::unauthorized())?,
     );
     Ok((out, StatusCode::NO_CONTENT))
 }

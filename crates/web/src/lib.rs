@@ -70,8 +70,31 @@ async fn api_not_found() -> ApiError {
     ApiError::not_found("route")
 }
 
-/// The application router: every API route of the table, behind the auth layer, and the pages.
+/// How this server is reached, as far as the pages and the API need to know.
+#[derive(Clone, Debug, Default)]
+pub struct WebOptions {
+    /// Cookies get `Secure`: the server speaks TLS itself or sits behind a proxy that does.
+    pub secure_cookies: bool,
+}
+
+impl WebOptions {
+    /// The session cookie's `Set-Cookie` value; an empty secret and age 0 end it.
+    pub fn session_cookie(&self, secret: &str, max_age_s: i64) -> String {
+        let secure = if self.secure_cookies { "; Secure" } else { "" };
+        format!(
+            "{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}",
+            extract::SESSION_COOKIE
+        )
+    }
+}
+
+/// The application router with the default options (plain HTTP).
 pub fn router(svc: Service) -> Router {
+    router_with(svc, WebOptions::default())
+}
+
+/// The application router: every API route of the table, behind the auth layer, and the pages.
+pub fn router_with(svc: Service, opts: WebOptions) -> Router {
     let api = routes::api_routes()
         .into_iter()
         .fold(Router::new(), |r, route| {
@@ -82,13 +105,18 @@ pub fn router(svc: Service) -> Router {
         .merge(pages::router(svc.clone()))
         .merge(api)
         .route("/api/v1/{*rest}", axum::routing::any(api_not_found))
+        .layer(axum::Extension(opts))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(svc)
 }
 
 /// Serves the API on `listener` until Ctrl-C or SIGTERM.
-pub async fn serve(svc: Service, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(svc))
+pub async fn serve(
+    svc: Service,
+    listener: tokio::net::TcpListener,
+    opts: WebOptions,
+) -> std::io::Result<()> {
+    axum::serve(listener, router_with(svc, opts))
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

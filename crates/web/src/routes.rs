@@ -194,6 +194,7 @@ impl<T: ToSchema> DocArg for J<T> {
 impl DocArg for State<Service> {}
 impl DocArg for Caller {}
 impl DocArg for HeaderMap {}
+impl<T> DocArg for axum::Extension<T> {}
 impl DocArg for axum::body::Bytes {}
 impl<T> DocArg for Path<T> {}
 impl<T> DocArg for Q<T> {}

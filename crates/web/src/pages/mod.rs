@@ -15,6 +15,7 @@ pub mod i18n;
 mod orders;
 mod outages;
 mod reliability;
+mod session;
 mod warnings;
 
 use crate::routes::{Access, Route};
@@ -470,110 +471,18 @@ async fn home(v: Viewer) -> Redirect {
     Redirect::to(home_of(v.role()))
 }
 
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    tr: Tr,
-    next: String,
-    failed: bool,
-    username: String,
-}
-
-#[derive(serde::Deserialize, Default)]
-struct LoginQ {
-    #[serde(default)]
-    next: Option<String>,
-    #[serde(default)]
-    failed: Option<String>,
-    #[serde(default)]
-    u: Option<String>,
-}
-
-async fn login_form(headers: HeaderMap, q: axum::extract::Query<LoginQ>) -> PageResult {
-    render(&LoginPage {
-        tr: Tr {
-            lang: lang_of(&headers),
-        },
-        next: q.next.clone().unwrap_or_default(),
-        failed: q.failed.is_some(),
-        username: q.u.clone().unwrap_or_default(),
-    })
-}
-
-#[derive(serde::Deserialize)]
-struct LoginForm {
-    username: String,
-    password: String,
-    #[serde(default)]
-    next: String,
-}
-
 /// Only a path on this server may follow the sign-in.
-fn safe_next(next: &str) -> Option<&str> {
+pub fn safe_next(next: &str) -> Option<&str> {
     (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
-}
-
-async fn login(State(svc): State<Service>, axum::Form(f): axum::Form<LoginForm>) -> Response {
-    match svc.login(f.username.trim(), &f.password).await {
-        Ok((secret, user)) => {
-            let to = safe_next(&f.next)
-                .filter(|n| *n != "/")
-                .unwrap_or(home_of(user.role))
-                .to_string();
-            let cookie = format!(
-                "{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200",
-                crate::extract::SESSION_COOKIE
-            );
-            ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
-        }
-        Err(_) => Redirect::to(&format!(
-            "/login?failed=1&u={}&next={}",
-            urlencode(f.username.trim()),
-            urlencode(&f.next)
-        ))
-        .into_response(),
-    }
-}
-
-async fn logout(State(svc): State<Service>, headers: HeaderMap) -> Response {
-    if let Some((false, secret)) = crate::extract::credentials(&headers) {
-        let _ = svc.logout(&secret).await;
-    }
-    let cookie = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-        crate::extract::SESSION_COOKIE
-    );
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
-}
-
-#[derive(serde::Deserialize, Default)]
-struct LangQ {
-    #[serde(default)]
-    next: Option<String>,
-}
-
-async fn set_lang(
-    axum::extract::Path(lang): axum::extract::Path<String>,
-    q: axum::extract::Query<LangQ>,
-) -> Response {
-    let value = if lang == "en" { "en" } else { "zh" };
-    let to = q
-        .next
-        .as_deref()
-        .and_then(safe_next)
-        .unwrap_or("/")
-        .to_string();
-    let cookie = format!("{LANG_COOKIE}={value}; Path=/; SameSite=Lax; Max-Age=31536000");
-    ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
 }
 
 /// The page routes, with their auth layer, and the static files.
 pub fn router(svc: Service) -> Router<Service> {
     let pages = Router::new()
         .route("/", get(home))
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
-        .route("/lang/{lang}", get(set_lang))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/lang/{lang}", get(session::set_lang))
         .route("/desk", get(desk::desk))
         .route("/desk/search", get(desk::search))
         .route("/customers/{id}", get(desk::customer))
