@@ -76,6 +76,18 @@ impl Limit {
             Limit::WorkingDays(n) => format!("{n}个工作日"),
         }
     }
+
+    /// English label for the UI, e.g. `45 minutes`, `4 working days`.
+    pub fn en(self) -> String {
+        let (n, unit) = match self {
+            Limit::Minutes(n) => (n, "minute"),
+            Limit::Hours(n) => (n, "hour"),
+            Limit::Days(n) => (n, "day"),
+            Limit::WorkingDays(n) => (n, "working day"),
+        };
+        let s = if n == 1 { "" } else { "s" };
+        format!("{n} {unit}{s}")
+    }
 }
 
 impl fmt::Display for Limit {
@@ -619,5 +631,13 @@ source = "most specific"
             e.contains("rule[1]") && e.contains("channel") && e.contains("12345"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn limits_read_as_words() {
+        assert_eq!(Limit::WorkingDays(4).zh(), "4个工作日");
+        assert_eq!(Limit::WorkingDays(4).en(), "4 working days");
+        assert_eq!(Limit::Hours(1).en(), "1 hour");
+        assert_eq!(Limit::Minutes(45).en(), "45 minutes");
     }
 }

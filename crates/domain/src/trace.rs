@@ -732,6 +732,15 @@ impl TraceEvent {
 }
 
 /// The label of a stored kind for a person: a known kind's words, else the code itself.
+/// Whether an event of this kind is a contact from the customer (an order taken, an urge),
+/// so that the channel it came in by belongs beside it; a handler's action has no channel.
+pub fn is_contact(code: &str) -> bool {
+    matches!(
+        TraceKind::parse(code),
+        Some(TraceKind::OrderAccepted | TraceKind::OrderUrged)
+    )
+}
+
 pub fn label(code: &str, english: bool) -> String {
     match TraceKind::parse(code) {
         Some(k) if english => k.en().to_string(),
@@ -889,5 +898,14 @@ mod tests {
         assert_eq!(label("order.accepted", false), "受理");
         assert_eq!(label("order.accepted", true), "Accepted");
         assert_eq!(label("meter.read", false), "meter.read");
+    }
+
+    #[test]
+    fn only_contacts_carry_a_channel() {
+        assert!(is_contact("order.accepted"));
+        assert!(is_contact("order.urged"));
+        assert!(!is_contact("order.dispatched"));
+        assert!(!is_contact("order.replied"));
+        assert!(!is_contact("no.such.kind"));
     }
 }

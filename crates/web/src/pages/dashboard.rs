@@ -160,7 +160,7 @@ pub async fn export(State(svc): State<Service>, v: Viewer, Query(q): Query<DashQ
     );
     let csv_err = |e: csv::Error| PageError::bad(e.to_string());
     w.write_record(&head).map_err(csv_err)?;
-    let share = |s: Option<f64>| s.map(|x| format!("{:.4}", x)).unwrap_or_default();
+    let share = |s: Option<f64>| s.map(|x| format!("{:.2}%", x * 100.0)).unwrap_or_default();
     for (i, day) in d.days.iter().enumerate() {
         let mut row = vec![
             day.clone(),

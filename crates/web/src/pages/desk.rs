@@ -89,6 +89,7 @@ pub fn events(tr: Tr, rows: Vec<TraceRow>) -> Vec<Event> {
                 channel: r
                     .channel
                     .as_deref()
+                    .filter(|_| voltdesk_domain::trace::is_contact(&r.kind))
                     .and_then(|c| Channel::parse(c).ok())
                     .map(|c| tr.label(c))
                     .unwrap_or_default(),

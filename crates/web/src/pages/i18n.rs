@@ -135,6 +135,18 @@ impl Tr {
     }
 
     /// Local date and time, `2026-11-24 14:05`.
+    /// A limit in the policy's notation (`4wd`, `24h`) in words (`4个工作日`, `24 hours`);
+    /// a text that is not a limit is shown as it is.
+    pub fn limit(&self, text: &str) -> String {
+        match voltdesk_domain::policy::Limit::parse(text) {
+            Ok(l) => match self.lang {
+                Lang::Zh => l.zh(),
+                Lang::En => l.en(),
+            },
+            Err(_) => text.to_string(),
+        }
+    }
+
     pub fn time(&self, at: impl Ms) -> String {
         chrono_tz::Asia::Shanghai
             .timestamp_millis_opt(at.ms())
@@ -253,6 +265,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("customers", "客户数", "Customers"),
     ("dashboard", "分析看板", "Dashboard"),
     ("dashboard.settled", "已结算至", "Settled through"),
+    ("date", "日期", "Date"),
     (
         "deadline.preview",
         "保存后将适用的服务时限",

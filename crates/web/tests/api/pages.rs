@@ -137,7 +137,7 @@ async fn an_agent_takes_a_complaint_through_the_pages(app: TestApp) {
     )
     .await;
     assert!(
-        preview.contains("24h") && preview.contains("4wd"),
+        preview.contains("24小时") && preview.contains("4个工作日"),
         "{preview}"
     );
     let form = [
