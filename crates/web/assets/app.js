@@ -38,6 +38,12 @@
     if (e.key === "ArrowUp") { e.preventDefault(); (t.previousElementSibling || document.getElementById("q")).focus(); }
   });
 
+  // Ctrl+Enter saves the form that asks for it (the new order).
+  document.addEventListener("keydown", function (e) {
+    const f = e.target && e.target.closest && e.target.closest("form[data-ctrl-enter]");
+    if (f && e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); f.requestSubmit(); }
+  });
+
   document.addEventListener("change", function (e) {
     if (e.target && e.target.id === "select-all") {
       document.querySelectorAll("input[name=ids]").forEach(function (c) { c.checked = e.target.checked; });

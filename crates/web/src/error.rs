@@ -17,6 +17,8 @@
 //! | `merge_into_self` | 422 | an order cannot be merged into itself |
 //! | `conflict` | 409 | a unique value already exists (`field` names it) |
 //! | `import_invalid_rows` | 422 | an import was rejected; `rows` lists line, field, code, message |
+//! | `cross_site_request` | 403 | a cookie-session request that changes state came from another site's page |
+//! | `unsupported_media_type` | 415 | a cookie-session body is not JSON (`application/json`) |
 //! | `payload_too_large` | 413 | the body is larger than the route accepts |
 //! | `unavailable` | 503 | a part of the server the request needs is not running; retry later |
 //! | `internal` | 500 | a failure on our side; the log has the cause |
@@ -77,6 +79,20 @@ impl ApiError {
             StatusCode::FORBIDDEN,
             "forbidden",
             format!("your role may not {what}"),
+        )
+    }
+    pub fn cross_site() -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_site_request",
+            "a request from another site's page may not act with your session",
+        )
+    }
+    pub fn unsupported_media_type() -> Self {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
         )
     }
     pub fn not_found(what: &str) -> Self {

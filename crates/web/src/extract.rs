@@ -49,12 +49,21 @@ pub fn credentials(parts: &axum::http::HeaderMap) -> Option<(bool, String)> {
     None
 }
 
+/// Put in the request extensions when a state-changing call rides on a session cookie: its
+/// JSON body must then say `application/json`, which a cross-site form cannot send.
+#[derive(Clone, Copy)]
+pub struct CookieSession;
+
 /// A JSON body; a bad one is a 400 naming the path of the field that failed.
 pub struct J<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for J<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if req.extensions().get::<CookieSession>().is_some() && !crate::csrf::is_json(req.headers())
+        {
+            return Err(ApiError::unsupported_media_type());
+        }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| {

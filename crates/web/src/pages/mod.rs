@@ -307,6 +307,10 @@ async fn authorize(State(svc): State<Service>, mut req: Request, next: Next) -> 
     let tr = Tr {
         lang: lang_of(req.headers()),
     };
+    // Every form of these pages, the sign-in among them, posts to its own origin.
+    if crate::csrf::changes_state(req.method()) && crate::csrf::from_elsewhere(req.headers()) {
+        return forbidden(tr);
+    }
     let principal = match crate::extract::credentials(req.headers()) {
         Some((false, session)) => svc.authenticate_session(&session).await.ok(),
         _ => None,
@@ -471,9 +475,36 @@ async fn home(v: Viewer) -> Redirect {
     Redirect::to(home_of(v.role()))
 }
 
-/// Only a path on this server may follow the sign-in.
-pub fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+/// Only a path on this server may follow the sign-in (or any other redirect a form asks
+/// for): the text is parsed as a URL relative to this server and kept only when it stays
+/// here. Control characters (a tab or newline that browsers drop, turning `/\t/evil` into
+/// `//evil`), backslashes and a leading `//` are refused before and after percent-decoding.
+/// The answer is the path and query as the parser wrote them.
+pub fn safe_next(next: &str) -> Option<String> {
+    const HERE: &str = "http://voltdesk.invalid/";
+    fn suspicious(s: &str) -> bool {
+        s.chars().any(|c| c.is_control() || c == '\\') || s.starts_with("//")
+    }
+    if !next.starts_with('/') || suspicious(next) {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(next)
+        .decode_utf8()
+        .ok()?;
+    if suspicious(&decoded) {
+        return None;
+    }
+    let base = url::Url::parse(HERE).ok()?;
+    let url = base.join(next).ok()?;
+    if url.origin() != base.origin() || !url.username().is_empty() || url.password().is_some() {
+        return None;
+    }
+    let mut local = url.path().to_string();
+    if let Some(q) = url.query() {
+        local.push('?');
+        local.push_str(q);
+    }
+    Some(local)
 }
 
 /// The page routes, with their auth layer, and the static files.

@@ -201,9 +201,7 @@ pub async fn act(
     Path((id, action)): Path<(i64, String)>,
     axum::Form(f): axum::Form<ActForm>,
 ) -> PageResult {
-    let back = super::safe_next(&f.back)
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("/orders/{id}"));
+    let back = super::safe_next(&f.back).unwrap_or_else(|| format!("/orders/{id}"));
     if !may_act(&v, &action) {
         return Ok(forbidden(v.tr));
     }
@@ -318,7 +316,7 @@ pub async fn bulk(State(svc): State<Service>, v: Viewer, body: axum::body::Bytes
         text: get("text"),
         back: get("back"),
     };
-    let back = super::safe_next(&f.back).unwrap_or("/queue").to_string();
+    let back = super::safe_next(&f.back).unwrap_or_else(|| "/queue".to_string());
     let ids: Vec<i64> = pairs
         .iter()
         .filter(|(n, _)| n == "ids")

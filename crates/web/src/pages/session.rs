@@ -58,9 +58,8 @@ pub(super) async fn login(
     match svc.login(f.username.trim(), &f.password).await {
         Ok((secret, user)) => {
             let to = safe_next(&f.next)
-                .filter(|n| *n != "/")
-                .unwrap_or(home_of(user.role))
-                .to_string();
+                .filter(|n| n != "/")
+                .unwrap_or_else(|| home_of(user.role).to_string());
             let cookie = opts.session_cookie(&secret, 43200);
             ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
         }
@@ -100,8 +99,7 @@ pub(super) async fn set_lang(
         .next
         .as_deref()
         .and_then(safe_next)
-        .unwrap_or("/")
-        .to_string();
+        .unwrap_or_else(|| "/".to_string());
     let cookie = format!("{LANG_COOKIE}={value}; Path=/; SameSite=Lax; Max-Age=31536000");
     ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
 }

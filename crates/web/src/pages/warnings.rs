@@ -137,7 +137,7 @@ pub async fn step(
     Path((id, to)): Path<(i64, String)>,
     axum::Form(f): axum::Form<StepForm>,
 ) -> PageResult {
-    let back = safe_next(&f.back).unwrap_or("/warnings").to_string();
+    let back = safe_next(&f.back).unwrap_or_else(|| "/warnings".to_string());
     let to = match to.as_str() {
         "acknowledge" => WarningStatus::Acknowledged,
         "handle" => WarningStatus::Handled,

@@ -1,0 +1,202 @@
+//! What an attacker tries against a signed-in browser: redirects off-site, forms posted from
+//! another origin, JSON sent as a plain form, pages framed or sniffed.
+
+use crate::support::TestApp;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use serde_json::json;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn sign_in(app: &TestApp, next: &str) -> (reqwest::Client, reqwest::Response) {
+    let c = client();
+    let r = c
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("username", "agent1"),
+            ("password", "correct horse"),
+            ("next", next),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (c, r)
+}
+
+async fn next_only_leads_to_this_server(app: TestApp) {
+    let c = client();
+    for (next, want) in [
+        ("/%09/evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("/\n/evil", "/"),
+        ("/%0a/evil", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/%5C%5Cevil.example", "/"),
+        ("/%2F%2Fevil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/desk?q=%E5%9F%8E%E5%8D%97", "/desk?q=%E5%9F%8E%E5%8D%97"),
+    ] {
+        let r = c
+            .get(format!("{}/lang/en", app.base))
+            .query(&[("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(r.headers()["location"], want, "{next:?}");
+    }
+    // The sign-in follows the same rule.
+    let (_, r) = sign_in(&app, "/%09/evil.example").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/desk", "the agent's home instead");
+    let (_, r) = sign_in(&app, "/queue").await;
+    assert_eq!(r.headers()["location"], "/queue");
+}
+
+async fn forms_from_another_origin_are_refused(app: TestApp) {
+    let (c, _) = sign_in(&app, "/").await;
+    // A page on another port of this host posts the sign-out (and any other form).
+    for site in ["cross-site", "same-site"] {
+        let r = c
+            .post(format!("{}/logout", app.base))
+            .header("sec-fetch-site", site)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{site}");
+    }
+    let r = c
+        .post(format!("{}/logout", app.base))
+        .header("origin", "http://127.0.0.1:1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "foreign Origin");
+    // Login CSRF: a foreign page may not sign the victim in as someone else.
+    let r = client()
+        .post(format!("{}/login", app.base))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("username", "agent1"), ("password", "correct horse")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "login from elsewhere");
+    assert!(r.headers().get("set-cookie").is_none());
+    // The session still works, and its own pages may post.
+    let r = c.get(format!("{}/desk", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "still signed in");
+    let r = c
+        .post(format!("{}/logout", app.base))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "own page signs out");
+}
+
+async fn cookie_api_takes_only_json_from_its_own_pages(app: TestApp) {
+    let (c, _) = sign_in(&app, "/").await;
+    // A plain HTML form can send text/plain without asking: refused before anything runs.
+    let r = c
+        .post(format!("{}/api/v1/work-orders", app.base))
+        .header("content-type", "text/plain")
+        .body(r#"{"customer":{"phone":"13800000000"},"text":"x"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unsupported_media_type");
+    // No content type at all is no JSON either.
+    let r = c
+        .post(format!("{}/api/v1/work-orders", app.base))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // JSON from another site's script is refused by where it comes from.
+    let r = c
+        .post(format!("{}/api/v1/work-orders", app.base))
+        .header("sec-fetch-site", "same-site")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "cross_site_request");
+    // JSON from its own page reaches the handler (which judges the body).
+    let r = c
+        .post(format!("{}/api/v1/work-orders", app.base))
+        .header("sec-fetch-site", "same-origin")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status() == StatusCode::BAD_REQUEST || r.status() == StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        r.status()
+    );
+    // A bearer token carries no ambient credential: its client may send what it likes.
+    let (s, _) = app
+        .call(
+            Some(voltdesk_domain::Role::Agent),
+            reqwest::Method::GET,
+            "/api/v1/work-orders",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+async fn pages_forbid_framing_sniffing_and_inline_script(app: TestApp) {
+    let (c, _) = sign_in(&app, "/").await;
+    for path in ["/login", "/desk", "/api/v1/health"] {
+        let r = c.get(format!("{}{path}", app.base)).send().await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert!(
+            !csp.split(';')
+                .any(|d| d.trim().starts_with("script-src") && d.contains("unsafe"))
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+    }
+    // No page carries an inline script that the policy would block (data blocks are fine).
+    for path in ["/desk", "/login"] {
+        let html = c
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for tag in html.split("<script").skip(1) {
+            let head = tag.split('>').next().unwrap_or("");
+            assert!(
+                head.contains("src=") || head.contains("application/json"),
+                "{path}: inline <script{head}>"
+            );
+        }
+    }
+}
+
+crate::both!(
+    next_only_leads_to_this_server,
+    forms_from_another_origin_are_refused,
+    cookie_api_takes_only_json_from_its_own_pages,
+    pages_forbid_framing_sniffing_and_inline_script,
+);
