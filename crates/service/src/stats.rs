@@ -113,6 +113,11 @@ pub struct Dashboard {
     pub top_areas: Vec<AreaComplaints>,
     /// The last settled day; later days come from the live computation.
     pub settled_through: Option<String>,
+    /// Per day: whether its figures are counted yet (settled, or today's live figures). A day
+    /// after the last settled one and before today is not, and draws as a gap, not as zero.
+    pub counted: Vec<bool>,
+    /// Today, when the range ends today: its figures are the day so far.
+    pub partial_day: Option<String>,
 }
 
 fn share(part: i64, whole: i64) -> Option<f64> {
@@ -422,9 +427,15 @@ impl Service {
                 }
             })
             .collect();
+        let counted = days
+            .iter()
+            .map(|d| *d == today || settled_through.is_some_and(|s| day_number(*d) <= s))
+            .collect();
         Ok(Dashboard {
             from,
             to,
+            counted,
+            partial_day: (to == today).then(|| today.format("%Y-%m-%d").to_string()),
             days: days
                 .iter()
                 .map(|d| d.format("%Y-%m-%d").to_string())

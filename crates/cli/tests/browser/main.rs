@@ -572,6 +572,43 @@ async fn every_role_works_in_the_browser() {
     assert!(canvases.len() >= 4, "{} charts drawn", canvases.len());
     let volume: i64 = text(&c, "#k-volume").await.trim().parse().unwrap();
     assert!(volume > 0, "the dashboard shows orders");
+    // Count charts start at zero and tick at whole numbers only.
+    for id in ["chart-type", "chart-channel", "chart-class"] {
+        until("the chart's axis", Duration::from_secs(10), || {
+            let c = c.clone();
+            async move {
+                c.execute(
+                    "return !!document.getElementById(arguments[0]).dataset.yTicks;",
+                    vec![serde_json::json!(id)],
+                )
+                .await
+                .map(|v| v.as_bool().unwrap_or(false))
+                .unwrap_or(false)
+            }
+        })
+        .await;
+        let (min, ticks) = c
+            .execute(
+                "const e = document.getElementById(arguments[0]); return [e.dataset.yMin, e.dataset.yTicks || ''];",
+                vec![serde_json::json!(id)],
+            )
+            .await
+            .map(|v| {
+                (
+                    v[0].as_str().unwrap_or("").to_string(),
+                    v[1].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .unwrap();
+        assert_eq!(min, "0", "{id} starts at zero");
+        assert!(!ticks.is_empty(), "{id} has ticks");
+        for t in ticks.split(' ') {
+            assert!(
+                t.parse::<f64>().is_ok_and(|x| x.fract() == 0.0),
+                "{id} ticks at whole numbers: {ticks}"
+            );
+        }
+    }
     shot(&c, "analyst-dashboard").await;
     // The reliability page draws its charts from the demo county's outages.
     c.goto(&format!("{}/reliability", w.base)).await.unwrap();

@@ -263,6 +263,15 @@ async fn the_dashboard_counts_settled_days_and_today(app: TestApp) {
         d.settled_through,
         Some((first_day + chrono::Duration::days(1)).to_string())
     );
+    assert_eq!(
+        d.counted,
+        [true, true, true],
+        "settled days and today's live figures"
+    );
+    assert_eq!(
+        d.partial_day,
+        Some((first_day + chrono::Duration::days(2)).to_string())
+    );
 
     // Narrowed to the hill grid there is nothing; a range that ends before it starts is refused.
     let hill = app
@@ -292,5 +301,22 @@ async fn the_dashboard_counts_settled_days_and_today(app: TestApp) {
             })
             .await
             .is_err()
+    );
+
+    // Two more days pass with nothing settled: the days between are not counted yet (a gap on
+    // the charts, not a fall to zero), and today is the day so far.
+    app.advance(2 * DAY);
+    let d = app
+        .svc
+        .dashboard(&DashboardQuery {
+            from: Some(first_day),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(d.counted, [true, true, false, false, true]);
+    assert_eq!(
+        d.partial_day,
+        Some((first_day + chrono::Duration::days(4)).to_string())
     );
 }

@@ -77,9 +77,27 @@ fn pct(part: i64, whole: i64) -> String {
 
 /// The chart data the page's script draws, with labels in the viewer's language.
 fn chart_data(tr: i18n::Tr, d: &Dashboard) -> serde_json::Value {
+    // A day not counted yet draws as a gap, not as a fall to zero; today, the day so far, is in
+    // the totals and the bars but not on the daily lines, which end at the last full day.
+    let known = |i: usize| {
+        d.counted.get(i).copied().unwrap_or(true)
+            && d.partial_day.as_deref() != d.days.get(i).map(String::as_str)
+    };
+    let counts = |v: &[i64]| -> Vec<Option<i64>> {
+        v.iter()
+            .enumerate()
+            .map(|(i, x)| known(i).then_some(*x))
+            .collect()
+    };
+    let shares = |v: &[Option<f64>]| -> Vec<Option<f64>> {
+        v.iter()
+            .enumerate()
+            .map(|(i, x)| x.filter(|_| known(i)))
+            .collect()
+    };
     let series = |dim: &str, v: &[voltdesk_service::Series]| -> Vec<serde_json::Value> {
         v.iter()
-            .map(|s| json!({"code": s.code, "label": tr.code_label(dim, &s.code), "values": s.values, "total": s.total}))
+            .map(|s| json!({"code": s.code, "label": tr.code_label(dim, &s.code), "values": counts(&s.values), "total": s.total}))
             .collect()
     };
     json!({
@@ -87,8 +105,8 @@ fn chart_data(tr: i18n::Tr, d: &Dashboard) -> serde_json::Value {
         "by_type": series("type", &d.by_type),
         "by_channel": series("channel", &d.by_channel),
         "by_class": series("class", &d.by_class),
-        "on_time": d.on_time_share,
-        "satisfied": d.satisfied_share,
+        "on_time": shares(&d.on_time_share),
+        "satisfied": shares(&d.satisfied_share),
         "top_areas": d.top_areas.iter().map(|a| json!({"label": a.area, "complaints": a.complaints, "per_10k": a.per_10k})).collect::<Vec<_>>(),
         "labels": {
             "on_time": tr.t("on_time"),

@@ -264,6 +264,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("customer", "客户", "Customer"),
     ("customers", "客户数", "Customers"),
     ("dashboard", "分析看板", "Dashboard"),
+    (
+        "dashboard.partial",
+        "尚未结算：截至此刻的数据计入合计与柱图，日线止于上一完整日",
+        "not settled yet: the day so far counts in the totals and bars; the daily lines end at the last full day",
+    ),
     ("dashboard.settled", "已结算至", "Settled through"),
     ("date", "日期", "Date"),
     (
