@@ -686,4 +686,43 @@ impl Service {
             .await
             .map(|_| ())
     }
+
+    /// Acknowledges the open escalations `ids` (a page of the board at once), each in its own
+    /// transaction. One acknowledged meanwhile by someone else, or no longer open, is skipped,
+    /// not an error; any other refusal stops there, with the ones before it kept.
+    pub async fn acknowledge_escalations(&self, by: &Actor, ids: &[i64]) -> Result<BulkAck> {
+        if ids.is_empty() {
+            return Err(ServiceError::invalid(
+                "id",
+                "choose at least one escalation",
+            ));
+        }
+        if ids.len() > MAX_BULK_ACK {
+            return Err(ServiceError::invalid(
+                "id",
+                format!("at most {MAX_BULK_ACK} escalations at once"),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut done = BulkAck::default();
+        for &id in ids.iter().filter(|id| seen.insert(**id)) {
+            match self.acknowledge_escalation(by, id).await {
+                Ok(()) => done.acknowledged += 1,
+                Err(ServiceError::NotFound { .. }) => done.skipped += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+}
+
+/// The most escalations acknowledged in one request (a board page holds fewer).
+pub const MAX_BULK_ACK: usize = 200;
+
+/// What a bulk acknowledgement did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BulkAck {
+    pub acknowledged: usize,
+    /// Already acknowledged, or not an open escalation.
+    pub skipped: usize,
 }

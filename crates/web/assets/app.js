@@ -45,6 +45,10 @@
   });
 
   document.addEventListener("change", function (e) {
+    const group = e.target && e.target.dataset && e.target.dataset.checkAll;
+    if (group) {
+      document.querySelectorAll("input[data-check='" + group + "']").forEach(function (c) { c.checked = e.target.checked; });
+    }
     if (e.target && e.target.id === "select-all") {
       document.querySelectorAll("input[name=ids]").forEach(function (c) { c.checked = e.target.checked; });
     }

@@ -12,6 +12,7 @@ on_both_backends!(
     deadlines_live_in_the_database_across_a_restart,
     a_tick_racing_the_handlers_never_revives_a_met_clock,
     two_schedulers_ticking_at_once_fire_each_warning_once,
+    a_page_of_escalations_is_acknowledged_at_once,
 );
 
 const NOTHING: FireReport = FireReport {
@@ -287,5 +288,48 @@ async fn two_schedulers_ticking_at_once_fire_each_warning_once(app: TestApp) {
             1,
             "order {id}"
         );
+    }
+}
+
+async fn a_page_of_escalations_is_acknowledged_at_once(app: TestApp) {
+    for who in [ZHANG_SAN, LI_SI, WANG_WU] {
+        app.open(outage_call(app.customer(who))).await;
+    }
+    app.set_time(beijing(2026, 11, 27, 9, 0));
+    app.svc.fire_due().await.unwrap();
+    app.svc.process_rules().await.unwrap();
+    let open = app.svc.escalations(None, true, 100).await.unwrap();
+    assert_eq!(open.len(), 3);
+    let sup = app.actor(Role::Supervisor);
+
+    // One was acknowledged on its own meanwhile; the page's three, a repeat and an unknown
+    // id: the two still open are acknowledged, the rest skipped.
+    app.svc
+        .acknowledge_escalation(&sup, open[0].id)
+        .await
+        .unwrap();
+    let ids = [open[0].id, open[1].id, open[2].id, open[2].id, 999_999];
+    let done = app.svc.acknowledge_escalations(&sup, &ids).await.unwrap();
+    assert_eq!(
+        done,
+        voltdesk_service::BulkAck {
+            acknowledged: 2,
+            skipped: 2
+        }
+    );
+    assert!(
+        app.svc
+            .escalations(None, true, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Nothing ticked, or more than a page: refused, naming the field.
+    for ids in [vec![], vec![1; voltdesk_service::MAX_BULK_ACK + 1]] {
+        match app.svc.acknowledge_escalations(&sup, &ids).await {
+            Err(voltdesk_service::ServiceError::Invalid { field, .. }) => assert_eq!(field, "id"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
     }
 }

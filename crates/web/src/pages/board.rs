@@ -62,6 +62,36 @@ pub async fn acknowledge(State(svc): State<Service>, v: Viewer, Path(id): Path<i
     Ok(done("/board", v.tr.t("escalation.ack")))
 }
 
+/// Acknowledges the escalations ticked on the board (`id=1&id=2…`, the form's repeated field).
+pub async fn acknowledge_many(State(svc): State<Service>, v: Viewer, body: String) -> PageResult {
+    let mut ids = Vec::new();
+    for (k, val) in url::form_urlencoded::parse(body.as_bytes()) {
+        if k == "id" {
+            let id = val.parse::<i64>().map_err(|_| {
+                PageError::from(voltdesk_service::ServiceError::invalid(
+                    "id",
+                    "an escalation id is a number",
+                ))
+                .back("/board")
+            })?;
+            ids.push(id);
+        }
+    }
+    let ack = svc
+        .acknowledge_escalations(&v.principal.actor, &ids)
+        .await
+        .map_err(|e| PageError::from(e).back("/board"))?;
+    let mut message = format!("{} {}", v.tr.t("escalation.acked_n"), ack.acknowledged);
+    if ack.skipped > 0 {
+        message.push_str(&format!(
+            " · {} {}",
+            v.tr.t("escalation.skipped_n"),
+            ack.skipped
+        ));
+    }
+    Ok(done("/board", &message))
+}
+
 pub async fn ws(State(svc): State<Service>, v: Viewer, upgrade: WebSocketUpgrade) -> Response {
     let station = v.principal.actor.station_id;
     upgrade.on_upgrade(move |socket| push(svc, station, socket))

@@ -314,6 +314,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("empty.warnings", "暂无预警", "No warnings"),
     ("escalated", "已升级", "Escalated"),
     ("escalation.ack", "确认", "Acknowledge"),
+    (
+        "escalation.ack_selected",
+        "确认所选",
+        "Acknowledge selected",
+    ),
+    ("escalation.acked_n", "已确认", "Acknowledged:"),
+    ("escalation.skipped_n", "已由他人处理", "already handled:"),
     ("escalations", "升级告警", "Escalations"),
     ("export.csv", "导出 CSV", "Export CSV"),
     ("filter", "筛选", "Filter"),

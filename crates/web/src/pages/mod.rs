@@ -123,6 +123,12 @@ pub const PAGES: &[Route] = &[
         Needs(OrderSupervise),
         "Acknowledge an escalation",
     ),
+    p(
+        "POST",
+        "/escalations/ack",
+        Needs(OrderSupervise),
+        "Acknowledge the ticked escalations",
+    ),
     p("GET", "/dashboard", Needs(StatsRead), "Analyst dashboard"),
     p(
         "GET",
@@ -528,6 +534,7 @@ pub fn router(svc: Service) -> Router<Service> {
         .route("/board/panel", get(board::panel))
         .route("/board/ws", get(board::ws))
         .route("/escalations/{id}/ack", post(board::acknowledge))
+        .route("/escalations/ack", post(board::acknowledge_many))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/dashboard/export.csv", get(dashboard::export))
         .route("/admin", get(admin::admin))
