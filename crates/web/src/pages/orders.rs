@@ -5,6 +5,7 @@ use super::desk::{Event, events};
 use super::*;
 use axum::extract::{Path, Query};
 use serde::Deserialize;
+use voltdesk_domain::offer::{Who, offered};
 use voltdesk_domain::order::Command;
 use voltdesk_domain::*;
 use voltdesk_service::{CustomerView, OrderView, possible_actions};
@@ -115,9 +116,12 @@ async fn order_page(
         Some(cid) => Some(svc.customer(&v.principal, cid, false).await?),
         None => None,
     };
+    let users = svc.users().await?;
+    let who = who_of(v, &users);
+    let state = o.order.state();
     let actions = possible_actions(&o.order)
         .into_iter()
-        .filter(|a| may_act(v, a))
+        .filter(|a| may_act(v, a) && offered(&who, &state, a))
         .collect();
     let mut related = Vec::new();
     for rid in [o.order.repeat_of, o.order.merged_into]
@@ -137,16 +141,18 @@ async fn order_page(
                 .take(10),
         );
     }
-    let staff = svc
-        .users()
-        .await?
+    let staff = users
         .into_iter()
         .filter(|u| u.active && matches!(u.role, Role::Handler | Role::Crew | Role::GridManager))
         .collect();
     let (action, f, bad, bad_text, flash, status) = match failed {
         Some((a, f, e)) => {
-            let field = e.field.clone().unwrap_or_default();
             let text = e.text(v.tr);
+            // The state machine names a form's one text box by its meaning.
+            let field = match e.field.as_deref().unwrap_or_default() {
+                "note" | "reason" | "comment" => "text".to_string(),
+                f => f.to_string(),
+            };
             // An error that names no field of the form is the page's message.
             let flash = if ACT_FIELDS.contains(&field.as_str()) {
                 flash.clone()
@@ -204,6 +210,19 @@ const ACT_FIELDS: &[&str] = &[
     "department_id",
     "assignee_id",
 ];
+
+/// The viewer as the offer of actions sees them: role, user and department.
+fn who_of(v: &Viewer, users: &[UserRow]) -> Who {
+    let me = v.principal.actor.user_id;
+    Who {
+        role: v.role(),
+        user_id: me,
+        department_id: users
+            .iter()
+            .find(|u| Some(u.id) == me)
+            .and_then(|u| u.department_id),
+    }
+}
 
 /// The fields any action form may send.
 #[derive(Deserialize, Default, Clone)]
@@ -289,6 +308,12 @@ pub async fn act(
     let page = format!("/orders/{id}");
     let back = super::safe_next(&f.back).unwrap_or_else(|| page.clone());
     if !may_act(&v, &action) {
+        return Ok(forbidden(v.tr));
+    }
+    // What the page does not offer it does not take either.
+    let o = svc.order(id).await?;
+    let who = who_of(&v, &svc.users().await?);
+    if !offered(&who, &o.order.state(), &action) {
         return Ok(forbidden(v.tr));
     }
     let result = match command(&v, &action, &f) {

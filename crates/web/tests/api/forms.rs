@@ -222,7 +222,129 @@ async fn error_pages_speak_the_viewers_words(app: TestApp) {
     }
 }
 
+async fn the_order_page_offers_only_the_viewers_moves(app: TestApp) {
+    let id = first_customer(&app).await;
+    let (_, o) = app
+        .post(
+            Role::Agent,
+            "/api/v1/work-orders",
+            json!({"customer_id": id, "order_type": "repair", "channel": "app", "subject": "outage", "title": "家里没电"}),
+        )
+        .await;
+    let oid = o["id"].as_i64().expect("an order");
+    let agent = browser(&app, Role::Agent, "zh").await;
+    let (_, _, before) = get(&agent, &app, &format!("/orders/{oid}")).await;
+    assert!(
+        before.contains(r#"id="act-dispatch""#),
+        "the desk dispatches"
+    );
+    let dept = app.department("distribution").await;
+    let (s, _) = app
+        .post(
+            Role::Agent,
+            &format!("/api/v1/work-orders/{oid}/dispatch"),
+            json!({"department_id": dept, "assignee_id": app.users[&Role::Handler]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, _, html) = get(&agent, &app, &format!("/orders/{oid}")).await;
+    for gone in ["act-acknowledge", "act-return_to_sender", "act-dispatch"] {
+        assert!(!html.contains(gone), "the agent is not offered {gone}");
+    }
+    assert!(
+        html.contains(r#"id="act-urge""#),
+        "the agent may still urge"
+    );
+    let handler = browser(&app, Role::Handler, "zh").await;
+    let (_, _, html) = get(&handler, &app, &format!("/orders/{oid}")).await;
+    for here in ["act-acknowledge", "act-return_to_sender"] {
+        assert!(html.contains(here), "the assignee is offered {here}");
+    }
+    // What is not offered is not taken from the page either.
+    let r = agent
+        .post(format!("{}/orders/{oid}/act/acknowledge", app.base))
+        .form(&[("text", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (_, o) = app
+        .get(Role::Agent, &format!("/api/v1/work-orders/{oid}"))
+        .await;
+    assert_eq!(o["status"], "dispatched");
+}
+
+async fn a_reply_leaves_the_contact_clock_running_until_a_contact(app: TestApp) {
+    let id = first_customer(&app).await;
+    let (_, o) = app
+        .post(
+            Role::Agent,
+            "/api/v1/work-orders",
+            json!({"customer_id": id, "order_type": "complaint", "channel": "app", "subject": "outage", "title": "停电无人管"}),
+        )
+        .await;
+    let oid = o["id"].as_i64().expect("an order");
+    let dept = app.department("marketing").await;
+    let path = |a: &str| format!("/api/v1/work-orders/{oid}/{a}");
+    let (s, _) = app
+        .post(
+            Role::Agent,
+            &path("dispatch"),
+            json!({"department_id": dept}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app
+        .call(
+            Some(Role::Handler),
+            reqwest::Method::POST,
+            &path("acknowledge"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, o) = app
+        .post(
+            Role::Handler,
+            &path("reply"),
+            json!({"text": "已检修", "verdict": "substantiated", "root_cause": "supply_quality"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{o}");
+    let contact = |o: &serde_json::Value| {
+        o["clocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == "contact")
+            .unwrap()["state"]
+            .clone()
+    };
+    let (_, o) = app
+        .get(Role::Handler, &format!("/api/v1/work-orders/{oid}"))
+        .await;
+    assert_eq!(contact(&o), "running", "a reply is no contact");
+    // The order page still counts it down and offers the contact.
+    let handler = browser(&app, Role::Handler, "zh").await;
+    let (_, _, html) = get(&handler, &app, &format!("/orders/{oid}")).await;
+    assert!(html.contains(r#"id="act-contact""#));
+    let (s, _) = app
+        .post(
+            Role::Handler,
+            &path("contact"),
+            json!({"note": "已电话联系客户"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, o) = app
+        .get(Role::Handler, &format!("/api/v1/work-orders/{oid}"))
+        .await;
+    assert_eq!(contact(&o), "met");
+}
+
 crate::both!(
+    a_reply_leaves_the_contact_clock_running_until_a_contact,
+    the_order_page_offers_only_the_viewers_moves,
     a_failed_save_keeps_every_value_and_marks_the_field,
     a_message_travels_in_a_cookie_and_shows_once,
     an_action_that_fails_opens_its_form_again_with_the_field_marked,
