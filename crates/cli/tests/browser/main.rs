@@ -9,6 +9,8 @@
 //! the every-role journey; each feature's journeys live in a module beside it.
 
 use fantoccini::{Client, ClientBuilder, Locator};
+
+mod forms;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
