@@ -73,6 +73,11 @@ impl OrderDraft {
     }
 }
 
+/// The longest title, in characters (forms say it as `maxlength`).
+pub const TITLE_MAX: usize = 200;
+/// The longest description, in characters.
+pub const DESCRIPTION_MAX: usize = 10_000;
+
 /// A contact that cannot be taken as it is: the field and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -103,11 +108,11 @@ impl NewOrder {
             .map(str::trim)
             .unwrap_or("")
             .to_string();
-        if title.is_empty() || title.chars().count() > 200 {
+        if title.is_empty() || title.chars().count() > TITLE_MAX {
             return Err(invalid("title", "1 to 200 characters"));
         }
         let description = self.description.unwrap_or_default();
-        if description.chars().count() > 10_000 {
+        if description.chars().count() > DESCRIPTION_MAX {
             return Err(invalid("description", "at most 10,000 characters"));
         }
         match (order_type == OrderType::ServiceRequest, self.service_kind) {

@@ -213,7 +213,8 @@ impl OrderEvent {
         match self {
             OrderEvent::Contacted { .. } => ClockEffect::Stop(vec![Contact]),
             OrderEvent::Arrived => ClockEffect::StopAndStartArrived(vec![Arrive]),
-            OrderEvent::Replied { .. } => ClockEffect::Stop(vec![Contact, Arrive, Restore, Answer]),
+            // A reply is no contact: the contact clock runs until one is recorded.
+            OrderEvent::Replied { .. } => ClockEffect::Stop(vec![Arrive, Restore, Answer]),
             OrderEvent::Closed | OrderEvent::Merged { .. } | OrderEvent::Cancelled { .. } => {
                 ClockEffect::StopAll
             }
@@ -357,7 +358,8 @@ pub fn decide(
             }])
         }
         Command::Contact { note } => {
-            if !(s == S::Accepted || working) {
+            // A contact after the reply still counts (the clock runs until one is recorded).
+            if !(s == S::Accepted || s == S::Replied || working) {
                 return refuse();
             }
             need(note, "note")?;
@@ -730,6 +732,34 @@ mod tests {
         assert_eq!(s.status, OrderStatus::Closed);
     }
 
+    #[test]
+    fn a_reply_is_no_contact_and_a_contact_can_follow_it() {
+        let contact = [ClockOfOrder {
+            kind: ClockKind::Contact,
+            live: true,
+        }];
+        let replied = OrderEvent::Replied {
+            text: "已答复".into(),
+            verdict: None,
+            root_cause: None,
+        };
+        assert!(clock_changes(&replied, &contact).end.is_empty());
+        let s = run(OrderType::Consultation, &[reply(None)]).unwrap();
+        assert_eq!(s.status, OrderStatus::Replied);
+        let ev = decide(
+            &s,
+            1,
+            &Command::Contact {
+                note: "已电话联系".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            clock_changes(&ev[0], &contact).end,
+            vec![(0, ClockEnd::Met)]
+        );
+    }
+
     fn clocks(v: &[(ClockKind, bool)]) -> Vec<ClockOfOrder> {
         v.iter()
             .map(|&(kind, live)| ClockOfOrder { kind, live })
@@ -783,7 +813,7 @@ mod tests {
                 root_cause: None,
             },
             &all,
-            &[(0, Met), (1, Met), (3, Met)],
+            &[(1, Met), (3, Met)],
             None,
         );
         check_clocks(

@@ -12,6 +12,8 @@ mod board;
 mod print;
 
 use fantoccini::{Client, ClientBuilder, Locator};
+
+mod forms;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

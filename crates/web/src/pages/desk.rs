@@ -175,7 +175,13 @@ struct NewOrderPage {
     subjects: &'static [SubjectArea],
     classes: &'static [ComplaintClass],
     preview_html: String,
-    form_key: String,
+    /// What the form shows: the defaults, or what was typed before a failed save.
+    f: OrderForm,
+    /// The field a failed save named, and what the viewer reads beside it.
+    bad: String,
+    bad_text: String,
+    title_max: usize,
+    description_max: usize,
 }
 
 pub async fn new_order(
@@ -184,18 +190,48 @@ pub async fn new_order(
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> PageResult {
+    let f = OrderForm {
+        order_type: OrderType::Consultation.code().into(),
+        channel: Channel::Hotline95598.code().into(),
+        form_key: form_key(),
+        ..Default::default()
+    };
+    new_order_page(&svc, &v, id, f, None, &flash).await
+}
+
+/// The new-order form, with `f`'s values and, after a failed save, its error beside the
+/// field it names (422: the browser keeps nothing of a redirect, the form keeps it all).
+async fn new_order_page(
+    svc: &Service,
+    v: &Viewer,
+    id: i64,
+    f: OrderForm,
+    failed: Option<&PageError>,
+    flash: &Flash,
+) -> PageResult {
     let cu = svc.customer(&v.principal, id, false).await?;
     let preview = preview_for(
-        &svc,
+        svc,
         v.tr,
         &PreviewQ {
             customer_id: Some(id),
-            order_type: Some(OrderType::Consultation.code().into()),
-            ..Default::default()
+            order_type: Some(f.order_type.clone()),
+            service_kind: f.service_kind.clone(),
+            channel: Some(f.channel.clone()),
+            subject: f.subject.clone(),
         },
     )
     .await?;
-    render(&NewOrderPage {
+    let (bad, bad_text) = match failed {
+        Some(e) => (e.field.clone().unwrap_or_default(), e.text(v.tr)),
+        None => (String::new(), String::new()),
+    };
+    // An error that names no field of the form is the page's message.
+    let flash = match failed {
+        Some(e) if !FORM_FIELDS.contains(&bad.as_str()) => Flash::err(e.text(v.tr)),
+        _ => flash.clone(),
+    };
+    let page = NewOrderPage {
         c: v.chrome("/desk", &flash),
         area: svc.area_name(cu.area_id).unwrap_or_default(),
         cu,
@@ -205,9 +241,38 @@ pub async fn new_order(
         subjects: SubjectArea::ALL,
         classes: ComplaintClass::ALL,
         preview_html: preview.render()?,
-        form_key: form_key(),
-    })
+        f,
+        bad,
+        bad_text,
+        title_max: voltdesk_domain::intake::TITLE_MAX,
+        description_max: voltdesk_domain::intake::DESCRIPTION_MAX,
+    };
+    let status = match failed {
+        Some(e) if e.status.is_client_error() => StatusCode::UNPROCESSABLE_ENTITY,
+        Some(e) => e.status,
+        None => StatusCode::OK,
+    };
+    Ok((status, Html(page.render()?)).into_response())
 }
+
+impl NewOrderPage {
+    /// Whether an optional picker's value is `code`.
+    fn picked(&self, value: &Option<String>, code: &str) -> bool {
+        value.as_deref() == Some(code)
+    }
+}
+
+/// The fields of the new-order form that can carry an error beside them.
+const FORM_FIELDS: &[&str] = &[
+    "order_type",
+    "service_kind",
+    "channel",
+    "subject",
+    "complaint_class",
+    "contact_phone",
+    "title",
+    "description",
+];
 
 #[derive(Deserialize, Default)]
 pub struct PreviewQ {
@@ -272,11 +337,13 @@ pub async fn preview(
     render(&preview_for(&svc, v.tr, &q).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 pub struct OrderForm {
+    #[serde(default)]
     order_type: String,
     #[serde(default)]
     service_kind: Option<String>,
+    #[serde(default)]
     channel: String,
     #[serde(default)]
     subject: Option<String>,
@@ -299,18 +366,38 @@ pub async fn create_order(
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<OrderForm>,
 ) -> PageResult {
-    let back = format!("/customers/{id}/new");
-    let parse_req = |field: &str, s: &str| -> PageResult<()> {
-        if s.is_empty() {
-            return Err(PageError::bad(format!("{field}: required")).back(back.clone()));
+    let o = match save_order(&svc, &v, id, &f).await {
+        Ok(o) => o,
+        Err(e) if e.status == StatusCode::NOT_FOUND || e.status.is_server_error() => {
+            return Err(e);
         }
-        Ok(())
+        Err(e) => return new_order_page(&svc, &v, id, f, Some(&e), &Flash::default()).await,
     };
-    parse_req("order_type", &f.order_type)?;
-    let order_type = OrderType::parse(&f.order_type)
-        .map_err(|e| PageError::bad(e.to_string()).back(back.clone()))?;
-    let channel =
-        Channel::parse(&f.channel).map_err(|e| PageError::bad(e.to_string()).back(back.clone()))?;
+    let msg = match v.tr.lang {
+        i18n::Lang::Zh => format!("已受理，工单号 {}", o.order_no),
+        i18n::Lang::En => format!("Order {} accepted", o.order_no),
+    };
+    Ok(done(&format!("/orders/{}", o.order.id), &msg))
+}
+
+/// Parses and saves the form: the first problem names its field.
+async fn save_order(
+    svc: &Service,
+    v: &Viewer,
+    id: i64,
+    f: &OrderForm,
+) -> PageResult<voltdesk_service::OrderView> {
+    let refuse = |field: &str, s: &str| {
+        let code = if s.is_empty() {
+            "missing_field"
+        } else {
+            "invalid_field"
+        };
+        PageError::field(code, field)
+    };
+    let order_type =
+        OrderType::parse(&f.order_type).map_err(|_| refuse("order_type", &f.order_type))?;
+    let channel = Channel::parse(&f.channel).map_err(|_| refuse("channel", &f.channel))?;
     let n = NewOrder {
         customer_id: Some(id),
         order_type: Some(order_type),
@@ -326,16 +413,9 @@ pub async fn create_order(
     };
     let draft = n
         .parse()
-        .map_err(|e| PageError::from(ServiceError::from(e)).back(back.clone()))?;
-    let (o, _) = svc
-        .create_order(&v.principal.actor, draft)
-        .await
-        .map_err(|e| PageError::from(e).back(back.clone()))?;
-    let msg = match v.tr.lang {
-        i18n::Lang::Zh => format!("已受理，工单号 {}", o.order_no),
-        i18n::Lang::En => format!("Order {} accepted", o.order_no),
-    };
-    Ok(done(&format!("/orders/{}", o.order.id), &msg))
+        .map_err(|e| PageError::from(ServiceError::from(e)))?;
+    let (o, _) = svc.create_order(&v.principal.actor, draft).await?;
+    Ok(o)
 }
 
 /// A new key for a form.

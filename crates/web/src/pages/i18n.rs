@@ -112,6 +112,31 @@ impl Tr {
         }
     }
 
+    /// The words of `key`, if the table has it.
+    pub fn lookup(&self, key: &str) -> Option<&'static str> {
+        MESSAGES
+            .binary_search_by(|(k, _, _)| (*k).cmp(key))
+            .ok()
+            .map(|i| match self.lang {
+                Lang::Zh => MESSAGES[i].1,
+                Lang::En => MESSAGES[i].2,
+            })
+    }
+
+    /// What a person reads for an error: keyed by its stable code and, where it concerns
+    /// one input, the field (`err.invalid_field.title`, else `err.invalid_field` naming the
+    /// field in words). A code the table does not know reads as the generic mistake.
+    pub fn error(&self, code: &str, field: Option<&str>) -> String {
+        let specific = field.and_then(|f| self.lookup(&format!("err.{code}.{f}")));
+        let text = specific
+            .or_else(|| self.lookup(&format!("err.{code}")))
+            .unwrap_or_else(|| self.t("err.invalid"));
+        let name = field
+            .and_then(|f| self.lookup(&format!("field.{f}")))
+            .unwrap_or_else(|| self.t("field.text"));
+        text.replace("{field}", name)
+    }
+
     pub fn label<L: Label>(&self, l: L) -> String {
         match self.lang {
             Lang::Zh => l.zh_label().to_string(),
@@ -312,6 +337,113 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("empty.trace", "暂无服务记录", "No contacts yet"),
     ("empty.visits", "暂无待回访工单", "No return visits waiting"),
     ("empty.warnings", "暂无预警", "No warnings"),
+    ("err.conflict", "“{field}”已存在", "{field} already exists"),
+    (
+        "err.cross_site_request",
+        "来自其他网站的请求，已拒绝",
+        "A request from another site was refused",
+    ),
+    (
+        "err.forbidden",
+        "您的角色不能执行此操作",
+        "Your role may not do this",
+    ),
+    (
+        "err.import_invalid_rows",
+        "导入被拒绝，请按提示修改文件",
+        "The import was refused; correct the file as listed",
+    ),
+    (
+        "err.internal",
+        "服务器出错，请稍后重试",
+        "Something went wrong on our side; try again later",
+    ),
+    ("err.invalid", "提交的内容有误", "The form has a mistake"),
+    ("err.invalid_field", "请检查“{field}”", "Check {field}"),
+    (
+        "err.invalid_field.channel",
+        "请选择受理渠道",
+        "Choose a channel",
+    ),
+    (
+        "err.invalid_field.contact_phone",
+        "联系电话格式不正确",
+        "The contact phone is not a valid number",
+    ),
+    (
+        "err.invalid_field.description",
+        "诉求内容最多10000字",
+        "The description is at most 10,000 characters",
+    ),
+    (
+        "err.invalid_field.from",
+        "起止日期有误：起日期不能晚于止日期，范围最多800天",
+        "Check the dates: the start may not be after the end, at most 800 days",
+    ),
+    (
+        "err.invalid_field.order_type",
+        "请选择工单类型",
+        "Choose an order type",
+    ),
+    (
+        "err.invalid_field.service_kind",
+        "服务申请须选择服务类别，其他类型不选",
+        "A service request needs a service kind; other types take none",
+    ),
+    (
+        "err.invalid_field.title",
+        "标题须为1至200个字",
+        "The title is 1 to 200 characters",
+    ),
+    (
+        "err.invalid_json",
+        "提交的内容格式有误",
+        "The request is not in the expected form",
+    ),
+    (
+        "err.invalid_query",
+        "查询条件“{field}”有误",
+        "Check the filter {field}",
+    ),
+    (
+        "err.merge_into_self",
+        "工单不能合并到自身",
+        "An order cannot be merged into itself",
+    ),
+    ("err.missing_field", "请填写“{field}”", "Fill in {field}"),
+    ("err.not_found", "未找到该记录", "Not found"),
+    (
+        "err.payload_too_large",
+        "提交的内容过大",
+        "What was sent is too large",
+    ),
+    (
+        "err.return_visit_required",
+        "归档前须先完成回访",
+        "Record a return visit before closing",
+    ),
+    ("err.title", "操作未完成", "Not done"),
+    (
+        "err.transition_not_allowed",
+        "工单当前状态不允许此操作",
+        "The order's status does not allow this",
+    ),
+    (
+        "err.transition_repair_only",
+        "此操作仅适用于故障报修工单",
+        "This applies to repair orders only",
+    ),
+    ("err.unauthorized", "请先登录", "Sign in first"),
+    (
+        "err.unavailable",
+        "服务暂不可用，请稍后重试",
+        "Not available right now; try again later",
+    ),
+    (
+        "err.unsupported_media_type",
+        "提交的格式不受支持",
+        "This kind of content is not accepted",
+    ),
     ("escalated", "已升级", "Escalated"),
     ("escalation.ack", "确认", "Acknowledge"),
     (
@@ -323,6 +455,25 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("escalation.skipped_n", "已由他人处理", "already handled:"),
     ("escalations", "升级告警", "Escalations"),
     ("export.csv", "导出 CSV", "Export CSV"),
+    ("field.assignee_id", "处理人", "the assignee"),
+    ("field.channel", "受理渠道", "the channel"),
+    ("field.comment", "回访意见", "the comment"),
+    ("field.complaint_class", "投诉分类", "the complaint class"),
+    ("field.contact_phone", "联系电话", "the contact phone"),
+    ("field.department_id", "部门", "the department"),
+    ("field.description", "诉求内容", "the description"),
+    ("field.from", "起止日期", "the dates"),
+    ("field.into", "合并到", "the order to merge into"),
+    ("field.note", "说明", "the note"),
+    ("field.order_type", "工单类型", "the order type"),
+    ("field.reason", "原因", "the reason"),
+    ("field.root_cause", "原因分析", "the root cause"),
+    ("field.satisfaction", "满意度", "the satisfaction"),
+    ("field.service_kind", "服务类别", "the service kind"),
+    ("field.subject", "诉求分类", "the subject"),
+    ("field.text", "说明", "the text"),
+    ("field.title", "标题", "the title"),
+    ("field.verdict", "是否属实", "the verdict"),
     ("filter", "筛选", "Filter"),
     ("from", "起", "From"),
     ("grid", "网格", "Grid"),
@@ -489,6 +640,35 @@ mod tests {
             missing.is_empty(),
             "keys missing from MESSAGES: {missing:?}"
         );
+    }
+
+    #[test]
+    fn every_error_code_reads_in_words_in_both_languages() {
+        let table = include_str!("../error.rs");
+        let codes: Vec<&str> = table
+            .lines()
+            .filter_map(|l| l.strip_prefix("//! | `"))
+            .filter_map(|l| l.split('`').next())
+            .collect();
+        assert!(codes.len() > 10, "{codes:?}");
+        for code in codes {
+            for lang in [Lang::Zh, Lang::En] {
+                let tr = Tr { lang };
+                assert!(tr.lookup(&format!("err.{code}")).is_some(), "err.{code}");
+                let text = tr.error(code, Some("title"));
+                assert!(!text.contains('{') && !text.contains('`'), "{code}: {text}");
+            }
+        }
+        let zh = Tr { lang: Lang::Zh };
+        assert_eq!(
+            zh.error("invalid_field", Some("title")),
+            "标题须为1至200个字"
+        );
+        assert_eq!(
+            zh.error("missing_field", Some("verdict")),
+            "请填写“是否属实”"
+        );
+        assert_eq!(zh.error("no_such_code", None), "提交的内容有误");
     }
 
     #[test]

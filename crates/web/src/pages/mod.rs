@@ -201,6 +201,8 @@ pub fn find(method: &str, path: &str) -> Option<&'static Route> {
 pub struct Viewer {
     pub principal: Principal,
     pub tr: Tr,
+    /// The message the flash cookie brought, shown by the page this request draws.
+    pub flash: Flash,
 }
 
 impl Viewer {
@@ -212,7 +214,8 @@ impl Viewer {
         self.principal.actor.role
     }
 
-    /// The frame every page shares.
+    /// The frame every page shares; `flash` is a message of this very answer (a form
+    /// drawn again with its error), else the one the flash cookie brought.
     pub fn chrome(&self, here: &'static str, flash: &Flash) -> Chrome {
         let mut nav = Vec::new();
         let mut item = |href: &'static str, key: &'static str, perm: Permission| {
@@ -239,7 +242,11 @@ impl Viewer {
             user: self.principal.actor.name.clone(),
             role: self.tr.label(self.role()),
             nav,
-            flash: flash.clone(),
+            flash: if flash.is_empty() {
+                self.flash.clone()
+            } else {
+                flash.clone()
+            },
             lang: self.tr.lang.code(),
         }
     }
@@ -261,14 +268,101 @@ pub struct Chrome {
     pub lang: &'static str,
 }
 
-/// A message carried across a redirect in the query string (`?ok=` or `?err=`).
-#[derive(Clone, Default, serde::Deserialize)]
+/// A message shown once at the top of a page. It travels across a redirect in a short-lived
+/// cookie (`vd_flash`, HttpOnly, SameSite=Lax), never in the address, and the page that shows
+/// it clears the cookie, so a reload does not repeat it. Handlers still take it as a query
+/// type, which reads nothing from the address: the message comes from the cookie.
+#[derive(Clone, Default, Debug, serde::Deserialize)]
 pub struct Flash {
-    #[serde(default)]
+    #[serde(skip)]
     pub ok: Option<String>,
-    #[serde(default)]
+    #[serde(skip)]
     pub err: Option<String>,
 }
+
+pub const FLASH_COOKIE: &str = "vd_flash";
+
+impl Flash {
+    pub fn ok(m: impl Into<String>) -> Self {
+        Flash {
+            ok: Some(m.into()),
+            err: None,
+        }
+    }
+    pub fn err(m: impl Into<String>) -> Self {
+        Flash {
+            ok: None,
+            err: Some(m.into()),
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.ok.is_none() && self.err.is_none()
+    }
+    /// The cookie's value: `ok:` or `err:` and the percent-encoded message (at most 1,000
+    /// characters, so the cookie stays well under a browser's limit).
+    fn encode(&self) -> String {
+        let (kind, m) = match (&self.ok, &self.err) {
+            (_, Some(e)) => ("err", e),
+            (Some(o), None) => ("ok", o),
+            (None, None) => ("ok", &String::new()),
+        };
+        let m: String = m.chars().take(1000).collect();
+        format!(
+            "{kind}:{}",
+            percent_encoding::utf8_percent_encode(&m, percent_encoding::NON_ALPHANUMERIC)
+        )
+    }
+    fn decode(v: &str) -> Self {
+        let text = |m: &str| {
+            percent_encoding::percent_decode_str(m)
+                .decode_utf8()
+                .map(|t| t.into_owned())
+                .ok()
+                .filter(|t| !t.is_empty())
+        };
+        match v.split_once(':') {
+            Some(("ok", m)) => Flash {
+                ok: text(m),
+                err: None,
+            },
+            Some(("err", m)) => Flash {
+                ok: None,
+                err: text(m),
+            },
+            _ => Flash::default(),
+        }
+    }
+}
+
+fn flash_cookie(opts: &crate::WebOptions, flash: Option<&Flash>) -> String {
+    let secure = if opts.secure_cookies { "; Secure" } else { "" };
+    match flash {
+        Some(f) => format!(
+            "{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60{secure}",
+            f.encode()
+        ),
+        None => format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    }
+}
+
+/// The value of the request's cookie `name`.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|c| c.split(';'))
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix(name)
+                .and_then(|r| r.strip_prefix('='))
+        })
+}
+
+/// A message a handler wants shown on the page it redirects to (the auth layer turns it
+/// into the flash cookie).
+#[derive(Clone)]
+struct SetFlash(Flash);
 
 pub fn lang_of(headers: &HeaderMap) -> Lang {
     for c in headers
@@ -321,9 +415,22 @@ async fn authorize(State(svc): State<Service>, mut req: Request, next: Next) -> 
         Some((false, session)) => svc.authenticate_session(&session).await.ok(),
         _ => None,
     };
+    let flash = cookie(req.headers(), FLASH_COOKIE).map(Flash::decode);
+    let had_flash = flash.is_some();
+    let flash = flash.unwrap_or_default();
+    let partial = req.headers().contains_key("hx-request");
+    let opts = req
+        .extensions()
+        .get::<crate::WebOptions>()
+        .cloned()
+        .unwrap_or_default();
     match (route.access, principal) {
         (Access::Public, Some(principal)) => {
-            req.extensions_mut().insert(Viewer { principal, tr });
+            req.extensions_mut().insert(Viewer {
+                principal,
+                tr,
+                flash,
+            });
         }
         (Access::Public, None) => {}
         (_, None) => {
@@ -342,10 +449,30 @@ async fn authorize(State(svc): State<Service>, mut req: Request, next: Next) -> 
             return forbidden(tr);
         }
         (_, Some(principal)) => {
-            req.extensions_mut().insert(Viewer { principal, tr });
+            req.extensions_mut().insert(Viewer {
+                principal,
+                tr,
+                flash,
+            });
         }
     }
-    next.run(req).await
+    let mut res = next.run(req).await;
+    if let Some(failure) = res.extensions_mut().remove::<PageError>() {
+        res = failure.render(tr);
+    }
+    let set = res.extensions_mut().remove::<SetFlash>();
+    let cookie = match set {
+        Some(SetFlash(f)) => Some(flash_cookie(&opts, Some(&f))),
+        // The page that showed the message ends it; a partial (htmx) answer shows none.
+        None if had_flash && !partial && !res.status().is_redirection() => {
+            Some(flash_cookie(&opts, None))
+        }
+        None => None,
+    };
+    if let Some(c) = cookie.and_then(|c| axum::http::HeaderValue::from_str(&c).ok()) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
 }
 
 pub fn urlencode(s: &str) -> String {
@@ -373,10 +500,14 @@ fn plain_page(tr: Tr, body: &str) -> String {
 
 /// A page error: a service refusal goes back to the referring page as a message; anything
 /// else is a plain error page with the stable code.
+#[derive(Clone, Debug)]
 pub struct PageError {
     pub status: StatusCode,
     pub code: &'static str,
+    /// The developer's wording (logged, never shown when the code has words of its own).
     pub message: String,
+    /// The input it concerns: the word table's `err.<code>.<field>` says it.
+    pub field: Option<String>,
     /// Where to send the browser back to, with the message.
     pub back: Option<String>,
 }
@@ -391,16 +522,59 @@ impl PageError {
             status: StatusCode::NOT_FOUND,
             code: "not_found",
             message: format!("{what} not found"),
+            field: None,
             back: None,
         }
     }
+    /// A refusal whose message is already in the viewer's words.
     pub fn bad(message: impl Into<String>) -> Self {
         PageError {
             status: StatusCode::BAD_REQUEST,
             code: "invalid",
             message: message.into(),
+            field: None,
             back: None,
         }
+    }
+    /// A form's input that is missing or wrong, by its field: words from the table.
+    pub fn field(code: &'static str, field: &str) -> Self {
+        PageError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            message: format!("{code}: {field}"),
+            field: Some(field.to_string()),
+            back: None,
+        }
+    }
+    /// What the viewer reads: the word table's entry for the code (and field); a message
+    /// given in the viewer's words (`bad`) as it is.
+    pub fn text(&self, tr: Tr) -> String {
+        if self.code == "invalid" && self.field.is_none() {
+            return self.message.clone();
+        }
+        tr.error(self.code, self.field.as_deref())
+    }
+    /// The answer in the viewer's language: back to the form's page with the message in the
+    /// flash cookie, or an error page.
+    fn render(&self, tr: Tr) -> Response {
+        let text = self.text(tr);
+        if let Some(to) = &self.back {
+            let mut res = Redirect::to(to).into_response();
+            res.extensions_mut().insert(SetFlash(Flash::err(text)));
+            return res;
+        }
+        let title = match self.status {
+            StatusCode::NOT_FOUND => tr.t("err.not_found"),
+            _ => tr.t("err.title"),
+        };
+        let body = format!(
+            "<h1>{}</h1><p data-code=\"{}\">{}</p><p><a href=\"/\">{}</a></p>",
+            askama_escape(title),
+            self.code,
+            askama_escape(&text),
+            tr.t("home")
+        );
+        (self.status, Html(plain_page(tr, &body))).into_response()
     }
 }
 
@@ -411,6 +585,7 @@ impl From<ServiceError> for PageError {
             status: api.status,
             code: api.code,
             message: api.message,
+            field: api.field,
             back: None,
         }
     }
@@ -423,25 +598,22 @@ impl From<askama::Error> for PageError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "internal",
             message: "the page could not be drawn".into(),
+            field: None,
             back: None,
         }
     }
 }
 
+/// Drawn in Chinese; the page auth layer, which knows the viewer's language, draws it again
+/// in theirs.
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        if let Some(to) = self.back {
-            let sep = if to.contains('?') { '&' } else { '?' };
-            return Redirect::to(&format!("{to}{sep}err={}", urlencode(&self.message)))
-                .into_response();
+        if self.status.is_server_error() {
+            tracing::warn!(code = self.code, message = %self.message, "page failed");
         }
-        let body = format!(
-            "<h1>{}</h1><p><code>{}</code> {}</p><p><a href=\"/\">voltdesk</a></p>",
-            self.status.as_u16(),
-            self.code,
-            askama_escape(&self.message)
-        );
-        (self.status, Html(plain_page(Tr { lang: Lang::Zh }, &body))).into_response()
+        let mut res = self.render(Tr { lang: Lang::Zh });
+        res.extensions_mut().insert(self);
+        res
     }
 }
 
@@ -459,10 +631,11 @@ pub fn render<T: Template>(t: &T) -> PageResult {
     Ok(Html(t.render()?).into_response())
 }
 
-/// Back to `to` with a success message.
+/// Back to `to` with a success message (in the flash cookie).
 pub fn done(to: &str, message: &str) -> Response {
-    let sep = if to.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{to}{sep}ok={}", urlencode(message))).into_response()
+    let mut res = Redirect::to(to).into_response();
+    res.extensions_mut().insert(SetFlash(Flash::ok(message)));
+    res
 }
 
 /// The home page of a role.

@@ -5,6 +5,7 @@ use super::desk::{Event, events};
 use super::*;
 use axum::extract::{Path, Query};
 use serde::Deserialize;
+use voltdesk_domain::offer::{Who, offered};
 use voltdesk_domain::order::Command;
 use voltdesk_domain::*;
 use voltdesk_service::{CustomerView, OrderView, possible_actions};
@@ -59,6 +60,37 @@ struct OrderPage {
     verdicts: &'static [Verdict],
     causes: &'static [RootCause],
     satisfactions: &'static [Satisfaction],
+    /// After a failed action: which, what was typed, the field it names and its words.
+    failed: String,
+    f: ActForm,
+    bad: String,
+    bad_text: String,
+}
+
+impl OrderPage {
+    /// Whether the form of `action` opens drawn again with the failed values.
+    fn open(&self, action: &str) -> bool {
+        self.failed == action
+    }
+    /// Whether `field` of the form of `action` carries the error.
+    fn bad_in(&self, action: &str, field: &str) -> bool {
+        self.failed == action && self.bad == field
+    }
+    /// The value `field` of `action`'s form shows again.
+    fn typed(&self, action: &str, field: &str) -> &str {
+        if self.failed != action {
+            return "";
+        }
+        match field {
+            "text" => &self.f.text,
+            "verdict" => &self.f.verdict,
+            "root_cause" => &self.f.root_cause,
+            "satisfaction" => &self.f.satisfaction,
+            "department_id" => &self.f.department_id,
+            "assignee_id" => &self.f.assignee_id,
+            _ => "",
+        }
+    }
 }
 
 pub async fn order(
@@ -67,14 +99,29 @@ pub async fn order(
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> PageResult {
+    order_page(&svc, &v, id, None, &flash).await
+}
+
+/// The order page; after a failed action its form opens again with what was typed and the
+/// error beside the field it names (422).
+async fn order_page(
+    svc: &Service,
+    v: &Viewer,
+    id: i64,
+    failed: Option<(&str, ActForm, &PageError)>,
+    flash: &Flash,
+) -> PageResult {
     let o = svc.order(id).await?;
     let customer = match o.order.customer_id {
         Some(cid) => Some(svc.customer(&v.principal, cid, false).await?),
         None => None,
     };
+    let users = svc.users().await?;
+    let who = who_of(v, &users);
+    let state = o.order.state();
     let actions = possible_actions(&o.order)
         .into_iter()
-        .filter(|a| may_act(&v, a))
+        .filter(|a| may_act(v, a) && offered(&who, &state, a))
         .collect();
     let mut related = Vec::new();
     for rid in [o.order.repeat_of, o.order.merged_into]
@@ -94,13 +141,41 @@ pub async fn order(
                 .take(10),
         );
     }
-    let staff = svc
-        .users()
-        .await?
+    let staff = users
         .into_iter()
         .filter(|u| u.active && matches!(u.role, Role::Handler | Role::Crew | Role::GridManager))
         .collect();
-    render(&OrderPage {
+    let (action, f, bad, bad_text, flash, status) = match failed {
+        Some((a, f, e)) => {
+            let text = e.text(v.tr);
+            // The state machine names a form's one text box by its meaning.
+            let field = match e.field.as_deref().unwrap_or_default() {
+                "note" | "reason" | "comment" => "text".to_string(),
+                f => f.to_string(),
+            };
+            // An error that names no field of the form is the page's message.
+            let flash = if ACT_FIELDS.contains(&field.as_str()) {
+                flash.clone()
+            } else {
+                Flash::err(text.clone())
+            };
+            let status = if e.status.is_client_error() {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                e.status
+            };
+            (a.to_string(), f, field, text, flash, status)
+        }
+        None => (
+            String::new(),
+            ActForm::default(),
+            String::new(),
+            String::new(),
+            flash.clone(),
+            StatusCode::OK,
+        ),
+    };
+    let page = OrderPage {
         c: v.chrome("", &flash),
         area: o
             .order
@@ -118,11 +193,39 @@ pub async fn order(
         customer,
         actions,
         related,
-    })
+        failed: action,
+        f,
+        bad,
+        bad_text,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// The fields of the action forms that can carry an error beside them.
+const ACT_FIELDS: &[&str] = &[
+    "text",
+    "verdict",
+    "root_cause",
+    "satisfaction",
+    "department_id",
+    "assignee_id",
+];
+
+/// The viewer as the offer of actions sees them: role, user and department.
+fn who_of(v: &Viewer, users: &[UserRow]) -> Who {
+    let me = v.principal.actor.user_id;
+    Who {
+        role: v.role(),
+        user_id: me,
+        department_id: users
+            .iter()
+            .find(|u| Some(u.id) == me)
+            .and_then(|u| u.department_id),
+    }
 }
 
 /// The fields any action form may send.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct ActForm {
     #[serde(default)]
     text: String,
@@ -149,10 +252,11 @@ fn opt_code<T: std::str::FromStr>(s: &str) -> Option<T> {
     (!s.is_empty()).then(|| s.parse().ok()).flatten()
 }
 
-/// The command an action form asks for.
-fn command(v: &Viewer, action: &str, f: &ActForm) -> Result<Command, String> {
+/// The command an action form asks for; a missing choice names its field.
+fn command(v: &Viewer, action: &str, f: &ActForm) -> Result<Command, PageError> {
     let text = f.text.trim().to_string();
-    let dept = || opt_id(&f.department_id).ok_or("department_id: required".to_string());
+    let missing = |field: &str| PageError::field("missing_field", field);
+    let dept = || opt_id(&f.department_id).ok_or_else(|| missing("department_id"));
     Ok(match action {
         "dispatch" => Command::Dispatch {
             department_id: dept()?,
@@ -165,7 +269,7 @@ fn command(v: &Viewer, action: &str, f: &ActForm) -> Result<Command, String> {
         "acknowledge" => Command::Acknowledge {
             assignee_id: opt_id(&f.assignee_id)
                 .or(v.principal.actor.user_id)
-                .ok_or("assignee_id: required")?,
+                .ok_or_else(|| missing("assignee_id"))?,
         },
         "contact" => Command::Contact { note: text },
         "arrive" => Command::Arrive,
@@ -175,7 +279,7 @@ fn command(v: &Viewer, action: &str, f: &ActForm) -> Result<Command, String> {
             root_cause: opt_code(&f.root_cause),
         },
         "return_visit" => Command::ReturnVisit {
-            satisfaction: opt_code(&f.satisfaction).ok_or("satisfaction: required")?,
+            satisfaction: opt_code(&f.satisfaction).ok_or_else(|| missing("satisfaction"))?,
             comment: text,
         },
         "close" => Command::Close,
@@ -183,7 +287,7 @@ fn command(v: &Viewer, action: &str, f: &ActForm) -> Result<Command, String> {
         "return_to_sender" => Command::ReturnToSender { reason: text },
         "reopen" => Command::Reopen { reason: text },
         "cancel" => Command::Cancel { reason: text },
-        other => return Err(format!("unknown action `{other}`")),
+        _ => return Err(PageError::not_found("action")),
     })
 }
 
@@ -201,15 +305,34 @@ pub async fn act(
     Path((id, action)): Path<(i64, String)>,
     axum::Form(f): axum::Form<ActForm>,
 ) -> PageResult {
-    let back = super::safe_next(&f.back).unwrap_or_else(|| format!("/orders/{id}"));
+    let page = format!("/orders/{id}");
+    let back = super::safe_next(&f.back).unwrap_or_else(|| page.clone());
     if !may_act(&v, &action) {
         return Ok(forbidden(v.tr));
     }
-    let cmd = command(&v, &action, &f).map_err(|m| PageError::bad(m).back(back.clone()))?;
-    svc.act(&v.principal.actor, id, cmd)
-        .await
-        .map_err(|e| PageError::from(e).back(back.clone()))?;
-    Ok(done(&back, &action_done(v.tr, &action)))
+    // What the page does not offer it does not take either.
+    let o = svc.order(id).await?;
+    let who = who_of(&v, &svc.users().await?);
+    if !offered(&who, &o.order.state(), &action) {
+        return Ok(forbidden(v.tr));
+    }
+    let result = match command(&v, &action, &f) {
+        Ok(cmd) => svc
+            .act(&v.principal.actor, id, cmd)
+            .await
+            .map(|_| ())
+            .map_err(PageError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(done(&back, &action_done(v.tr, &action))),
+        Err(e) if e.status == StatusCode::NOT_FOUND || e.status.is_server_error() => Err(e),
+        // From the order page: the page again, the form open with what was typed.
+        Err(e) if back == page => {
+            order_page(&svc, &v, id, Some((&action, f, &e)), &Flash::default()).await
+        }
+        Err(e) => Err(e.back(back)),
+    }
 }
 
 #[derive(Template)]
@@ -332,12 +455,12 @@ pub async fn bulk(State(svc): State<Service>, v: Viewer, body: axum::body::Bytes
         text: f.text.clone(),
         ..Default::default()
     };
-    let cmd = command(&v, &f.action, &form).map_err(|m| PageError::bad(m).back(back.clone()))?;
+    let cmd = command(&v, &f.action, &form).map_err(|e| e.back(back.clone()))?;
     let (mut ok, mut refused) = (0, Vec::new());
     for id in ids {
         match svc.act(&v.principal.actor, id, cmd.clone()).await {
             Ok(_) => ok += 1,
-            Err(e) => refused.push(format!("#{id}: {e}")),
+            Err(e) => refused.push(format!("#{id}: {}", PageError::from(e).text(v.tr))),
         }
     }
     let label = action_done(v.tr, &f.action);

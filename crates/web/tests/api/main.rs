@@ -4,6 +4,7 @@
 mod support;
 
 mod flows;
+mod forms;
 mod pages;
 mod roles;
 mod schema;
