@@ -181,6 +181,9 @@ trace_kinds! {
         UserCreated(UserCreated) = "user.created" / "新增用户" / "User created",
         UserPasswordChanged(UserRef) = "user.password_changed" / "修改密码" / "Password changed",
         UserSignedIn(UserRef) = "user.signed_in" / "登录" / "Signed in",
+        UserSignInFailed(SignInFailed) = "user.sign_in_failed" / "登录失败" / "Sign-in failed",
+        UserLocked(UserRef) = "user.locked" / "账号锁定" / "Account locked",
+        UserUnlocked(UserRef) = "user.unlocked" / "账号解锁" / "Account unlocked",
         TokenCreated(TokenCreated) = "token.created" / "创建接口令牌" / "API token created",
         TokenRevoked(TokenRef) = "token.revoked" / "吊销接口令牌" / "API token revoked",
         CustomersImported(CustomersImported) = "customers.imported" / "导入客户" / "Customers imported",
@@ -225,6 +228,9 @@ pub const NOT_IN_DEMO: &[TraceKind] = &[
     TraceKind::NoticeTemplateUpdated,
     TraceKind::UserPasswordChanged,
     TraceKind::UserSignedIn,
+    TraceKind::UserSignInFailed,
+    TraceKind::UserLocked,
+    TraceKind::UserUnlocked,
     TraceKind::TokenCreated,
     TraceKind::TokenRevoked,
     TraceKind::PolicySelected,
@@ -587,6 +593,15 @@ pub struct UserCreated {
     pub user_id: i64,
     pub username: String,
     pub role: Role,
+}
+
+/// A refused sign-in: the name tried (a user or not), from where, and the account's count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignInFailed {
+    pub username: String,
+    pub user_id: Option<i64>,
+    pub address: Option<String>,
+    pub failures: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,8 +8,10 @@ use voltdesk_domain::auth::{Permission, allows};
 use voltdesk_domain::trace::{self, TraceEvent};
 use voltdesk_store::UserRow;
 
-/// Session lifetime: one working shift and some.
-const SESSION_MS: i64 = 12 * voltdesk_domain::HOUR_MS;
+use voltdesk_domain::signin::{Failures, SignInPolicy, retry_after_secs};
+
+/// How often a busy session's last use is written (at most; less with a shorter idle time).
+const TOUCH_MS: i64 = 60_000;
 const MIN_PASSWORD: usize = 8;
 /// How long a resolved API token is remembered.
 const TOKEN_CACHE_MS: i64 = 5_000;
@@ -47,6 +49,39 @@ fn verify_password(password: &str, hash: &str) -> bool {
             .verify_password(password.as_bytes(), &h)
             .is_ok()
     })
+}
+
+/// A hash of a password nobody knows: an unknown user's sign-in is checked against it, so a
+/// wrong password costs the same time whether the user exists or not.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let unknowable = hex::encode(rand::random::<[u8; 16]>());
+    Argon2::default()
+        .hash_password(unknowable.as_bytes())
+        .map(|h| h.to_string())
+        .unwrap_or_default()
+});
+
+/// Checks a password off the async threads (argon2 takes tens of milliseconds).
+async fn verify_blocking(password: &str, hash: Option<&str>) -> bool {
+    let password = password.to_string();
+    let hash = hash.map(str::to_string);
+    tokio::task::spawn_blocking(move || match hash {
+        Some(h) => verify_password(&password, &h),
+        None => {
+            verify_password(&password, &DUMMY_HASH);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn account_key(username: &str) -> String {
+    format!("user:{}", username.to_lowercase())
+}
+
+fn address_key(address: std::net::IpAddr) -> String {
+    format!("addr:{address}")
 }
 
 fn secret_hash(token: &str) -> String {
@@ -131,11 +166,13 @@ impl Service {
             .ok_or(ServiceError::NotFound { what: "user" })
     }
 
+    /// Sets a user's password and ends every session of theirs.
     pub async fn set_password(&self, by: &Actor, username: &str, password: &str) -> Result<()> {
         let u = self.user_by_name(username).await?;
         let hash = hash_password(password)?;
         let mut tx = self.store.begin().await?;
         self.store.set_password(&mut tx, u.id, &hash).await?;
+        self.store.delete_sessions_of(&mut tx, u.id).await?;
         self.trace_admin(
             &mut tx,
             by,
@@ -145,45 +182,242 @@ impl Service {
         commit(tx).await
     }
 
-    /// Checks a password and opens a browser session; returns the session secret.
-    pub async fn login(&self, username: &str, password: &str) -> Result<(String, UserRow)> {
-        let u = self.store.user_by_name(username).await?;
-        let Some(u) = u.filter(|u| u.active && verify_password(password, &u.password_hash)) else {
-            return Err(ServiceError::Unauthorized);
-        };
+    /// An admin sets a user's password (by id); every session of the user ends.
+    pub async fn reset_password(&self, by: &Actor, user_id: i64, password: &str) -> Result<()> {
+        let u = self
+            .store
+            .user(user_id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "user" })?;
+        self.set_password(by, &u.username, password).await
+    }
+
+    /// A user changes their own password, proving the current one. Every session of the
+    /// user ends; the returned secret is a fresh session for the device that asked.
+    pub async fn change_own_password(
+        &self,
+        user_id: i64,
+        current: &str,
+        new: &str,
+    ) -> Result<String> {
+        let u = self
+            .store
+            .user(user_id)
+            .await?
+            .ok_or(ServiceError::Unauthorized)?;
+        if !verify_blocking(current, Some(&u.password_hash)).await {
+            return Err(ServiceError::invalid(
+                "current_password",
+                "the current password is wrong",
+            ));
+        }
+        self.set_password(&actor_of(&u), &u.username, new).await?;
         let secret = new_secret("vds_");
         let now = self.now();
         let mut tx = self.store.begin().await?;
         self.store
-            .insert_session(&mut tx, &secret_hash(&secret), u.id, now, now + SESSION_MS)
+            .insert_session(
+                &mut tx,
+                &secret_hash(&secret),
+                u.id,
+                now,
+                now + self.sign_in_policy().session_max_ms,
+            )
             .await?;
-        let actor = actor_of(&u);
+        commit(tx).await?;
+        Ok(secret)
+    }
+
+    /// The sign-in and session rules in force.
+    pub fn sign_in_policy(&self) -> SignInPolicy {
+        self.sign_in.read().expect("sign-in policy lock").clone()
+    }
+
+    pub fn set_sign_in_policy(&self, p: SignInPolicy) {
+        *self.sign_in.write().expect("sign-in policy lock") = p;
+    }
+
+    async fn failures(&self, key: &str, p: &SignInPolicy, now: i64) -> Result<Failures> {
+        let f = self.store.login_failures(key).await?;
+        Ok(p.current(f.map(|(count, last_at)| Failures { count, last_at }), now))
+    }
+
+    /// Checks a password and opens a browser session; returns the session secret.
+    pub async fn login(&self, username: &str, password: &str) -> Result<(String, UserRow)> {
+        self.login_from(username, password, None).await
+    }
+
+    /// Signs in from a client address. Failures are counted per account and per address:
+    /// beyond the policy's free failures a sign-in is refused unchecked until a growing wait
+    /// has passed (`Throttled`), and an account that fails too often is locked until an
+    /// admin unlocks it. Every failure and lock is traced.
+    pub async fn login_from(
+        &self,
+        username: &str,
+        password: &str,
+        address: Option<std::net::IpAddr>,
+    ) -> Result<(String, UserRow)> {
+        let p = self.sign_in_policy();
+        let now = self.now();
+        let acc_key = account_key(username);
+        let addr_key = address.map(address_key);
+        let acc = self.failures(&acc_key, &p, now).await?;
+        let addr = match &addr_key {
+            Some(k) => self.failures(k, &p, now).await?,
+            None => Failures::default(),
+        };
+        let wait =
+            p.wait(acc, p.free_failures, now)
+                .max(p.wait(addr, p.free_failures_per_address, now));
+        if let Some(ms) = wait {
+            return Err(ServiceError::Throttled {
+                retry_after_s: retry_after_secs(ms),
+            });
+        }
+        let u = self.store.user_by_name(username).await?;
+        let ok = verify_blocking(password, u.as_ref().map(|u| u.password_hash.as_str())).await;
+        let mut tx = self.store.begin().await?;
+        match u {
+            Some(u) if ok && u.active && u.locked_at.is_none() => {
+                let secret = new_secret("vds_");
+                self.store.clear_login_failures(&mut tx, &acc_key).await?;
+                self.store
+                    .insert_session(
+                        &mut tx,
+                        &secret_hash(&secret),
+                        u.id,
+                        now,
+                        now + p.session_max_ms,
+                    )
+                    .await?;
+                let actor = actor_of(&u);
+                self.trace_admin(
+                    &mut tx,
+                    &actor,
+                    TraceEvent::UserSignedIn(trace::UserRef { user_id: u.id }),
+                )
+                .await?;
+                commit(tx).await?;
+                Ok((secret, u))
+            }
+            u => {
+                let acc = p.failed(acc, now);
+                self.store
+                    .set_login_failures(&mut tx, &acc_key, acc.count, now)
+                    .await?;
+                if let Some(k) = &addr_key {
+                    let addr = p.failed(addr, now);
+                    self.store
+                        .set_login_failures(&mut tx, k, addr.count, now)
+                        .await?;
+                }
+                let actor = match &u {
+                    Some(u) => actor_of(u),
+                    None => Actor {
+                        user_id: None,
+                        name: username.chars().take(64).collect(),
+                        role: Role::Agent,
+                        station_id: None,
+                    },
+                };
+                let user_id = u.as_ref().map(|u| u.id);
+                self.trace_admin(
+                    &mut tx,
+                    &actor,
+                    TraceEvent::UserSignInFailed(trace::SignInFailed {
+                        username: actor.name.clone(),
+                        user_id,
+                        address: address.map(|a| a.to_string()),
+                        failures: acc.count,
+                    }),
+                )
+                .await?;
+                let was_locked = u.as_ref().is_some_and(|u| u.locked_at.is_some());
+                let locks = user_id.is_some() && !was_locked && p.locks(acc);
+                if let Some(id) = user_id.filter(|_| locks) {
+                    self.store.set_user_locked(&mut tx, id, Some(now)).await?;
+                    self.trace_admin(
+                        &mut tx,
+                        &actor,
+                        TraceEvent::UserLocked(trace::UserRef { user_id: id }),
+                    )
+                    .await?;
+                }
+                commit(tx).await?;
+                Err(if locks || was_locked {
+                    ServiceError::Locked
+                } else {
+                    ServiceError::Unauthorized
+                })
+            }
+        }
+    }
+
+    /// Lifts a lock and forgets the account's failures.
+    pub async fn unlock_user(&self, by: &Actor, user_id: i64) -> Result<UserRow> {
+        let u = self
+            .store
+            .user(user_id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "user" })?;
+        let mut tx = self.store.begin().await?;
+        self.store.set_user_locked(&mut tx, u.id, None).await?;
+        self.store
+            .clear_login_failures(&mut tx, &account_key(&u.username))
+            .await?;
         self.trace_admin(
             &mut tx,
-            &actor,
-            TraceEvent::UserSignedIn(trace::UserRef { user_id: u.id }),
+            by,
+            TraceEvent::UserUnlocked(trace::UserRef { user_id: u.id }),
         )
         .await?;
         commit(tx).await?;
-        Ok((secret, u))
+        self.store
+            .user(u.id)
+            .await?
+            .ok_or(ServiceError::NotFound { what: "user" })
     }
 
+    /// Signs out: ends every session of the session's user, on every device.
     pub async fn logout(&self, secret: &str) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        self.store
-            .delete_session(&mut tx, &secret_hash(secret))
-            .await?;
+        let hash = secret_hash(secret);
+        match self.store.session_owner(&mut tx, &hash).await? {
+            Some(user_id) => {
+                self.store.delete_sessions_of(&mut tx, user_id).await?;
+            }
+            None => self.store.delete_session(&mut tx, &hash).await?,
+        }
         commit(tx).await
     }
 
+    /// The principal of a live session: not past its absolute lifetime, not idle too long,
+    /// its user active. A session found dead is removed.
     pub async fn authenticate_session(&self, secret: &str) -> Result<Principal> {
-        let u = self
+        let p = self.sign_in_policy();
+        let now = self.now();
+        let hash = secret_hash(secret);
+        let s = self
             .store
-            .session_user(&secret_hash(secret), self.now())
-            .await?;
-        let u = u.filter(|u| u.active).ok_or(ServiceError::Unauthorized)?;
+            .session(&hash, now)
+            .await?
+            .ok_or(ServiceError::Unauthorized)?;
+        if !p.session_alive(s.created_at, s.last_seen_at, now) {
+            let mut tx = self.store.begin().await?;
+            self.store.delete_session(&mut tx, &hash).await?;
+            commit(tx).await?;
+            return Err(ServiceError::Unauthorized);
+        }
+        if !s.user.active {
+            return Err(ServiceError::Unauthorized);
+        }
+        if now - s.last_seen_at >= TOUCH_MS.min(p.session_idle_ms / 10) {
+            let mut tx = self.store.begin().await?;
+            self.store.touch_session(&mut tx, &hash, now).await?;
+            commit(tx).await?;
+        }
         Ok(Principal {
-            actor: actor_of(&u),
+            actor: actor_of(&s.user),
             scopes: None,
         })
     }

@@ -113,6 +113,12 @@ pub enum ServiceError {
     Forbidden(String),
     #[error("sign-in required or credentials invalid")]
     Unauthorized,
+    /// Too many failed sign-ins for the account or the address: try again after the wait.
+    #[error("too many failed sign-ins; retry after {retry_after_s} s")]
+    Throttled { retry_after_s: i64 },
+    /// The account is locked after failed sign-ins until an admin unlocks it.
+    #[error("the account is locked; an administrator can unlock it")]
+    Locked,
     #[error("import rejected: {} row(s) invalid", .0.len())]
     Import(Vec<voltdesk_domain::import::RowError>),
     /// A part of the service that the request needs is not running (e.g. intake while the
@@ -161,6 +167,8 @@ impl ServiceError {
             ServiceError::Transition(T::MergeIntoSelf) => "merge_into_self",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Unauthorized => "unauthorized",
+            ServiceError::Throttled { .. } => "login_throttled",
+            ServiceError::Locked => "account_locked",
             ServiceError::Import(_) => "import_invalid_rows",
             ServiceError::Unavailable { .. } => "unavailable",
             ServiceError::Store(_) => "internal",
@@ -243,6 +251,7 @@ pub struct Service {
     pub(crate) token_cache: Arc<std::sync::Mutex<HashMap<String, (Principal, Millis)>>>,
     pub(crate) stats: Arc<std::sync::Mutex<stats::StatsCache>>,
     pub(crate) jobs: Arc<imports::Jobs>,
+    pub(crate) sign_in: Arc<RwLock<voltdesk_domain::signin::SignInPolicy>>,
 }
 
 impl Service {
@@ -271,6 +280,7 @@ impl Service {
             token_cache: Arc::default(),
             stats: Arc::default(),
             jobs: Arc::default(),
+            sign_in: Arc::default(),
         };
         svc.reload_org().await?;
         svc.intake.start(svc.clone());

@@ -90,6 +90,7 @@ view!(
     department_id: Option<i64>,
     active: bool,
     created_at: Millis,
+    locked_at: Option<Millis>,
     }
 );
 

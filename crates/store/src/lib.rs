@@ -31,6 +31,7 @@ pub use outbox::*;
 pub use quality::*;
 pub use rows::*;
 pub use stats::*;
+pub use users::SessionRow;
 pub use warnings::*;
 
 use dialect::Dialect;

@@ -103,6 +103,8 @@ pub struct UserRow {
     pub department_id: Option<i64>,
     pub active: bool,
     pub created_at: Millis,
+    /// Locked after too many failed sign-ins, until an admin unlocks it.
+    pub locked_at: Option<Millis>,
 }
 
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 
 use crate::*;
 
-const COLS: &str = "id, username, display_name, role, password_hash, station_id, department_id, active, created_at";
+const COLS: &str = "id, username, display_name, role, password_hash, station_id, department_id, active, created_at, locked_at";
 
 fn user(r: &AnyRow) -> Result<UserRow> {
     Ok(UserRow {
@@ -15,7 +15,16 @@ fn user(r: &AnyRow) -> Result<UserRow> {
         department_id: get_opt_i64(r, "department_id")?,
         active: get_bool(r, "active")?,
         created_at: get_i64(r, "created_at")?,
+        locked_at: get_opt_i64(r, "locked_at")?,
     })
+}
+
+/// A session as stored: its user and the instants the session rules look at.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub user: UserRow,
+    pub created_at: i64,
+    pub last_seen_at: i64,
 }
 
 const TOKEN_COLS: &str = "id, name, user_id, scopes, created_at, expires_at, revoked_at";
@@ -118,7 +127,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)")
             .bind(token_hash)
             .bind(user_id)
             .bind(now)
@@ -128,10 +137,10 @@ impl Store {
         Ok(())
     }
 
-    /// The user of a live session.
-    pub async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<UserRow>> {
+    /// A session that has not passed its stored expiry, with its user.
+    pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRow>> {
         let sql = format!(
-            "SELECT {} FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1 AND s.expires_at > $2",
+            "SELECT {}, s.created_at AS s_created_at, s.last_seen_at FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1 AND s.expires_at > $2",
             COLS.split(", ")
                 .map(|c| format!("u.{c}"))
                 .collect::<Vec<_>>()
@@ -142,7 +151,93 @@ impl Store {
             .bind(now)
             .fetch_optional(self.reader())
             .await?;
-        r.as_ref().map(user).transpose()
+        r.as_ref()
+            .map(|r| {
+                Ok(SessionRow {
+                    user: user(r)?,
+                    created_at: get_i64(r, "s_created_at")?,
+                    last_seen_at: get_i64(r, "last_seen_at")?,
+                })
+            })
+            .transpose()
+    }
+
+    /// Records that a session was used at `now`.
+    pub async fn touch_session(&self, tx: &mut Tx, token_hash: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of a user; returns how many there were.
+    pub async fn delete_sessions_of(&self, tx: &mut Tx, user_id: i64) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected())
+    }
+
+    /// The user of a session's secret hash, whatever its age.
+    pub async fn session_owner(&self, tx: &mut Tx, token_hash: &str) -> Result<Option<i64>> {
+        let r = sqlx::query("SELECT user_id FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&mut **tx)
+            .await?;
+        r.as_ref().map(|r| get_i64(r, "user_id")).transpose()
+    }
+
+    /// The failed sign-ins counted under `key` (an account or an address).
+    pub async fn login_failures(&self, key: &str) -> Result<Option<(i64, i64)>> {
+        let r = sqlx::query("SELECT failures, last_failed_at FROM login_failures WHERE key = $1")
+            .bind(key)
+            .fetch_optional(self.reader())
+            .await?;
+        r.as_ref()
+            .map(|r| Ok((get_i64(r, "failures")?, get_i64(r, "last_failed_at")?)))
+            .transpose()
+    }
+
+    pub async fn set_login_failures(
+        &self,
+        tx: &mut Tx,
+        key: &str,
+        failures: i64,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO login_failures (key, failures, last_failed_at) VALUES ($1, $2, $3){}",
+            self.dialect
+                .upsert(&["key"], &["failures", "last_failed_at"])
+        )))
+        .bind(key)
+        .bind(failures)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn clear_login_failures(&self, tx: &mut Tx, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE key = $1")
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Locks (`Some(at)`) or unlocks (`None`) an account.
+    pub async fn set_user_locked(&self, tx: &mut Tx, user_id: i64, at: Option<i64>) -> Result<()> {
+        let n = sqlx::query("UPDATE users SET locked_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        changed_one(n)
     }
 
     pub async fn delete_session(&self, tx: &mut Tx, token_hash: &str) -> Result<()> {

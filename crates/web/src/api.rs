@@ -677,10 +677,11 @@ pub struct Session {
 pub async fn login(
     State(svc): S,
     Extension(opts): Extension<crate::WebOptions>,
+    crate::extract::ClientAddr(addr): crate::extract::ClientAddr,
     J(b): J<Login>,
 ) -> ApiResult<(HeaderMap, Json<Session>)> {
-    let (secret, user) = svc.login(&b.username, &b.password).await?;
-    let cookie = opts.session_cookie(&secret, 43200);
+    let (secret, user) = svc.login_from(&b.username, &b.password, addr).await?;
+    let cookie = opts.session_cookie(&secret, svc.sign_in_policy().session_max_ms / 1000);
     let mut headers = HeaderMap::new();
     headers.insert(
         header::SET_COOKIE,

@@ -20,6 +20,8 @@
 //! | `cross_site_request` | 403 | a cookie-session request that changes state came from another site's page |
 //! | `unsupported_media_type` | 415 | a cookie-session body is not JSON (`application/json`) |
 //! | `payload_too_large` | 413 | the body is larger than the route accepts |
+//! | `login_throttled` | 429 | too many failed sign-ins for the account or address; `Retry-After` says when to try again |
+//! | `account_locked` | 403 | the account is locked after failed sign-ins until an administrator unlocks it |
 //! | `unavailable` | 503 | a part of the server the request needs is not running; retry later |
 //! | `internal` | 500 | a failure on our side; the log has the cause |
 
@@ -36,6 +38,8 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<String>,
     pub rows: Option<serde_json::Value>,
+    /// Seconds for a `Retry-After` header.
+    pub retry_after: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -61,6 +65,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             rows: None,
+            retry_after: None,
         }
     }
     pub fn field(mut self, f: impl Into<String>) -> Self {
@@ -117,7 +122,12 @@ impl IntoResponse for ApiError {
                 rows: self.rows.as_ref(),
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut res = (self.status, Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        res
     }
 }
 
@@ -145,6 +155,12 @@ impl From<ServiceError> for ApiError {
             ServiceError::Transition(_) => ApiError::new(StatusCode::CONFLICT, code, msg),
             ServiceError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, code, m),
             ServiceError::Unauthorized => ApiError::unauthorized(),
+            ServiceError::Throttled { retry_after_s } => {
+                let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, msg);
+                e.retry_after = Some(retry_after_s);
+                e
+            }
+            ServiceError::Locked => ApiError::new(StatusCode::FORBIDDEN, code, msg),
             ServiceError::Unavailable { .. } => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, msg)
             }

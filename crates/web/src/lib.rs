@@ -5,6 +5,7 @@ pub mod api;
 pub mod api_imports;
 pub mod api_outages;
 pub mod api_quality;
+pub mod api_users;
 mod csrf;
 pub mod error;
 pub mod extract;
@@ -156,9 +157,12 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     opts: WebOptions,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router_with(svc, opts))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        router_with(svc, opts).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

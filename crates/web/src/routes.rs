@@ -198,6 +198,7 @@ impl<T> DocArg for axum::Extension<T> {}
 impl DocArg for axum::body::Bytes {}
 impl<T> DocArg for Path<T> {}
 impl<T> DocArg for Q<T> {}
+impl DocArg for crate::extract::ClientAddr {}
 
 /// What a handler returns: the successful response it documents.
 pub trait DocReply {
@@ -305,6 +306,7 @@ pub fn api_routes() -> Vec<ApiRoute> {
     all.extend(crate::api_imports::routes());
     all.extend(crate::api_outages::routes());
     all.extend(crate::api_quality::routes());
+    all.extend(crate::api_users::routes());
     all
 }
 

@@ -50,7 +50,12 @@ async fn session_lasts_one_shift_or_until_sign_out(app: TestApp) {
     unauthorized(app.svc.authenticate_session("vds_not-a-session").await);
     unauthorized(app.svc.authenticate_token(&secret).await);
 
-    app.advance(12 * HOUR - 1);
+    // In use all shift (every 20 minutes, inside the idle time): alive up to 12 h.
+    for _ in 0..35 {
+        app.advance(20 * 60_000);
+        assert!(app.svc.authenticate_session(&secret).await.is_ok());
+    }
+    app.advance(20 * 60_000 - 1);
     assert!(app.svc.authenticate_session(&secret).await.is_ok());
     app.advance(1);
     unauthorized(app.svc.authenticate_session(&secret).await);

@@ -92,6 +92,14 @@ pub async fn add_user(
     Ok(done("/admin", &format!("{} ✓", u.username)))
 }
 
+pub async fn unlock_user(State(svc): State<Service>, v: Viewer, Path(id): Path<i64>) -> PageResult {
+    let u = svc
+        .unlock_user(&v.principal.actor, id)
+        .await
+        .map_err(|e| PageError::from(e).back("/admin"))?;
+    Ok(done("/admin", &format!("{} ✓", u.username)))
+}
+
 #[derive(Deserialize)]
 pub struct PolicyForm {
     station_id: i64,

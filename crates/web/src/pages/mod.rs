@@ -140,6 +140,12 @@ pub const PAGES: &[Route] = &[
     p("POST", "/admin/users", Needs(UserAdmin), "Add a user"),
     p(
         "POST",
+        "/admin/users/{id}/unlock",
+        Needs(UserAdmin),
+        "Unlock a user locked after failed sign-ins",
+    ),
+    p(
+        "POST",
         "/admin/policy",
         Needs(PolicyWrite),
         "Choose a station's policy",
@@ -712,6 +718,7 @@ pub fn router(svc: Service) -> Router<Service> {
         .route("/dashboard/export.csv", get(dashboard::export))
         .route("/admin", get(admin::admin))
         .route("/admin/users", post(admin::add_user))
+        .route("/admin/users/{id}/unlock", post(admin::unlock_user))
         .route("/admin/policy", post(admin::set_policy))
         .route("/admin/calendar", post(admin::set_calendar))
         .route(

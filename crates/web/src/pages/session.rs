@@ -8,7 +8,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use voltdesk_service::Service;
+use voltdesk_service::{Service, ServiceError};
 
 use super::LANG_COOKIE;
 
@@ -17,7 +17,8 @@ use super::LANG_COOKIE;
 struct LoginPage {
     tr: Tr,
     next: String,
-    failed: bool,
+    /// The word-table key of why the last sign-in failed; empty: it did not.
+    failed: &'static str,
     username: String,
 }
 
@@ -37,7 +38,12 @@ pub(super) async fn login_form(headers: HeaderMap, q: axum::extract::Query<Login
             lang: lang_of(&headers),
         },
         next: q.next.clone().unwrap_or_default(),
-        failed: q.failed.is_some(),
+        failed: match q.failed.as_deref() {
+            None => "",
+            Some("throttled") => "login.throttled",
+            Some("locked") => "login.locked",
+            Some(_) => "login.failed",
+        },
         username: q.u.clone().unwrap_or_default(),
     })
 }
@@ -53,18 +59,24 @@ pub(super) struct LoginForm {
 pub(super) async fn login(
     State(svc): State<Service>,
     Extension(opts): Extension<WebOptions>,
+    crate::extract::ClientAddr(addr): crate::extract::ClientAddr,
     axum::Form(f): axum::Form<LoginForm>,
 ) -> Response {
-    match svc.login(f.username.trim(), &f.password).await {
+    match svc.login_from(f.username.trim(), &f.password, addr).await {
         Ok((secret, user)) => {
             let to = safe_next(&f.next)
                 .filter(|n| n != "/")
                 .unwrap_or_else(|| home_of(user.role).to_string());
-            let cookie = opts.session_cookie(&secret, 43200);
+            let cookie = opts.session_cookie(&secret, svc.sign_in_policy().session_max_ms / 1000);
             ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
         }
-        Err(_) => Redirect::to(&format!(
-            "/login?failed=1&u={}&next={}",
+        Err(e) => Redirect::to(&format!(
+            "/login?failed={}&u={}&next={}",
+            match e {
+                ServiceError::Throttled { .. } => "throttled",
+                ServiceError::Locked => "locked",
+                _ => "1",
+            },
             urlencode(f.username.trim()),
             urlencode(&f.next)
         ))

@@ -9,6 +9,7 @@ mod pages;
 mod roles;
 mod schema;
 mod security;
+mod sessions;
 
 /// Generates one test per backend from `async fn name(app: TestApp)`.
 #[macro_export]

@@ -79,7 +79,11 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr()?);
         let router = voltdesk_web::router(svc.clone());
         tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await;
         });
         Ok(TestApp {
             base,
