@@ -13,6 +13,7 @@ pub mod order;
 pub mod outage;
 pub mod policy;
 pub mod reliability;
+pub mod search;
 pub mod trace;
 pub mod values;
 pub mod voltage;

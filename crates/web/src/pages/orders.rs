@@ -64,10 +64,13 @@ struct OrderPage {
 pub async fn order(
     State(svc): State<Service>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Path(reference): Path<String>,
     Query(flash): Query<Flash>,
 ) -> PageResult {
-    let o = svc.order(id).await?;
+    let Some(o) = order_by_ref(&svc, &reference).await? else {
+        return Ok(not_found(v.tr, Some(&v)));
+    };
+    let id = o.order.id;
     let customer = match o.order.customer_id {
         Some(cid) => Some(svc.customer(&v.principal, cid, false).await?),
         None => None,
@@ -119,6 +122,30 @@ pub async fn order(
         actions,
         related,
     })
+}
+
+/// The order a path names: digits are its id, anything else its whole number (`GD…`).
+async fn order_by_ref(svc: &Service, reference: &str) -> PageResult<Option<OrderView>> {
+    let found = if !reference.is_empty() && reference.bytes().all(|b| b.is_ascii_digit()) {
+        match reference.parse::<i64>() {
+            Ok(id) => Some((id, None)),
+            Err(_) => None,
+        }
+    } else {
+        match voltdesk_domain::search::parse_number(reference) {
+            Ok(m) if m.exact => Some((m.id_from, Some(m))),
+            _ => None,
+        }
+    };
+    let Some((id, number)) = found else {
+        return Ok(None);
+    };
+    match svc.order(id).await {
+        // The number's date must be the order's: GD20250101… is not order 42 of 2026.
+        Ok(o) if number.is_none_or(|m| m.contains(o.order.id, o.order.created_at)) => Ok(Some(o)),
+        Ok(_) | Err(ServiceError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The fields any action form may send.

@@ -7,6 +7,7 @@ mod flows;
 mod pages;
 mod roles;
 mod schema;
+mod search;
 mod security;
 
 /// Generates one test per backend from `async fn name(app: TestApp)`.
