@@ -33,10 +33,7 @@ pub struct ClockView {
 /// `GD` + the local acceptance date + the id: readable on the phone, derived, never stored.
 pub fn order_no(o: &impl Numbered) -> String {
     let (id, created_at) = o.number_parts();
-    let day = chrono::DateTime::from_timestamp_millis(created_at + 8 * HOUR_MS)
-        .map(|d| d.format("%Y%m%d").to_string())
-        .unwrap_or_default();
-    format!("GD{day}{id:08}")
+    voltdesk_domain::search::order_number(id, created_at)
 }
 
 /// What an order number is made of: the id and the acceptance instant.

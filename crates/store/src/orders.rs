@@ -191,6 +191,15 @@ impl Store {
         if let Some(v) = f.area_id {
             push(" AND area_id = ?", Bind::I(v), &mut binds);
         }
+        if let Some(v) = f.channel {
+            push(" AND channel = ?", Bind::S(v.code().into()), &mut binds);
+        }
+        if let Some(v) = f.id_from {
+            push(" AND id >= ?", Bind::I(v), &mut binds);
+        }
+        if let Some(v) = f.id_to {
+            push(" AND id <= ?", Bind::I(v), &mut binds);
+        }
         if let Some(v) = f.customer_id {
             push(" AND customer_id = ?", Bind::I(v), &mut binds);
         }
@@ -220,6 +229,21 @@ impl Store {
         }
         if let Some(v) = f.due_to {
             push(" AND next_due_at < ?", Bind::I(v), &mut binds);
+        }
+        if !f.grid_ids.is_empty() {
+            let mut parts = Vec::new();
+            for g in &f.grid_ids {
+                binds.push(Bind::I(*g));
+                parts.push(format!("${}", binds.len()));
+            }
+            where_ += &format!(" AND grid_id IN ({})", parts.join(", "));
+        }
+        if let Some(v) = &f.text_like {
+            binds.push(Bind::S(v.clone()));
+            binds.push(Bind::S(v.clone()));
+            let (a, b) = (binds.len() - 1, binds.len());
+            where_ +=
+                &format!(" AND (title LIKE ${a} ESCAPE '\\' OR description LIKE ${b} ESCAPE '\\')");
         }
         match f.reopened {
             Some(true) => {
@@ -281,6 +305,8 @@ impl Store {
             OrderSort::CreatedAt => Some(format!("created_at {dir}, id {dir}")),
             OrderSort::UpdatedAt => Some(format!("updated_at {dir}, id {dir}")),
             OrderSort::Id => Some(format!("id {dir}")),
+            OrderSort::Status => Some(format!("status {dir}, created_at {dir}, id {dir}")),
+            OrderSort::Type => Some(format!("order_type {dir}, created_at {dir}, id {dir}")),
             OrderSort::DueAt => None,
         };
         if let Some(order_by) = simple {

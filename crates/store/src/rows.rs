@@ -298,9 +298,17 @@ pub struct OutboxRow {
 pub struct OrderFilter {
     pub station_id: Option<i64>,
     pub grid_id: Option<i64>,
+    /// Orders of any of these grids (a grid manager's); empty is no filter.
+    pub grid_ids: Vec<i64>,
     pub area_id: Option<i64>,
     pub customer_id: Option<i64>,
     pub order_type: Option<OrderType>,
+    pub channel: Option<Channel>,
+    /// Ids in `[id_from, id_to]` (what an order number names).
+    pub id_from: Option<i64>,
+    pub id_to: Option<i64>,
+    /// A `LIKE` pattern (escape `\`) over the title and the text.
+    pub text_like: Option<String>,
     pub statuses: Vec<OrderStatus>,
     pub open_only: bool,
     pub overdue: Option<bool>,
@@ -330,6 +338,10 @@ pub enum OrderSort {
     DueAt,
     UpdatedAt,
     Id,
+    /// By status code, then acceptance time.
+    Status,
+    /// By order type code, then acceptance time.
+    Type,
 }
 
 #[derive(Debug, Clone, Default)]

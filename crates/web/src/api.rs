@@ -172,7 +172,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/work-orders",
             Needs(OrderRead),
             "work orders",
-            "List orders: station, grid, area, customer_id, type, status (comma list), open, overdue, escalated, department_id, assignee_id, from, to; sort=created_at|due_at|updated_at|id, order=asc|desc; page, per_page. The total is exact up to 10,000 orders (total_exact is false beyond)",
+            "List orders: station, grid, area, customer_id, type, channel, number (an order number, whole or begun), q (a phrase in the title or text), status (comma list), open, overdue, escalated, department_id, assignee_id, from, to; sort=created_at|due_at|updated_at|id|status|type, order=asc|desc; page, per_page. The total is exact up to 10,000 orders (total_exact is false beyond)",
             orders,
         ),
         post(
@@ -999,6 +999,11 @@ pub struct OrderQ {
     customer_id: Option<i64>,
     #[serde(rename = "type")]
     order_type: Option<OrderType>,
+    channel: Option<Channel>,
+    /// An order number, whole or begun (`GD2026120300000042`, `GD202612`).
+    number: Option<String>,
+    /// A phrase in the title or the text.
+    q: Option<String>,
     status: Option<String>,
     open: Option<bool>,
     overdue: Option<bool>,
@@ -1030,7 +1035,11 @@ fn day_start(field: &str, s: &str) -> ApiResult<i64> {
         - 8 * HOUR_MS)
 }
 
-async fn order_filter(svc: &Service, q: OrderQ, max_per_page: i64) -> ApiResult<OrderFilter> {
+pub(crate) async fn order_filter(
+    svc: &Service,
+    q: OrderQ,
+    max_per_page: i64,
+) -> ApiResult<OrderFilter> {
     let page = q.page.unwrap_or(1);
     let per_page = q.per_page.unwrap_or(50);
     if page < 1 {
@@ -1077,14 +1086,40 @@ async fn order_filter(svc: &Service, q: OrderQ, max_per_page: i64) -> ApiResult<
         "due_at" => OrderSort::DueAt,
         "updated_at" => OrderSort::UpdatedAt,
         "id" => OrderSort::Id,
+        "status" => OrderSort::Status,
+        "type" => OrderSort::Type,
         _ => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_query",
-                "sort is created_at, due_at, updated_at or id",
+                "sort is created_at, due_at, updated_at, id, status or type",
             )
             .field("sort"));
         }
+    };
+    let number = match q.number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(n) => Some(voltdesk_domain::search::parse_number(n).map_err(|e| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string()).field("number")
+        })?),
+        None => None,
+    };
+    let text_like =
+        voltdesk_domain::search::like_pattern(q.q.as_deref().unwrap_or("")).map_err(|e| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string()).field("q")
+        })?;
+    let created_from = q
+        .from
+        .as_deref()
+        .map(|s| day_start("from", s))
+        .transpose()?;
+    let created_to =
+        q.to.as_deref()
+            .map(|s| day_start("to", s).map(|t| t + DAY_MS))
+            .transpose()?;
+    // A number narrows the acceptance days as well as the ids.
+    let narrow = |a: Option<i64>, b: Option<i64>, pick: fn(i64, i64) -> i64| match (a, b) {
+        (Some(a), Some(b)) => Some(pick(a, b)),
+        (a, b) => a.or(b),
     };
     let descending = match q.order.as_deref() {
         None => sort != OrderSort::DueAt,
@@ -1102,25 +1137,22 @@ async fn order_filter(svc: &Service, q: OrderQ, max_per_page: i64) -> ApiResult<
     Ok(OrderFilter {
         station_id,
         grid_id: q.grid_id,
+        grid_ids: Vec::new(),
         area_id: q.area_id,
         customer_id: q.customer_id,
         order_type: q.order_type,
+        channel: q.channel,
+        id_from: number.map(|n| n.id_from),
+        id_to: number.map(|n| n.id_to),
+        text_like,
         statuses,
         open_only: q.open.unwrap_or(false),
         overdue: q.overdue,
         escalated: q.escalated,
         department_id: q.department_id,
         assignee_id: q.assignee_id,
-        created_from: q
-            .from
-            .as_deref()
-            .map(|s| day_start("from", s))
-            .transpose()?,
-        created_to: q
-            .to
-            .as_deref()
-            .map(|s| day_start("to", s).map(|t| t + DAY_MS))
-            .transpose()?,
+        created_from: narrow(created_from, number.map(|n| n.created_from), i64::max),
+        created_to: narrow(created_to, number.map(|n| n.created_to), i64::min),
         due_from: None,
         due_to: None,
         reopened: None,

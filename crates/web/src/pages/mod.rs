@@ -12,6 +12,7 @@ mod board;
 mod dashboard;
 mod desk;
 pub mod i18n;
+mod order_list;
 mod orders;
 mod outages;
 mod reliability;
@@ -191,7 +192,7 @@ pub const PAGES: &[Route] = &[
 ];
 
 /// Every page table: the core's and those of the feature modules.
-pub const TABLES: &[&[Route]] = &[PAGES, outages::PAGES, reliability::PAGES];
+pub const TABLES: &[&[Route]] = &[PAGES, order_list::PAGES, outages::PAGES, reliability::PAGES];
 
 /// Every page route.
 pub fn all() -> impl Iterator<Item = &'static Route> {
@@ -235,6 +236,7 @@ impl Viewer {
         };
         item("/desk", "desk", OrderCreate);
         item("/queue", "queue", OrderWork);
+        item("/orders", "orders.list", OrderRead);
         item("/board", "board", OrderSupervise);
         item("/warnings", "warnings", OrderRead);
         item("/outages", "outages", OrgRead);
@@ -496,6 +498,48 @@ pub fn forbidden(tr: Tr) -> Response {
     (StatusCode::FORBIDDEN, Html(plain_page(tr, body))).into_response()
 }
 
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage {
+    c: Chrome,
+}
+
+/// The 404 page, in the base layout: with the viewer's menu when signed in.
+pub fn not_found(tr: Tr, viewer: Option<&Viewer>) -> Response {
+    let c = match viewer {
+        Some(v) => v.chrome("", &Flash::default()),
+        None => Chrome {
+            tr,
+            user: String::new(),
+            role: String::new(),
+            nav: Vec::new(),
+            flash: Flash::default(),
+            lang: tr.lang.code(),
+        },
+    };
+    match (NotFoundPage { c }).render() {
+        Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+/// Any path no page or API route answers: the 404 page in the viewer's language.
+async fn fallback(State(svc): State<Service>, headers: HeaderMap) -> Response {
+    let tr = Tr {
+        lang: lang_of(&headers),
+    };
+    let principal = match crate::extract::credentials(&headers) {
+        Some((false, session)) => svc.authenticate_session(&session).await.ok(),
+        _ => None,
+    };
+    let viewer = principal.map(|principal| Viewer {
+        principal,
+        tr,
+        flash: Flash::default(),
+    });
+    not_found(tr, viewer.as_ref())
+}
+
 fn plain_page(tr: Tr, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>voltdesk</title>\
@@ -731,10 +775,12 @@ pub fn router(svc: Service) -> Router<Service> {
         .route("/warnings/panel", get(warnings::panel))
         .route("/warnings/ws", get(warnings::ws))
         .route("/warnings/{id}/{step}", post(warnings::step))
+        .merge(order_list::router())
         .merge(outages::router())
         .merge(reliability::router())
         .route_layer(middleware::from_fn_with_state(svc, authorize));
     Router::new()
         .merge(pages)
         .route("/static/{file}", get(assets::serve))
+        .fallback(fallback)
 }

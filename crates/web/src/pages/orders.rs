@@ -96,10 +96,13 @@ impl OrderPage {
 pub async fn order(
     State(svc): State<Service>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Path(reference): Path<String>,
     Query(flash): Query<Flash>,
 ) -> PageResult {
-    order_page(&svc, &v, id, None, &flash).await
+    let Some(o) = order_by_ref(&svc, &reference).await? else {
+        return Ok(not_found(v.tr, Some(&v)));
+    };
+    order_page(&svc, &v, o, None, &flash).await
 }
 
 /// The order page; after a failed action its form opens again with what was typed and the
@@ -107,11 +110,11 @@ pub async fn order(
 async fn order_page(
     svc: &Service,
     v: &Viewer,
-    id: i64,
+    o: OrderView,
     failed: Option<(&str, ActForm, &PageError)>,
     flash: &Flash,
 ) -> PageResult {
-    let o = svc.order(id).await?;
+    let id = o.order.id;
     let customer = match o.order.customer_id {
         Some(cid) => Some(svc.customer(&v.principal, cid, false).await?),
         None => None,
@@ -224,6 +227,30 @@ fn who_of(v: &Viewer, users: &[UserRow]) -> Who {
     }
 }
 
+/// The order a path names: digits are its id, anything else its whole number (`GD…`).
+async fn order_by_ref(svc: &Service, reference: &str) -> PageResult<Option<OrderView>> {
+    let found = if !reference.is_empty() && reference.bytes().all(|b| b.is_ascii_digit()) {
+        match reference.parse::<i64>() {
+            Ok(id) => Some((id, None)),
+            Err(_) => None,
+        }
+    } else {
+        match voltdesk_domain::search::parse_number(reference) {
+            Ok(m) if m.exact => Some((m.id_from, Some(m))),
+            _ => None,
+        }
+    };
+    let Some((id, number)) = found else {
+        return Ok(None);
+    };
+    match svc.order(id).await {
+        // The number's date must be the order's: GD20250101… is not order 42 of 2026.
+        Ok(o) if number.is_none_or(|m| m.contains(o.order.id, o.order.created_at)) => Ok(Some(o)),
+        Ok(_) | Err(ServiceError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The fields any action form may send.
 #[derive(Deserialize, Default, Clone)]
 pub struct ActForm {
@@ -329,7 +356,14 @@ pub async fn act(
         Err(e) if e.status == StatusCode::NOT_FOUND || e.status.is_server_error() => Err(e),
         // From the order page: the page again, the form open with what was typed.
         Err(e) if back == page => {
-            order_page(&svc, &v, id, Some((&action, f, &e)), &Flash::default()).await
+            order_page(
+                &svc,
+                &v,
+                svc.order(id).await?,
+                Some((&action, f, &e)),
+                &Flash::default(),
+            )
+            .await
         }
         Err(e) => Err(e.back(back)),
     }

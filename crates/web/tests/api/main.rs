@@ -8,6 +8,7 @@ mod forms;
 mod pages;
 mod roles;
 mod schema;
+mod search;
 mod security;
 mod sessions;
 

@@ -1,0 +1,318 @@
+//! Finding orders: what an order number, whole or begun, says about the orders it can name,
+//! and a phrase made safe for a `LIKE` pattern.
+//!
+//! An order number is `GD`, the acceptance day in the station's time (UTC+8, `YYYYMMDD`) and
+//! the id zero-padded to eight digits (`GD2026120300000042`). A begun number names the orders
+//! accepted in the days its date digits allow and, with the whole date, those whose padded
+//! id starts with the digits that follow.
+
+use crate::{DAY_MS, HOUR_MS, Millis};
+use chrono::{Datelike, NaiveDate};
+
+/// The station's offset from UTC (China Standard Time, no daylight saving).
+const STATION_OFFSET_MS: i64 = 8 * HOUR_MS;
+const ID_DIGITS: u32 = 8;
+/// Longer phrases are refused: nobody types them, and they cost a scan.
+pub const MAX_PHRASE_CHARS: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SearchError {
+    #[error("an order number is GD and digits")]
+    BadNumber,
+    #[error("a phrase is at most {MAX_PHRASE_CHARS} characters")]
+    PhraseTooLong,
+}
+
+/// The order number of an order.
+pub fn order_number(id: i64, created_at: Millis) -> String {
+    let day = chrono::DateTime::from_timestamp_millis(created_at + STATION_OFFSET_MS)
+        .map(|d| d.format("%Y%m%d").to_string())
+        .unwrap_or_default();
+    format!("GD{day}{id:08}")
+}
+
+/// The orders a number (whole or begun) can name: ids in `[id_from, id_to]` accepted in
+/// `[created_from, created_to)`. An impossible number (a 13th month) names none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberMatch {
+    pub id_from: i64,
+    pub id_to: i64,
+    pub created_from: Millis,
+    pub created_to: Millis,
+    /// The whole number was given: at most one order has it.
+    pub exact: bool,
+}
+
+impl NumberMatch {
+    const NONE: NumberMatch = NumberMatch {
+        id_from: 1,
+        id_to: 0,
+        created_from: 0,
+        created_to: 0,
+        exact: false,
+    };
+
+    pub fn is_empty(&self) -> bool {
+        self.id_from > self.id_to || self.created_from >= self.created_to
+    }
+
+    pub fn contains(&self, id: i64, created_at: Millis) -> bool {
+        (self.id_from..=self.id_to).contains(&id)
+            && (self.created_from..self.created_to).contains(&created_at)
+    }
+}
+
+fn day_start(d: NaiveDate) -> Millis {
+    d.and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp_millis()
+        - STATION_OFFSET_MS
+}
+
+fn last_day(y: i32, m: u32) -> u32 {
+    let next = if m == 12 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(y, m + 1, 1)
+    };
+    next.and_then(|d| d.pred_opt())
+        .map(|d| d.day())
+        .unwrap_or(28)
+}
+
+/// The first day whose `YYYYMMDD` is at least `s` (eight digits), if any.
+fn first_day_from(s: &str) -> Option<NaiveDate> {
+    let (y, m, d) = (
+        s[..4].parse::<i32>().ok()?,
+        s[4..6].parse::<u32>().ok()?,
+        s[6..].parse::<u32>().ok()?,
+    );
+    if m > 12 {
+        return NaiveDate::from_ymd_opt(y + 1, 1, 1);
+    }
+    let m = m.max(1);
+    if d > last_day(y, m) {
+        return if m == 12 {
+            NaiveDate::from_ymd_opt(y + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(y, m + 1, 1)
+        };
+    }
+    NaiveDate::from_ymd_opt(y, m, d.max(1))
+}
+
+/// The last day whose `YYYYMMDD` is at most `s` (eight digits), if any.
+fn last_day_to(s: &str) -> Option<NaiveDate> {
+    let (y, m, d) = (
+        s[..4].parse::<i32>().ok()?,
+        s[4..6].parse::<u32>().ok()?,
+        s[6..].parse::<u32>().ok()?,
+    );
+    if m == 0 {
+        return NaiveDate::from_ymd_opt(y - 1, 12, 31);
+    }
+    let m = m.min(12);
+    if d == 0 {
+        return NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.pred_opt());
+    }
+    NaiveDate::from_ymd_opt(y, m, d.min(last_day(y, m)))
+}
+
+/// Reads an order number, whole or begun: `GD` (any case) is optional, the rest is digits.
+pub fn parse_number(s: &str) -> Result<NumberMatch, SearchError> {
+    let s = s.trim();
+    let digits = match s.get(..2) {
+        Some(p) if p.eq_ignore_ascii_case("gd") => &s[2..],
+        _ => s,
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 27 {
+        return Err(SearchError::BadNumber);
+    }
+    let (date, id) = digits.split_at(digits.len().min(8));
+    let lo = format!("{date:0<8}");
+    let hi = format!("{date:9<8}");
+    let (Some(first), Some(last)) = (first_day_from(&lo), last_day_to(&hi)) else {
+        return Ok(NumberMatch::NONE);
+    };
+    if first > last {
+        return Ok(NumberMatch::NONE);
+    }
+    let (created_from, created_to) = (day_start(first), day_start(last) + DAY_MS);
+    let (id_from, id_to, exact) = if id.is_empty() {
+        (0, i64::MAX, false)
+    } else if id.len() as u32 >= ID_DIGITS {
+        let n = id.parse::<i64>().map_err(|_| SearchError::BadNumber)?;
+        (n, n, true)
+    } else {
+        let p: i64 = id.parse().map_err(|_| SearchError::BadNumber)?;
+        let scale = 10_i64.pow(ID_DIGITS - id.len() as u32);
+        (p * scale, (p + 1) * scale - 1, false)
+    };
+    Ok(NumberMatch {
+        id_from,
+        id_to,
+        created_from,
+        created_to,
+        exact,
+    })
+}
+
+/// A phrase as a `LIKE '%…%'` pattern with `\` as the escape character, so that `%`, `_`
+/// and `\` in it match themselves. An empty phrase is no filter.
+pub fn like_pattern(phrase: &str) -> Result<Option<String>, SearchError> {
+    let p = phrase.trim();
+    if p.is_empty() {
+        return Ok(None);
+    }
+    if p.chars().count() > MAX_PHRASE_CHARS {
+        return Err(SearchError::PhraseTooLong);
+    }
+    let mut out = String::with_capacity(p.len() + 2);
+    out.push('%');
+    for c in p.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i32, m: u32, d: u32) -> Millis {
+        day_start(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+
+    fn check(input: &str, from: Millis, to: Millis, ids: (i64, i64), exact: bool) {
+        let m = parse_number(input).unwrap();
+        assert_eq!(
+            (m.created_from, m.created_to, (m.id_from, m.id_to), m.exact),
+            (from, to, ids, exact),
+            "{input}"
+        );
+    }
+
+    #[test]
+    fn a_whole_number_names_one_order_on_its_day() {
+        let created = at(2026, 12, 3) + 10 * HOUR_MS;
+        let no = order_number(42, created);
+        assert_eq!(no, "GD2026120300000042");
+        let m = parse_number(&no).unwrap();
+        assert!(m.exact && m.contains(42, created));
+        assert!(!m.contains(43, created));
+        assert!(!m.contains(42, created + DAY_MS));
+        check(
+            &no.to_lowercase(),
+            at(2026, 12, 3),
+            at(2026, 12, 4),
+            (42, 42),
+            true,
+        );
+    }
+
+    #[test]
+    fn the_station_day_starts_at_midnight_in_china() {
+        // 23:30 UTC on 2 December is 07:30 on 3 December in the station.
+        let created = at(2026, 12, 3) - 30 * crate::MINUTE_MS + 8 * HOUR_MS;
+        assert!(order_number(1, created).starts_with("GD20261203"));
+    }
+
+    #[test]
+    fn a_begun_number_names_a_span_of_days_and_ids() {
+        check(
+            "GD2026",
+            at(2026, 1, 1),
+            at(2027, 1, 1),
+            (0, i64::MAX),
+            false,
+        );
+        check(
+            "gd202612",
+            at(2026, 12, 1),
+            at(2027, 1, 1),
+            (0, i64::MAX),
+            false,
+        );
+        check(
+            "GD20261",
+            at(2026, 10, 1),
+            at(2027, 1, 1),
+            (0, i64::MAX),
+            false,
+        );
+        check(
+            "GD2026020",
+            at(2026, 2, 1),
+            at(2026, 2, 10),
+            (0, i64::MAX),
+            false,
+        );
+        check(
+            "GD2026022",
+            at(2026, 2, 20),
+            at(2026, 3, 1),
+            (0, i64::MAX),
+            false,
+        );
+        check(
+            "2026120300001",
+            at(2026, 12, 3),
+            at(2026, 12, 4),
+            (1000, 1999),
+            false,
+        );
+        check(
+            "GD202612030",
+            at(2026, 12, 3),
+            at(2026, 12, 4),
+            (0, 9_999_999),
+            false,
+        );
+    }
+
+    #[test]
+    fn an_impossible_date_names_nothing() {
+        for s in [
+            "GD20262",
+            "GD202613",
+            "GD2026023",
+            "GD20261300",
+            "GD2026000",
+        ] {
+            assert!(parse_number(s).unwrap().is_empty(), "{s}");
+        }
+    }
+
+    #[test]
+    fn other_text_is_not_a_number() {
+        for s in [
+            "",
+            "GD",
+            "GD2026-12",
+            "工单",
+            "GD１２",
+            "GD9999999999999999999999999999",
+        ] {
+            assert_eq!(parse_number(s), Err(SearchError::BadNumber), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn wildcards_in_a_phrase_match_themselves() {
+        assert_eq!(like_pattern("  ").unwrap(), None);
+        assert_eq!(like_pattern("停电").unwrap().as_deref(), Some("%停电%"));
+        assert_eq!(
+            like_pattern("100%_a\\b").unwrap().as_deref(),
+            Some("%100\\%\\_a\\\\b%")
+        );
+        assert_eq!(
+            like_pattern(&"电".repeat(101)),
+            Err(SearchError::PhraseTooLong)
+        );
+    }
+}
