@@ -422,8 +422,15 @@ impl Service {
         })
     }
 
-    /// Creates an API token for another system, acting as `username`, narrowed to `scopes`
-    /// (empty: everything the user's role allows). Returns the secret, shown once.
+    /// Creates an API token acting as `username`, narrowed to `scopes` (empty: everything the
+    /// user's role allows). Returns the secret, shown once.
+    ///
+    /// A person makes a token for themselves; only an administrator makes one for another
+    /// user, and then only with named scopes that cannot show personal data
+    /// (`token_scopes_for_another`): the token holds at most the other user's permissions,
+    /// and every act done with it is traced in the administrator's name (`issued_by`), so an
+    /// administrator cannot borrow an agent's account to reveal data and leave the agent
+    /// blamed. The command line (`Actor::system`) makes tokens for any user, as the user.
     pub async fn create_token(
         &self,
         by: &Actor,
@@ -433,6 +440,12 @@ impl Service {
         ttl_days: Option<i64>,
     ) -> Result<String> {
         let u = self.user_by_name(username).await?;
+        let issued_by = by.user_id.filter(|&id| id != u.id);
+        if issued_by.is_some() && !allows(by.role, Permission::UserAdmin) {
+            return Err(ServiceError::Forbidden(
+                "only an administrator makes a token for another user".into(),
+            ));
+        }
         let mut perms = Vec::new();
         for s in scopes.iter().filter(|s| !s.is_empty()) {
             let p = Permission::parse(s)
@@ -443,8 +456,12 @@ impl Service {
                     format!("role {} does not hold `{s}`", u.role),
                 ));
             }
-            perms.push(p.code());
+            perms.push(p);
         }
+        if issued_by.is_some() {
+            token_scopes_for_another(&perms)?;
+        }
+        let perms: Vec<&str> = perms.iter().map(|p| p.code()).collect();
         if name.trim().is_empty() {
             return Err(ServiceError::invalid("name", "a token needs a name"));
         }
@@ -459,6 +476,7 @@ impl Service {
                 name.trim(),
                 &secret_hash(&secret),
                 u.id,
+                issued_by,
                 &perms.join(","),
                 now,
                 expires,
@@ -501,15 +519,31 @@ impl Service {
         if !u.active {
             return Err(ServiceError::Unauthorized);
         }
-        let scopes = if t.scopes.is_empty() {
+        let scopes: Option<Vec<Permission>> = if t.scopes.is_empty() {
             None
         } else {
             Some(t.scopes.split(',').filter_map(Permission::parse).collect())
         };
-        let p = Principal {
-            actor: actor_of(&u),
-            scopes,
+        let mut actor = actor_of(&u);
+        let scopes = match t.issued_by {
+            None => scopes,
+            Some(issuer) => {
+                // The administrator's act with the other user's permissions: never an
+                // unmasked read, whatever the row says.
+                let issuer = self
+                    .store
+                    .user(issuer)
+                    .await?
+                    .filter(|i| i.active)
+                    .ok_or(ServiceError::Unauthorized)?;
+                actor.user_id = Some(issuer.id);
+                actor.name = issuer.username;
+                let mut s = scopes.unwrap_or_default();
+                s.retain(|p| !PERSONAL_SCOPES.contains(p));
+                Some(s)
+            }
         };
+        let p = Principal { actor, scopes };
         let until = t
             .expires_at
             .map_or(now + TOKEN_CACHE_MS, |e| e.min(now + TOKEN_CACHE_MS));
@@ -568,6 +602,30 @@ impl Service {
             .await?;
         Ok(())
     }
+}
+
+/// The scopes that show personal data unmasked: never on a token made for another user.
+pub const PERSONAL_SCOPES: &[Permission] = &[Permission::PiiReveal];
+
+/// What a token made by an administrator for another user may carry: named scopes (an empty
+/// list would mean the whole role), none of them personal.
+pub fn token_scopes_for_another(scopes: &[Permission]) -> Result<()> {
+    if scopes.is_empty() {
+        return Err(ServiceError::invalid(
+            "scopes",
+            "a token for another user needs its scopes named",
+        ));
+    }
+    if let Some(p) = scopes.iter().find(|p| PERSONAL_SCOPES.contains(p)) {
+        return Err(ServiceError::invalid(
+            "scopes",
+            format!(
+                "a token for another user may not carry `{}`: it shows personal data",
+                p.code()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 pub fn actor_of(u: &UserRow) -> Actor {

@@ -10,18 +10,29 @@ use voltdesk_domain::*;
 use voltdesk_store as store;
 
 /// A view with the same fields as a row, taken from it by value.
+/// With `then f`, the view passes through `f` (masking personal fields) on its way out.
 macro_rules! view {
     ($(#[$m:meta])* $view:ident from $row:ident { $($(#[$fm:meta])* $f:ident : $t:ty),* $(,)? }) => {
+        view!($(#[$m])* $view from $row { $($(#[$fm])* $f: $t),* } then std::convert::identity);
+    };
+    ($(#[$m:meta])* $view:ident from $row:ident { $($(#[$fm:meta])* $f:ident : $t:ty),* $(,)? } then $then:path) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
         pub struct $view { $($(#[$fm])* pub $f: $t),* }
 
         impl From<store::$row> for $view {
             fn from(r: store::$row) -> Self {
-                $view { $($f: r.$f),* }
+                $then($view { $($f: r.$f),* })
             }
         }
     };
+}
+
+/// An order's contact phone is personal data like a customer's phone: masked in every view
+/// (JSON, exports, pages), for every role. The stored number stays for the notices.
+fn mask_order(mut o: OrderDetail) -> OrderDetail {
+    o.contact_phone = o.contact_phone.map(|p| mask_phone(&p));
+    o
 }
 
 view!(
@@ -100,6 +111,8 @@ view!(
     id: i64,
     name: String,
     user_id: i64,
+    /// The administrator who made the token for `user_id` and in whose name its acts are traced.
+    issued_by: Option<i64>,
     scopes: String,
     created_at: Millis,
     expires_at: Option<Millis>,
@@ -149,7 +162,7 @@ view!(
     merged_into: Option<i64>,
     repeat_of: Option<i64>,
     problem_id: Option<i64>,
-    }
+    } then mask_order
 );
 
 view!(

@@ -112,6 +112,9 @@ pub struct TokenRow {
     pub id: i64,
     pub name: String,
     pub user_id: i64,
+    /// The administrator who made this token for `user_id`; `None` for one's own token and
+    /// for tokens made at the command line.
+    pub issued_by: Option<i64>,
     pub scopes: String,
     pub created_at: Millis,
     pub expires_at: Option<Millis>,

@@ -27,13 +27,14 @@ pub struct SessionRow {
     pub last_seen_at: i64,
 }
 
-const TOKEN_COLS: &str = "id, name, user_id, scopes, created_at, expires_at, revoked_at";
+const TOKEN_COLS: &str = "id, name, user_id, issued_by, scopes, created_at, expires_at, revoked_at";
 
 fn token(r: &AnyRow) -> Result<TokenRow> {
     Ok(TokenRow {
         id: get_i64(r, "id")?,
         name: get_str(r, "name")?,
         user_id: get_i64(r, "user_id")?,
+        issued_by: get_opt_i64(r, "issued_by")?,
         scopes: get_str(r, "scopes")?,
         created_at: get_i64(r, "created_at")?,
         expires_at: get_opt_i64(r, "expires_at")?,
@@ -255,16 +256,18 @@ impl Store {
         name: &str,
         token_hash: &str,
         user_id: i64,
+        issued_by: Option<i64>,
         scopes: &str,
         now: i64,
         expires_at: Option<i64>,
     ) -> Result<i64> {
         let r = sqlx::query(
-            "INSERT INTO api_tokens (name, token_hash, user_id, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO api_tokens (name, token_hash, user_id, issued_by, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(name)
         .bind(token_hash)
         .bind(user_id)
+        .bind(issued_by)
         .bind(scopes)
         .bind(now)
         .bind(expires_at)
@@ -273,7 +276,8 @@ impl Store {
         get_i64(&r, "id")
     }
 
-    /// The token and its user, when the token is live.
+    /// The token and its user, when the token is live. A token made by an administrator for
+    /// another user also names its issuer (`issued_by`).
     pub async fn token_by_hash(
         &self,
         token_hash: &str,

@@ -81,8 +81,12 @@ async fn token_scopes_narrow_the_role(app: TestApp) {
         .unwrap();
     assert!(ivr.starts_with("vdt_"));
 
+    // Made by an administrator for the agent's account: the agent's permissions, the
+    // administrator's name on every act.
     let gateway = app.svc.authenticate_token(&ivr).await.unwrap();
-    assert_eq!(gateway.actor.name, "agent");
+    assert_eq!(gateway.actor.name, "admin");
+    assert_eq!(gateway.actor.user_id, Some(app.user_id(Role::Admin)));
+    assert_eq!(gateway.actor.role, Role::Agent);
     assert!(gateway.may(Permission::OrderRead));
     assert!(gateway.may(Permission::OrderCreate));
     // The agent role holds these; the token does not.
@@ -90,10 +94,10 @@ async fn token_scopes_narrow_the_role(app: TestApp) {
     assert!(!gateway.may(Permission::PiiReveal));
     assert!(app.principal(Role::Agent).may(Permission::PiiReveal));
 
-    // No scopes: everything the role allows, and nothing more.
+    // No scopes (from the command line): everything the role allows, and nothing more.
     let full = app
         .svc
-        .create_token(&admin, "agent", "desk-plugin", &[], None)
+        .create_token(&Actor::system(), "agent", "desk-plugin", &[], None)
         .await
         .unwrap();
     let plugin = app.svc.authenticate_token(&full).await.unwrap();
@@ -101,7 +105,13 @@ async fn token_scopes_narrow_the_role(app: TestApp) {
     assert!(!plugin.may(Permission::UserAdmin));
 
     // A scope cannot widen the role, and an unknown scope is an error.
-    for (user, scope) in [("analyst", "pii.reveal"), ("agent", "orders.everything")] {
+    // An administrator's token for another user names its scopes, none of them personal.
+    for (user, scope) in [
+        ("analyst", "pii.reveal"),
+        ("agent", "orders.everything"),
+        ("agent", "pii.reveal"),
+        ("agent", ""),
+    ] {
         let err = app
             .svc
             .create_token(&admin, user, "bi-export", &[scope.to_string()], None)
@@ -118,13 +128,15 @@ async fn token_scopes_narrow_the_role(app: TestApp) {
     assert_eq!(names, ["ivr-gateway", "desk-plugin"]);
     assert_eq!(tokens[0].scopes, "order.read,order.create");
     assert_eq!(tokens[0].user_id, app.user_id(Role::Agent));
+    assert_eq!(tokens[0].issued_by, Some(app.user_id(Role::Admin)));
+    assert_eq!(tokens[1].issued_by, None);
 }
 
 async fn revoked_or_expired_token_is_refused(app: TestApp) {
     let admin = app.actor(Role::Admin);
     let secret = app
         .svc
-        .create_token(&admin, "handler", "field-app", &[], None)
+        .create_token(&admin, "handler", "field-app", &["order.read".into()], None)
         .await
         .unwrap();
     assert!(app.svc.authenticate_token(&secret).await.is_ok());
@@ -151,7 +163,7 @@ async fn revoked_or_expired_token_is_refused(app: TestApp) {
 
     let week = app
         .svc
-        .create_token(&admin, "handler", "pilot", &[], Some(7))
+        .create_token(&admin, "handler", "pilot", &["order.read".into()], Some(7))
         .await
         .unwrap();
     app.advance(7 * DAY - 1);

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod exposure;
 mod flows;
 mod forms;
 mod pages;
