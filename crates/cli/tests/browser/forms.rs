@@ -137,7 +137,7 @@ async fn a_refused_form_keeps_its_values_and_a_message_shows_once() {
     c.goto(&format!("{}/orders/987654321", w.base))
         .await
         .unwrap();
-    assert_eq!(text(&c, "h1").await, "未找到该记录");
+    assert_eq!(text(&c, "h1").await, "页面不存在");
     let body = text(&c, "body").await;
     assert!(
         !body.contains("not_found") && !body.contains("not found"),

@@ -337,6 +337,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("empty.trace", "暂无服务记录", "No contacts yet"),
     ("empty.visits", "暂无待回访工单", "No return visits waiting"),
     ("empty.warnings", "暂无预警", "No warnings"),
+    (
+        "err.account_locked",
+        "账号已锁定，请联系管理员解锁",
+        "The account is locked; ask an administrator to unlock it",
+    ),
     ("err.conflict", "“{field}”已存在", "{field} already exists"),
     (
         "err.cross_site_request",
@@ -404,6 +409,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "err.invalid_query",
         "查询条件“{field}”有误",
         "Check the filter {field}",
+    ),
+    (
+        "err.login_throttled",
+        "登录失败次数过多，请稍后再试",
+        "Too many failed sign-ins; try again in a moment",
     ),
     (
         "err.merge_into_self",

@@ -210,8 +210,8 @@ async fn an_action_that_fails_opens_its_form_again_with_the_field_marked(app: Te
 
 async fn error_pages_speak_the_viewers_words(app: TestApp) {
     for (lang, words, not) in [
-        ("zh", "未找到该记录", "not found"),
-        ("en", "Not found", "未找到"),
+        ("zh", "页面不存在", "not found"),
+        ("en", "Page not found", "页面"),
     ] {
         let agent = browser(&app, Role::Agent, lang).await;
         let (s, _, html) = get(&agent, &app, "/orders/999999").await;
