@@ -9,11 +9,11 @@
 //! the every-role journey; each feature's journeys live in a module beside it.
 
 mod board;
+mod forms;
 mod print;
+mod search;
 
 use fantoccini::{Client, ClientBuilder, Locator};
-
-mod forms;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -1,0 +1,146 @@
+//! Finding orders: the orders list by number and by phrase, sorted and paged, its export, an
+//! order opened by its number, and the 404 page.
+
+use super::*;
+
+async fn rows(c: &Client) -> Vec<(String, String)> {
+    let v = c
+        .execute(
+            "return [...document.querySelectorAll('#order-list tr')].slice(1).map(r => [r.cells[0].innerText.trim(), r.cells[r.cells.length - 1].innerText.trim()]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_string(),
+                r[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn fill(c: &Client, id: &str, value: &str) {
+    let e = c.find(Locator::Id(id)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(value).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_finds_orders_by_number_and_phrase() {
+    let Some(w) = start().await else { return };
+    let c = browser(&w).await;
+    login(&c, &w, "agent1").await;
+    c.goto(&format!("{}/orders", w.base)).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("order-list"))
+        .await
+        .unwrap();
+    let all = rows(&c).await;
+    assert!(all.len() >= 20, "a page of orders ({})", all.len());
+    let pages = text(&c, "#page-at").await;
+    assert!(pages.starts_with("1 / "), "{pages}");
+    shot(&c, "search-list").await;
+
+    // The next page, then back.
+    c.find(Locator::Id("page-next"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until("page two", Duration::from_secs(10), || {
+        let c = c.clone();
+        async move { text(&c, "#page-at").await.starts_with("2 / ") }
+    })
+    .await;
+    assert_ne!(rows(&c).await[0], all[0], "page two shows other orders");
+
+    // Sorted by a column: the header says so.
+    c.goto(&format!("{}/orders", w.base)).await.unwrap();
+    let link = c.find(Locator::Css("#order-list th a.sort")).await.unwrap();
+    link.click().await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("#order-list th[aria-sort]"))
+        .await
+        .unwrap();
+
+    // By its number: one order, which opens at /orders/<number>.
+    let (number, _) = all[3].clone();
+    c.goto(&format!("{}/orders", w.base)).await.unwrap();
+    fill(&c, "f-number", &number).await;
+    c.find(Locator::Id("f-apply"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("order-list"))
+        .await
+        .unwrap();
+    let found = rows(&c).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, number);
+    c.find(Locator::Css("#order-list a.order-no"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("status")).await.unwrap();
+    assert_eq!(path(&c).await, format!("/orders/{number}"));
+    assert!(text(&c, "h1").await.contains(&number));
+    shot(&c, "search-by-number").await;
+
+    // By a phrase of the text: every hit carries it, and the export follows the filter.
+    c.goto(&format!("{}/orders", w.base)).await.unwrap();
+    fill(&c, "f-q", "停电").await;
+    c.find(Locator::Id("f-apply"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("order-list"))
+        .await
+        .unwrap();
+    let hits = rows(&c).await;
+    assert!(!hits.is_empty(), "the demo county has outage orders");
+    let total = text(&c, "#list-total").await;
+    assert!(total.chars().any(|ch| ch.is_ascii_digit()), "{total}");
+    shot(&c, "search-by-phrase").await;
+    if let Ok(x) = c.find(Locator::Id("export-csv")).await {
+        let href = x.attr("href").await.unwrap().unwrap();
+        assert!(href.contains("q="), "the export takes the filter: {href}");
+    }
+
+    // A phrase nothing carries: the empty state says so.
+    fill(&c, "f-q", "没有这样的工单内容").await;
+    c.find(Locator::Id("f-apply"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("list-empty"))
+        .await
+        .unwrap();
+
+    // An unknown order number and an unknown path: the 404 page, in words, with a way home.
+    for p in ["/orders/GD2026010100999999", "/no-such-page"] {
+        c.goto(&format!("{}{p}", w.base)).await.unwrap();
+        c.wait()
+            .for_element(Locator::Id("not-found"))
+            .await
+            .unwrap();
+        assert_eq!(text(&c, "#not-found h1").await, "页面不存在");
+    }
+    shot(&c, "search-404").await;
+    c.close().await.unwrap();
+}
