@@ -108,8 +108,12 @@ impl NewOrder {
             .map(str::trim)
             .unwrap_or("")
             .to_string();
-        if title.is_empty() || title.chars().count() > TITLE_MAX {
-            return Err(invalid("title", "1 to 200 characters"));
+        match crate::values::plain_line(&title, TITLE_MAX) {
+            Ok(_) => {}
+            Err(crate::values::LineFault::Hidden) => {
+                return Err(invalid("title", "no control or text-direction characters"));
+            }
+            Err(_) => return Err(invalid("title", "1 to 200 characters")),
         }
         let description = self.description.unwrap_or_default();
         if description.chars().count() > DESCRIPTION_MAX {

@@ -204,3 +204,70 @@ mod tests {
         );
     }
 }
+
+/// Why a one-line text (a title, a display name) cannot be shown as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineFault {
+    /// Empty, or nothing but spaces and invisible characters.
+    Blank,
+    /// Longer than the limit, in characters.
+    TooLong,
+    /// A control character (NUL, ESC, a line break) or a direction override, which would
+    /// reorder or hide what the page around it shows.
+    Hidden,
+}
+
+/// Direction embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
+fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that take no space: zero-width space, joiners, word joiner, BOM.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
+}
+
+/// A one-line text as shown to people: trimmed, at most `max` characters, with no control or
+/// direction characters and something visible in it.
+pub fn plain_line(s: &str, max: usize) -> Result<&str, LineFault> {
+    let t = s.trim();
+    if t.chars().any(|c| c.is_control() || is_direction_control(c)) {
+        return Err(LineFault::Hidden);
+    }
+    if t.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        return Err(LineFault::Blank);
+    }
+    if t.chars().count() > max {
+        return Err(LineFault::TooLong);
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn a_line_is_visible_plain_and_short() {
+        assert_eq!(plain_line("  张三 ", 64), Ok("张三"));
+        assert_eq!(plain_line("", 64), Err(LineFault::Blank));
+        assert_eq!(
+            plain_line("\u{200B}\u{200D} \u{FEFF}", 64),
+            Err(LineFault::Blank)
+        );
+        assert_eq!(plain_line("a\u{0}b", 64), Err(LineFault::Hidden));
+        assert_eq!(plain_line("\u{1b}[31m红", 64), Err(LineFault::Hidden));
+        assert_eq!(plain_line("abc\u{202E}fdp.exe", 64), Err(LineFault::Hidden));
+        assert_eq!(plain_line("a\nb", 64), Err(LineFault::Hidden));
+        assert_eq!(
+            plain_line(&"长".repeat(64), 64).map(|s| s.chars().count()),
+            Ok(64)
+        );
+        assert_eq!(plain_line(&"长".repeat(65), 64), Err(LineFault::TooLong));
+        // A joiner inside visible text (emoji sequences) is fine.
+        assert!(plain_line("👨\u{200D}🔧 抢修", 64).is_ok());
+    }
+}

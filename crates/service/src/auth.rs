@@ -30,6 +30,9 @@ impl Principal {
     }
 }
 
+/// The longest display name, in characters (the form says it as `maxlength`).
+pub const DISPLAY_NAME_MAX: usize = 64;
+
 pub fn hash_password(password: &str) -> Result<String> {
     if password.chars().count() < MIN_PASSWORD {
         return Err(ServiceError::invalid(
@@ -120,11 +123,17 @@ impl Service {
         let hash = hash_password(&u.password)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let display = if u.display_name.trim().is_empty() {
-            name
-        } else {
-            u.display_name.trim()
-        };
+        let display =
+            if u.display_name.trim().is_empty() {
+                name
+            } else {
+                voltdesk_domain::values::plain_line(&u.display_name, DISPLAY_NAME_MAX).map_err(|_| {
+                ServiceError::invalid(
+                    "display_name",
+                    "1 to 64 visible characters, without control or text-direction characters",
+                )
+            })?
+            };
         let id = self
             .store
             .insert_user(

@@ -194,7 +194,48 @@ async fn pages_forbid_framing_sniffing_and_inline_script(app: TestApp) {
     }
 }
 
+/// Text that would break or disguise a page: too long, invisible, or with control and
+/// direction characters. Refused at the door, naming the field.
+async fn names_and_titles_must_be_plain_visible_lines(app: TestApp) {
+    use voltdesk_domain::Role;
+    let user = |name: String| json!({"username": "clerk9", "display_name": name, "role": "agent", "password": "correct horse battery"});
+    for bad in [
+        "长".repeat(300),
+        "\u{200B}\u{200D}".into(),
+        "admin\u{202E}nimda".into(),
+        "a\u{1b}[2Jb".into(),
+    ] {
+        let (s, e) = app
+            .post(Role::Admin, "/api/v1/users", user(bad.clone()))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {e}");
+        assert_eq!(e["error"]["field"], "display_name", "{e}");
+    }
+    let (s, _) = app
+        .post(Role::Admin, "/api/v1/users", user("柜台 九号".into()))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    let order = |title: &str| {
+        json!({"customer_account_no": "3300000001", "order_type": "complaint", "channel": "hotline_95598",
+        "subject": "outage", "title": title, "description": "本月第三次停电"})
+    };
+    for bad in [
+        "停电\u{0}",
+        "\u{1b}[31m停电",
+        "停电\u{202E}理处人无",
+        "\u{200B}\u{200B}",
+    ] {
+        let (s, e) = app
+            .post(Role::Agent, "/api/v1/work-orders", order(bad))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {e}");
+        assert_eq!(e["error"]["field"], "title", "{e}");
+    }
+}
+
 crate::both!(
+    names_and_titles_must_be_plain_visible_lines,
     next_only_leads_to_this_server,
     forms_from_another_origin_are_refused,
     cookie_api_takes_only_json_from_its_own_pages,
