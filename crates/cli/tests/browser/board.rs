@@ -35,12 +35,7 @@ async fn a_supervisor_acknowledges_a_page_of_escalations_at_once() {
     );
 
     // "Select all" ticks every row of the page; one is unticked again by hand.
-    c.find(Locator::Id("ack-all"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "ack-all").await;
     let ticked = c
         .find_all(Locator::Css("#escalations input[data-check=ack]:checked"))
         .await
@@ -53,12 +48,7 @@ async fn a_supervisor_acknowledges_a_page_of_escalations_at_once() {
     }
     let kept = ticked[0].attr("value").await.unwrap().unwrap();
     shot(&c, "board-bulk-ticked").await;
-    c.find(Locator::Id("ack-selected"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "ack-selected").await;
     c.wait()
         .for_element(Locator::Css(".flash.ok"))
         .await
@@ -78,12 +68,7 @@ async fn a_supervisor_acknowledges_a_page_of_escalations_at_once() {
     shot(&c, "board-bulk-acknowledged").await;
 
     // Nothing ticked: a message in words, nothing acknowledged.
-    c.find(Locator::Id("ack-selected"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "ack-selected").await;
     c.wait()
         .for_element(Locator::Css(".flash.err"))
         .await

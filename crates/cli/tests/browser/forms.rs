@@ -34,12 +34,7 @@ async fn a_refused_form_keeps_its_values_and_a_message_shows_once() {
         .send_keys("家里新装空调，申请增加容量到8千瓦。")
         .await
         .unwrap();
-    c.find(Locator::Id("save-order"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "save-order").await;
     wait_text(
         &c,
         "#service_kind-error",
@@ -82,12 +77,7 @@ async fn a_refused_form_keeps_its_values_and_a_message_shows_once() {
         .await
         .unwrap();
     first_kind.click().await.unwrap();
-    c.find(Locator::Id("save-order"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "save-order").await;
     c.wait()
         .for_element(Locator::Css(".flash.ok"))
         .await

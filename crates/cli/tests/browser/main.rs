@@ -194,6 +194,16 @@ async fn logout(c: &Client, w: &World) {
     c.delete_all_cookies().await.unwrap();
 }
 
+/// Clicks the element with this id, as a person would.
+async fn click(c: &Client, id: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("no #{id}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Picks an option of a select by clicking it, as a person would (so `change` fires).
 async fn choose(c: &Client, select: &str, value: &str) {
     c.find(Locator::Css(&format!("{select} option[value='{value}']")))

@@ -46,12 +46,7 @@ async fn an_agent_finds_orders_by_number_and_phrase() {
     shot(&c, "search-list").await;
 
     // The next page, then back.
-    c.find(Locator::Id("page-next"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "page-next").await;
     until("page two", Duration::from_secs(10), || {
         let c = c.clone();
         async move { text(&c, "#page-at").await.starts_with("2 / ") }
@@ -72,12 +67,7 @@ async fn an_agent_finds_orders_by_number_and_phrase() {
     let (number, _) = all[3].clone();
     c.goto(&format!("{}/orders", w.base)).await.unwrap();
     fill(&c, "f-number", &number).await;
-    c.find(Locator::Id("f-apply"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "f-apply").await;
     c.wait()
         .for_element(Locator::Id("order-list"))
         .await
@@ -99,12 +89,7 @@ async fn an_agent_finds_orders_by_number_and_phrase() {
     // By a phrase of the text: every hit carries it, and the export follows the filter.
     c.goto(&format!("{}/orders", w.base)).await.unwrap();
     fill(&c, "f-q", "停电").await;
-    c.find(Locator::Id("f-apply"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "f-apply").await;
     c.wait()
         .for_element(Locator::Id("order-list"))
         .await
@@ -121,12 +106,7 @@ async fn an_agent_finds_orders_by_number_and_phrase() {
 
     // A phrase nothing carries: the empty state says so.
     fill(&c, "f-q", "没有这样的工单内容").await;
-    c.find(Locator::Id("f-apply"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "f-apply").await;
     c.wait()
         .for_element(Locator::Id("list-empty"))
         .await
