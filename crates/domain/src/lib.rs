@@ -14,6 +14,7 @@ pub mod order;
 pub mod outage;
 pub mod policy;
 pub mod reliability;
+pub mod routing;
 pub mod search;
 pub mod signin;
 pub mod trace;

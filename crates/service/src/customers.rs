@@ -199,6 +199,8 @@ impl Service {
         )
         .await?;
         commit(tx).await?;
+        // New customers may start areas' addresses: learn the localities again.
+        self.org.write().expect("org cache lock").localities = None;
         Ok(CustomerImportReport {
             imported: good.len(),
             skipped: errors.len(),

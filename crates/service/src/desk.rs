@@ -257,41 +257,11 @@ impl Service {
             found.extend(self.store.customers_with_prefix(P::Name, q, n).await?);
             found.extend(self.store.customers_with_prefix(P::Address, q, n).await?);
             if q.chars().count() >= 2 {
-                // "幸福村3组": the areas of 幸福村, then "3组" in their addresses.
-                let (areas, rest) = {
-                    let org = self.org.read().expect("org cache lock");
-                    let mut best: Option<(&str, Vec<i64>)> = None;
-                    for a in org.areas.values() {
-                        let place = place_of_area(&a.name);
-                        if place.chars().count() < 2 {
-                            continue;
-                        }
-                        let hit = q.starts_with(place) || place.starts_with(q);
-                        if !hit {
-                            continue;
-                        }
-                        match &mut best {
-                            Some((p, ids)) if *p == place => ids.push(a.id),
-                            Some((p, _)) if p.len() >= place.len() => {}
-                            _ => best = Some((place, vec![a.id])),
-                        }
-                    }
-                    match best {
-                        Some((p, ids)) => {
-                            let rest = q.strip_prefix(p).unwrap_or("").to_string();
-                            let whole = format!("{p}{rest}");
-                            (ids, whole)
-                        }
-                        None => (Vec::new(), String::new()),
-                    }
-                };
+                // "城南", "城南街道迎", "幸福村3组": the areas whose addresses begin with a
+                // locality that holds the words, then the words in their addresses.
+                let areas = self.areas_by_locality(q).await?;
                 if !areas.is_empty() {
-                    let pattern = if q.len() >= rest.len() { q } else { &rest };
-                    found.extend(
-                        self.store
-                            .customers_in_areas_matching(&areas, pattern, n)
-                            .await?,
-                    );
+                    found.extend(self.store.customers_in_areas_matching(&areas, q, n).await?);
                 }
             }
         }
@@ -305,7 +275,76 @@ impl Service {
     }
 }
 
+/// How the addresses of an area begin, from one of them: up to and including the area's
+/// place (`桐溪县城南街道迎春社区` for `迎春社区1号台区`), or the place alone.
+pub fn locality_of(area_name: &str, address: Option<&str>) -> String {
+    let place = place_of_area(area_name);
+    match address.and_then(|a| a.find(place).map(|i| &a[..i + place.len()])) {
+        Some(head) if !place.is_empty() => head.to_string(),
+        _ => place.to_string(),
+    }
+}
+
+/// Whether typed words name a locality: they are part of it (`城南`, `城南街道迎`), or they
+/// begin with its last characters and go on into the address (`幸福村3组`).
+pub fn names_locality(locality: &str, q: &str) -> bool {
+    if locality.chars().count() < 2 {
+        return false;
+    }
+    if locality.contains(q) {
+        return true;
+    }
+    q.char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .skip(1)
+        .any(|end| locality.ends_with(&q[..end]))
+}
+
+/// At most this many areas are searched for one query's words.
+const LOCALITY_AREAS_MAX: usize = 400;
+
 impl Service {
+    /// The areas whose locality the words name, learning the localities on first use.
+    async fn areas_by_locality(&self, q: &str) -> Result<Vec<i64>> {
+        let known = self
+            .org
+            .read()
+            .expect("org cache lock")
+            .localities
+            .is_some();
+        if !known {
+            let firsts: HashMap<i64, String> = self
+                .store
+                .first_address_per_area()
+                .await?
+                .into_iter()
+                .collect();
+            let mut org = self.org.write().expect("org cache lock");
+            let localities = org
+                .areas
+                .values()
+                .map(|a| {
+                    (
+                        a.id,
+                        locality_of(&a.name, firsts.get(&a.id).map(|s| s.as_str())),
+                    )
+                })
+                .collect();
+            org.localities = Some(localities);
+        }
+        let org = self.org.read().expect("org cache lock");
+        let mut ids: Vec<i64> = org
+            .localities
+            .iter()
+            .flatten()
+            .filter(|(_, l)| names_locality(l, q))
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids.truncate(LOCALITY_AREAS_MAX);
+        Ok(ids)
+    }
+
     /// The name of a transformer area, from the organisation in memory.
     pub fn area_name(&self, id: i64) -> Option<String> {
         self.org
@@ -314,5 +353,35 @@ impl Service {
             .areas
             .get(&id)
             .map(|a| a.name.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_locality_runs_to_the_area_s_place() {
+        assert_eq!(
+            locality_of("迎春社区1号台区", Some("桐溪县城南街道迎春社区迎宾路12号")),
+            "桐溪县城南街道迎春社区"
+        );
+        assert_eq!(locality_of("王家村2号台区", None), "王家村");
+        assert_eq!(locality_of("王家村2号台区", Some("别处1号")), "王家村");
+    }
+
+    #[test]
+    fn words_name_a_locality_inside_it_or_going_on_from_its_end() {
+        let l = "桐溪县城南街道迎春社区";
+        assert!(names_locality(l, "城南"));
+        assert!(names_locality(l, "城南街道迎"));
+        assert!(names_locality(l, "迎春社区迎宾路"));
+        assert!(names_locality(l, "社区迎宾路"));
+        assert!(!names_locality(l, "城北"));
+        assert!(
+            !names_locality(l, "区迎宾路"),
+            "one character is not a place"
+        );
+        assert!(!names_locality("村", "村"));
     }
 }

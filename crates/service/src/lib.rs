@@ -235,6 +235,9 @@ impl Policies {
 pub(crate) struct OrgCache {
     pub stations: HashMap<i64, voltdesk_store::StationRow>,
     pub areas: HashMap<i64, voltdesk_store::AreaRow>,
+    /// How each area's addresses begin, up to its village or community
+    /// (`桐溪县城南街道迎春社区`); learnt from the customers on the first address search.
+    pub localities: Option<HashMap<i64, String>>,
 }
 
 /// The service: every use case is a method.

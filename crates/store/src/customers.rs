@@ -229,6 +229,20 @@ impl Store {
         rows.iter().map(customer).collect()
     }
 
+    /// One address per transformer area (its first customer's), from which the service
+    /// learns how the area's addresses begin (county, town, village).
+    pub async fn first_address_per_area(&self) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT area_id, address FROM customers WHERE id IN \
+             (SELECT MIN(id) FROM customers GROUP BY area_id)",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
+            .collect()
+    }
+
     /// Customers of these transformer areas whose address contains `part`.
     pub async fn customers_in_areas_matching(
         &self,

@@ -22,6 +22,15 @@
   document.addEventListener("htmx:afterSwap", tick);
 
   // Shortcuts: "/" search, "n" new order (where the page offers one), Esc leaves a field.
+  // In the desk's search box: ↓ goes to the hits, Enter opens the first one.
+  document.addEventListener("keydown", function (e) {
+    const t = e.target;
+    if (!t || t.id !== "q" || e.ctrlKey || e.metaKey || e.altKey) return;
+    const first = document.querySelector(".results a.hit");
+    if (!first) return;
+    if (e.key === "ArrowDown") { e.preventDefault(); first.focus(); }
+    else if (e.key === "Enter") { e.preventDefault(); first.click(); }
+  });
   document.addEventListener("keydown", function (e) {
     const t = e.target, typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
     if (e.key === "Escape" && typing) { t.blur(); return; }

@@ -10,6 +10,7 @@
 
 mod board;
 mod forms;
+mod handling;
 mod print;
 mod search;
 

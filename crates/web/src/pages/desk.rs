@@ -7,7 +7,7 @@ use axum::extract::{Path, Query};
 use serde::Deserialize;
 use voltdesk_domain::*;
 use voltdesk_service::{ClockPreview, CustomerView, NewOrder, OrderView};
-use voltdesk_store::{OrderFilter, OrderSort, TraceRow};
+use voltdesk_store::{DepartmentRow, OrderFilter, OrderSort, TraceRow, UserRow};
 
 #[derive(Template)]
 #[template(path = "desk.html")]
@@ -77,11 +77,79 @@ pub struct Event {
     pub detail: String,
 }
 
-pub fn events(tr: Tr, rows: Vec<TraceRow>) -> Vec<Event> {
+/// The names of departments and staff, for the events that name them by id.
+#[derive(Default)]
+pub struct Names {
+    departments: std::collections::HashMap<i64, String>,
+    users: std::collections::HashMap<i64, String>,
+}
+
+impl Names {
+    pub fn new(departments: &[DepartmentRow], users: &[UserRow]) -> Names {
+        Names {
+            departments: departments.iter().map(|d| (d.id, d.name.clone())).collect(),
+            users: users
+                .iter()
+                .map(|u| (u.id, u.display_name.clone()))
+                .collect(),
+        }
+    }
+
+    pub fn department(&self, id: i64) -> String {
+        self.departments
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("#{id}"))
+    }
+
+    pub fn user(&self, id: i64) -> String {
+        self.users
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("#{id}"))
+    }
+
+    /// Where an order went: the department, and the person if one was named.
+    pub fn target(&self, department_id: i64, assignee_id: Option<i64>) -> String {
+        match assignee_id {
+            Some(u) => format!("{} · {}", self.department(department_id), self.user(u)),
+            None => self.department(department_id),
+        }
+    }
+}
+
+/// The words of an event that sends the order somewhere: to whom it went.
+fn routed_to(tr: Tr, event: &voltdesk_domain::trace::TraceEvent, names: &Names) -> Option<String> {
+    use voltdesk_domain::order::OrderEvent as O;
+    use voltdesk_domain::trace::TraceEvent as T;
+    let to = match event {
+        T::Order(
+            O::Dispatched {
+                department_id,
+                assignee_id,
+            }
+            | O::Transferred {
+                department_id,
+                assignee_id,
+                ..
+            },
+        ) => names.target(*department_id, *assignee_id),
+        T::Order(O::CoHandlersAdded { department_ids }) => department_ids
+            .iter()
+            .map(|d| names.department(*d))
+            .collect::<Vec<_>>()
+            .join("、"),
+        _ => return None,
+    };
+    Some(format!("{} {to}", tr.t("sent_to")))
+}
+
+pub fn events(tr: Tr, rows: Vec<TraceRow>, names: &Names) -> Vec<Event> {
     rows.into_iter()
         .map(|r| {
             let event = r.event();
-            let detail = event.detail().unwrap_or("").chars().take(120).collect();
+            let detail = routed_to(tr, &event, names)
+                .unwrap_or_else(|| event.detail().unwrap_or("").chars().take(120).collect());
             Event {
                 at: r.at,
                 label: event_label(tr, &r.kind),
@@ -150,7 +218,8 @@ pub async fn customer(
             ..Default::default()
         })
         .await?;
-    let events = events(v.tr, svc.customer_trace(id, None, 40).await?);
+    let names = Names::new(&svc.departments(None).await?, &svc.users().await?);
+    let events = events(v.tr, svc.customer_trace(id, None, 40).await?, &names);
     render(&CustomerPage {
         c: v.chrome("/desk", &q.flash),
         area: svc.area_name(cu.area_id).unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! The order page with every action the viewer may take, and the work queues of handlers,
 //! crews and grid managers with bulk actions.
 
-use super::desk::{Event, events};
+use super::desk::{Event, Names, events};
 use super::*;
 use axum::extract::{Path, Query};
 use serde::Deserialize;
@@ -56,6 +56,11 @@ struct OrderPage {
     visits: Vec<ReturnVisitRow>,
     related: Vec<OrderView>,
     departments: Vec<DepartmentRow>,
+    /// The department a dispatch offers first, from the order's type and subject.
+    default_department: i64,
+    /// Where the order is now: the department and person handling it, and co-handlers.
+    handling: String,
+    co_handling: String,
     staff: Vec<UserRow>,
     verdicts: &'static [Verdict],
     causes: &'static [RootCause],
@@ -145,8 +150,9 @@ async fn order_page(
         );
     }
     let staff = users
-        .into_iter()
+        .iter()
         .filter(|u| u.active && matches!(u.role, Role::Handler | Role::Crew | Role::GridManager))
+        .cloned()
         .collect();
     let (action, f, bad, bad_text, flash, status) = match failed {
         Some((a, f, e)) => {
@@ -178,6 +184,31 @@ async fn order_page(
             StatusCode::OK,
         ),
     };
+    let departments = svc.departments(Some(o.order.station_id)).await?;
+    let names = Names::new(&departments, &users);
+    let kind = voltdesk_domain::routing::default_department(
+        o.order.order_type,
+        o.order.subject,
+        o.order.complaint_class,
+        o.order.service_kind,
+    );
+    let default_department = departments
+        .iter()
+        .find(|d| d.kind == kind)
+        .or(departments.first())
+        .map_or(0, |d| d.id);
+    let handling = o
+        .order
+        .department_id
+        .map(|d| names.target(d, o.order.assignee_id))
+        .unwrap_or_default();
+    let co_handling = o
+        .order
+        .co_handlers
+        .iter()
+        .map(|d| names.department(*d))
+        .collect::<Vec<_>>()
+        .join("、");
     let page = OrderPage {
         c: v.chrome("", &flash),
         area: o
@@ -185,9 +216,12 @@ async fn order_page(
             .area_id
             .and_then(|a| svc.area_name(a))
             .unwrap_or_default(),
-        events: events(v.tr, svc.order_trace(id).await?),
+        events: events(v.tr, svc.order_trace(id).await?, &names),
         visits: svc.return_visits(id).await?,
-        departments: svc.departments(Some(o.order.station_id)).await?,
+        departments,
+        default_department,
+        handling,
+        co_handling,
         staff,
         verdicts: Verdict::ALL,
         causes: RootCause::ALL,
@@ -380,6 +414,19 @@ struct QueuePage {
     pages: i64,
     overdue_only: bool,
     bulk: Vec<&'static str>,
+    /// How many open orders each scope holds: mine, my department, my grids.
+    counts: [i64; 3],
+}
+
+impl QueuePage {
+    /// The count on the `i`th scope button.
+    fn count_text(&self, i: &usize) -> String {
+        match self.counts.get(*i) {
+            Some(n) if *n >= QUEUE_COUNT_CAP => format!("{}+", QUEUE_COUNT_CAP - 1),
+            Some(n) => n.to_string(),
+            None => String::new(),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -396,6 +443,9 @@ pub struct QueueQ {
 
 const PER_PAGE: i64 = 30;
 
+/// The scope buttons count up to this many orders ("999+").
+const QUEUE_COUNT_CAP: i64 = 1000;
+
 pub async fn queue(State(svc): State<Service>, v: Viewer, Query(q): Query<QueueQ>) -> PageResult {
     let me = v.principal.actor.user_id;
     let user = match me {
@@ -408,29 +458,47 @@ pub async fn queue(State(svc): State<Service>, v: Viewer, Query(q): Query<QueueQ
         "mine"
     };
     let scope = q.scope.clone().unwrap_or_else(|| default_scope.into());
-    let mut f = OrderFilter {
+    let base = OrderFilter {
         open_only: true,
         sort: OrderSort::DueAt,
         limit: PER_PAGE,
-        offset: (q.page.unwrap_or(1).max(1) - 1) * PER_PAGE,
         overdue: q.overdue.as_deref().map(|_| true),
         ..Default::default()
     };
-    match scope.as_str() {
-        "team" => f.department_id = Some(user.as_ref().and_then(|u| u.department_id).unwrap_or(-1)),
-        "grid" => {
-            let grids: Vec<i64> = svc
-                .grids(None)
-                .await?
-                .into_iter()
-                .filter(|g| g.manager_id.is_some() && g.manager_id == me)
-                .map(|g| g.id)
-                .collect();
-            // A grid manager with several grids sees the first; the filter has one grid.
-            f.grid_id = Some(grids.first().copied().unwrap_or(-1));
+    let my_grids: Vec<i64> = svc
+        .grids(None)
+        .await?
+        .into_iter()
+        .filter(|g| g.manager_id.is_some() && g.manager_id == me)
+        .map(|g| g.id)
+        .collect();
+    let scoped = |scope: &str| {
+        let mut f = base.clone();
+        match scope {
+            "team" => {
+                f.department_id = Some(user.as_ref().and_then(|u| u.department_id).unwrap_or(-1))
+            }
+            // Every grid the manager looks after.
+            "grid" if my_grids.is_empty() => f.grid_id = Some(-1),
+            "grid" => f.grid_ids = my_grids.clone(),
+            _ => f.assignee_id = Some(me.unwrap_or(-1)),
         }
-        _ => f.assignee_id = Some(me.unwrap_or(-1)),
+        f
+    };
+    let mut counts = [0; 3];
+    for (n, s) in counts.iter_mut().zip(["mine", "team", "grid"]) {
+        let mut f = scoped(s);
+        f.limit = 1;
+        f.count_cap = Some(QUEUE_COUNT_CAP);
+        *n = svc.orders(&f).await?.1;
     }
+    let mut f = scoped(&scope);
+    f.offset = q
+        .page
+        .unwrap_or(1)
+        .max(1)
+        .saturating_sub(1)
+        .saturating_mul(PER_PAGE);
     let (orders, total) = svc.orders(&f).await?;
     let bulk = ["acknowledge", "contact", "arrive", "reply", "close"]
         .into_iter()
@@ -445,6 +513,7 @@ pub async fn queue(State(svc): State<Service>, v: Viewer, Query(q): Query<QueueQ
         orders,
         total,
         bulk,
+        counts,
     })
 }
 

@@ -511,7 +511,29 @@ async fn an_admin_edits_the_text_of_a_notice(app: TestApp) {
     assert!(v["items"].as_array().unwrap().is_empty());
 }
 
+/// The desk's search box finds customers by part of their address: a sub-district, a
+/// sub-district and the start of a street, a village and what follows.
+async fn the_desk_finds_customers_by_part_of_an_address(app: TestApp) {
+    let agent = signed_in(&app, Role::Agent).await;
+    let hits = |html: &str| html.matches("data-customer=\"").count();
+    for (q, want) in [
+        ("城南", 1),
+        ("城南街道城", 1),
+        ("城关路1号", 1),
+        ("李村2组", 1),
+        ("桐庐县", 3),
+        ("城北", 0),
+    ] {
+        let (s, html) = body(&agent, &app, &format!("/desk/search?q={q}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(hits(&html), want, "{q}: {html}");
+    }
+    let (_, html) = body(&agent, &app, "/desk/search?q=城南").await;
+    assert!(html.contains("张三"), "{html}");
+}
+
 crate::both!(
+    the_desk_finds_customers_by_part_of_an_address,
     an_admin_edits_the_text_of_a_notice,
     warnings_reach_the_inbox_and_the_customer,
     sensitive_customers_show_a_banner_and_imports_report_progress,
