@@ -317,7 +317,16 @@ struct AuditPage {
     c: Chrome,
     rows: Vec<TraceRow>,
     kind: String,
+    /// Every kind of event, as the filter offers them: code and words.
+    kinds: Vec<(&'static str, String)>,
     next_before: Option<i64>,
+}
+
+impl AuditPage {
+    /// An event kind in the viewer's words.
+    fn kind_words(&self, code: &str) -> String {
+        super::desk::event_label(self.c.tr, code)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -338,10 +347,16 @@ pub async fn audit(State(svc): State<Service>, v: Viewer, Query(q): Query<AuditQ
     let next_before = (rows.len() == 100)
         .then(|| rows.last().map(|r| r.id))
         .flatten();
+    let mut kinds: Vec<(&'static str, String)> = voltdesk_domain::trace::TraceKind::ALL
+        .iter()
+        .map(|k| (k.code(), super::desk::event_label(v.tr, k.code())))
+        .collect();
+    kinds.sort_by(|a, b| a.0.cmp(b.0));
     render(&AuditPage {
         c: v.chrome("/audit", &q.flash),
         rows,
         kind,
+        kinds,
         next_before,
     })
 }

@@ -153,7 +153,11 @@ pub fn events(tr: Tr, rows: Vec<TraceRow>, names: &Names) -> Vec<Event> {
             Event {
                 at: r.at,
                 label: event_label(tr, &r.kind),
-                actor: r.actor,
+                actor: if r.actor == "system" {
+                    tr.t("audit.system").to_string()
+                } else {
+                    r.actor
+                },
                 channel: r
                     .channel
                     .as_deref()

@@ -238,6 +238,10 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("arrears", "欠费", "Arrears"),
     ("assignee", "处理人", "Assignee"),
     ("audit", "审计日志", "Audit log"),
+    ("audit.actor", "操作人", "By"),
+    ("audit.at", "时间", "Time"),
+    ("audit.kind", "事件", "Event"),
+    ("audit.system", "系统", "System"),
     ("board", "督办看板", "Supervisor board"),
     ("board.live", "实时更新", "Live"),
     (

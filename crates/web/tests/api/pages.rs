@@ -10,7 +10,7 @@ use voltdesk_web::pages::all as pages;
 use voltdesk_web::routes::Access;
 
 /// A browser-like client signed in as `role` (session cookie), not following redirects.
-async fn signed_in(app: &TestApp, role: Role) -> reqwest::Client {
+pub(crate) async fn signed_in(app: &TestApp, role: Role) -> reqwest::Client {
     let c = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
