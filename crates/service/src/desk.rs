@@ -48,7 +48,8 @@ const BOARD_ROWS: i64 = 50;
 /// The lifecycle actions an order's state allows, by command name, in the order the order
 /// page shows them. Data the user still has to give (texts, departments) is filled with
 /// stand-ins: only the state decides here.
-pub fn possible_actions(o: &OrderDetail) -> Vec<&'static str> {
+pub fn possible_actions(v: &OrderView) -> Vec<&'static str> {
+    let o = &v.order;
     let state = o.state();
     let note = || "-".to_string();
     let samples = [
@@ -77,12 +78,28 @@ pub fn possible_actions(o: &OrderDetail) -> Vec<&'static str> {
         Command::ReturnToSender { reason: note() },
         Command::Reopen { reason: note() },
         Command::Cancel { reason: note() },
+        // Another order and a department not yet on it: the state decides, not the sample.
+        Command::Merge { into: i64::MAX },
+        Command::CoHandle {
+            department_ids: vec![i64::MAX],
+        },
     ];
-    samples
+    let mut actions: Vec<&'static str> = samples
         .iter()
         .filter(|c| decide(&state, o.id, c).is_ok())
         .map(|c| c.name())
-        .collect()
+        .collect();
+    // Pausing stops running clocks (the customer asked to wait); resuming starts them again.
+    let clock = |s: voltdesk_store::ClockState| {
+        o.status.is_open() && v.clocks.iter().any(|k| k.clock.state == s)
+    };
+    if clock(voltdesk_store::ClockState::Running) {
+        actions.push("pause");
+    }
+    if clock(voltdesk_store::ClockState::Paused) {
+        actions.push("resume");
+    }
+    actions
 }
 
 impl Service {

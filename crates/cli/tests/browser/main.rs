@@ -11,6 +11,7 @@
 mod board;
 mod forms;
 mod handling;
+mod lifecycle;
 mod print;
 mod search;
 

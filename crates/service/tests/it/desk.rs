@@ -177,7 +177,7 @@ async fn the_board_follows_an_order_from_near_due_to_reopened(app: TestApp) {
 
     // What the order page offers follows the state.
     let o = app.order(id).await;
-    let actions = possible_actions(&o.order);
+    let actions = possible_actions(&o);
     assert!(actions.contains(&"acknowledge") && !actions.contains(&"close"));
 }
 

@@ -26,6 +26,10 @@ fn api_segment(action: &str) -> Option<&'static str> {
         "return_to_sender" => "return-to-sender",
         "reopen" => "reopen",
         "cancel" => "cancel",
+        "merge" => "merge",
+        "co_handle" => "co-handle",
+        "pause" => "pause",
+        "resume" => "resume",
         _ => return None,
     })
 }
@@ -81,6 +85,11 @@ impl OrderPage {
     fn bad_in(&self, action: &str, field: &str) -> bool {
         self.failed == action && self.bad == field
     }
+    /// Whether a department may be added as co-handler: not the handling one, not yet on it.
+    fn may_co_handle(&self, department_id: &i64) -> bool {
+        self.o.order.department_id != Some(*department_id)
+            && !self.o.order.co_handlers.contains(department_id)
+    }
     /// The value `field` of `action`'s form shows again.
     fn typed(&self, action: &str, field: &str) -> &str {
         if self.failed != action {
@@ -93,6 +102,7 @@ impl OrderPage {
             "satisfaction" => &self.f.satisfaction,
             "department_id" => &self.f.department_id,
             "assignee_id" => &self.f.assignee_id,
+            "into" => &self.f.into,
             _ => "",
         }
     }
@@ -127,7 +137,7 @@ async fn order_page(
     let users = svc.users().await?;
     let who = who_of(v, &users);
     let state = o.order.state();
-    let actions = possible_actions(&o.order)
+    let actions = possible_actions(&o)
         .into_iter()
         .filter(|a| may_act(v, a) && offered(&who, &state, a))
         .collect();
@@ -160,6 +170,7 @@ async fn order_page(
             // The state machine names a form's one text box by its meaning.
             let field = match e.field.as_deref().unwrap_or_default() {
                 "note" | "reason" | "comment" => "text".to_string(),
+                "department_ids" => "department_id".to_string(),
                 f => f.to_string(),
             };
             // An error that names no field of the form is the page's message.
@@ -246,6 +257,7 @@ const ACT_FIELDS: &[&str] = &[
     "satisfaction",
     "department_id",
     "assignee_id",
+    "into",
 ];
 
 /// The viewer as the offer of actions sees them: role, user and department.
@@ -300,6 +312,9 @@ pub struct ActForm {
     department_id: String,
     #[serde(default)]
     assignee_id: String,
+    /// The order this one is merged into: its number (GD…) or id.
+    #[serde(default)]
+    into: String,
     /// Where to go afterwards (the board acts too); a path on this server.
     #[serde(default)]
     back: String,
@@ -348,6 +363,16 @@ fn command(v: &Viewer, action: &str, f: &ActForm) -> Result<Command, PageError> 
         "return_to_sender" => Command::ReturnToSender { reason: text },
         "reopen" => Command::Reopen { reason: text },
         "cancel" => Command::Cancel { reason: text },
+        "merge" => Command::Merge {
+            into: match f.into.trim() {
+                "" => return Err(missing("into")),
+                r => voltdesk_service::parse_order_ref(r)
+                    .ok_or_else(|| PageError::field("invalid_field", "into"))?,
+            },
+        },
+        "co_handle" => Command::CoHandle {
+            department_ids: vec![dept()?],
+        },
         _ => return Err(PageError::not_found("action")),
     })
 }
@@ -377,13 +402,27 @@ pub async fn act(
     if !offered(&who, &o.order.state(), &action) {
         return Ok(forbidden(v.tr));
     }
-    let result = match command(&v, &action, &f) {
-        Ok(cmd) => svc
-            .act(&v.principal.actor, id, cmd)
+    let by = &v.principal.actor;
+    let result: Result<(), PageError> = match action.as_str() {
+        // Pausing and resuming move the clocks, not the order's status.
+        "pause" => svc
+            .pause_clocks(by, id, f.text.trim())
             .await
             .map(|_| ())
             .map_err(PageError::from),
-        Err(e) => Err(e),
+        "resume" => svc
+            .resume_clocks(by, id)
+            .await
+            .map(|_| ())
+            .map_err(PageError::from),
+        _ => match command(&v, &action, &f) {
+            Ok(cmd) => svc
+                .act(by, id, cmd)
+                .await
+                .map(|_| ())
+                .map_err(PageError::from),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => Ok(done(&back, &action_done(v.tr, &action))),
