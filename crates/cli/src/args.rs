@@ -99,6 +99,16 @@ pub struct ServeArgs {
     /// Keep the records of finished imports this many days
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..), value_name = "DAYS")]
     pub import_retention_days: i64,
+    /// Speak HTTPS with this PEM certificate chain (with --tls-key); cookies get `Secure`
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// A reverse proxy in front speaks HTTPS: cookies get `Secure`, and the client's address
+    /// (for sign-in throttling) is the last entry of `X-Forwarded-For`
+    #[arg(long)]
+    pub behind_proxy: bool,
 }
 
 #[derive(Debug, Subcommand)]

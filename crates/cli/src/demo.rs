@@ -87,7 +87,7 @@ pub async fn run(url: &str, policy_dir: Option<PathBuf>, args: DemoArgs) -> Resu
     };
     println!("voltdesk demo: {http}");
     print_users(&svc).await?;
-    server::run(svc, listener, true, None).await
+    server::run(svc, listener, true, None, server::Web::default()).await
 }
 
 async fn print_users(svc: &Service) -> Result<()> {

@@ -95,12 +95,17 @@ async fn run(cli: Cli, database_given: bool) -> Result<()> {
     match cli.command {
         Command::Serve(a) => {
             let delivery = a.delivery.as_deref().map(server::delivery).transpose()?;
+            let web = server::Web::from_args(&a)?;
             let svc = service().await?;
             svc.set_import_retention(a.import_retention_days);
             let (listener, http) = server::bind(a.listen).await?;
-            println!("voltdesk is serving at {http}");
+            let url = match web.tls {
+                Some(_) => http.replacen("http://", "https://", 1),
+                None => http,
+            };
+            println!("voltdesk is serving at {url}");
             std::io::stdout().flush()?;
-            server::run(svc, listener, !a.no_rules, delivery).await
+            server::run(svc, listener, !a.no_rules, delivery, web).await
         }
         Command::Migrate => {
             let Opened { store, .. } = open::store(&url, policy_dir.as_deref()).await?;

@@ -22,6 +22,31 @@ pub fn delivery(path: &std::path::Path) -> Result<voltdesk_service::Delivery> {
         .with_context(|| format!("{}: cannot build the senders", path.display()))
 }
 
+/// How the web side is reached: plain HTTP, HTTPS of its own, or behind a proxy.
+#[derive(Clone, Default)]
+pub struct Web {
+    pub opts: voltdesk_web::WebOptions,
+    pub tls: Option<std::sync::Arc<voltdesk_web::tls::ServerConfig>>,
+}
+
+impl Web {
+    pub fn from_args(a: &crate::args::ServeArgs) -> Result<Web> {
+        let tls = match (&a.tls_cert, &a.tls_key) {
+            (Some(cert), Some(key)) => {
+                Some(voltdesk_web::tls::config(cert, key).map_err(anyhow::Error::msg)?)
+            }
+            _ => None,
+        };
+        Ok(Web {
+            opts: voltdesk_web::WebOptions {
+                secure_cookies: a.behind_proxy || tls.is_some(),
+                behind_proxy: a.behind_proxy,
+            },
+            tls,
+        })
+    }
+}
+
 /// Binds `listen`; returns the listener and the URL to print.
 pub async fn bind(listen: SocketAddr) -> Result<(TcpListener, String)> {
     let listener = TcpListener::bind(listen)
@@ -45,6 +70,7 @@ pub async fn run(
     listener: TcpListener,
     rules: bool,
     delivery: Option<voltdesk_service::Delivery>,
+    web: Web,
 ) -> Result<()> {
     let scheduler = tokio::spawn(svc.clone().run_scheduler(Duration::from_millis(250)));
     // The dashboard's daily statistics: ended days are settled at start and every 10 minutes.
@@ -58,7 +84,16 @@ pub async fn run(
     let delivery =
         delivery.map(|d| tokio::spawn(svc.clone().run_delivery(d, Duration::from_secs(5))));
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    let server = voltdesk_web::serve(svc.clone(), listener, voltdesk_web::WebOptions::default());
+    let server: std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>> =
+        match web.tls {
+            Some(tls) => Box::pin(voltdesk_web::serve_tls(
+                svc.clone(),
+                listener,
+                tls,
+                web.opts,
+            )),
+            None => Box::pin(voltdesk_web::serve(svc.clone(), listener, web.opts)),
+        };
     tokio::pin!(server);
     // The web crate stops on the same signals by itself; this side only bounds the wait.
     let result = tokio::select! {

@@ -851,3 +851,146 @@ fn postgres_import_demo_and_export() {
     let (_, rows) = read_csv(&s.path("o.csv"));
     assert!(rows.len() > 251, "{} rows", rows.len());
 }
+
+/// Starts `voltdesk serve --listen 127.0.0.1:0 EXTRA…` in the sandbox; answers the child and
+/// the URL it printed.
+fn serve(s: &Sandbox, extra: &[&str]) -> (std::process::Child, String) {
+    let mut child = s
+        .command()
+        .args([
+            "--database",
+            &s.database(),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .to_string();
+    (child, url)
+}
+
+/// `curl -sk -i ARGS…`: the whole answer, headers first.
+fn curl(args: &[&str]) -> String {
+    let out = Command::new("curl")
+        .args(["-sk", "-i", "--max-time", "10"])
+        .args(args)
+        .output()
+        .expect("curl runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn session_cookie_line(answer: &str) -> String {
+    answer
+        .lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie: vd_session=")
+        })
+        .unwrap_or_else(|| panic!("no session cookie in\n{answer}"))
+        .to_string()
+}
+
+#[test]
+fn serve_speaks_https_with_secure_cookies() {
+    let s = Sandbox::new("tls");
+    s.with_org();
+    s.ok(&[
+        "user",
+        "add",
+        "tls.admin",
+        "--role",
+        "admin",
+        "--password",
+        "correct-horse-9",
+    ]);
+    let made = Command::new("openssl")
+        .current_dir(&s.dir)
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-days",
+            "2",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    // A key that is not one is refused at start, naming the file.
+    let wrong = s.fails(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        "cert.pem",
+        "--tls-key",
+        "cert.pem",
+    ]);
+    assert!(wrong.stderr().contains("cert.pem"), "{wrong}");
+
+    let (mut child, url) = serve(&s, &["--tls-cert", "cert.pem", "--tls-key", "key.pem"]);
+    assert!(url.starts_with("https://"), "{url}");
+    let health = curl(&[&format!("{url}api/v1/health")]);
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    // Plain HTTP on the TLS port gets no page.
+    let plain = curl(&[&url.replacen("https://", "http://", 1)]);
+    assert!(!plain.contains("200 OK"), "{plain}");
+    let login = curl(&[
+        "-d",
+        "username=tls.admin&password=correct-horse-9&next=/",
+        &format!("{url}login"),
+    ]);
+    let cookie = session_cookie_line(&login);
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // Plain HTTP by default: no Secure (a browser would drop it on http://).
+    let (mut child, url) = serve(&s, &[]);
+    let login = curl(&[
+        "-d",
+        "username=tls.admin&password=correct-horse-9&next=/",
+        &format!("{url}login"),
+    ]);
+    assert!(!session_cookie_line(&login).contains("Secure"), "{login}");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // Behind a proxy that speaks HTTPS: Secure.
+    let (mut child, url) = serve(&s, &["--behind-proxy"]);
+    let login = curl(&[
+        "-d",
+        "username=tls.admin&password=correct-horse-9&next=/",
+        &format!("{url}login"),
+    ]);
+    assert!(session_cookie_line(&login).contains("; Secure"), "{login}");
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -82,8 +82,19 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, TextEncoding), ImportError>
             Err(e) => Err(encoding_error(bytes, UTF8_BOM.len() + e.valid_up_to())),
         };
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((Cow::Borrowed(text), TextEncoding::Utf8));
+    let utf8_valid = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok((Cow::Borrowed(text), TextEncoding::Utf8)),
+        Err(e) => e.valid_up_to(),
+    };
+    // Chinese written in UTF-8 before the bad byte says the file is UTF-8 with one broken
+    // value (a line pasted from a GBK file): that is where it breaks. Read as GBK it would
+    // turn into other characters or fail at its first Chinese character. A GBK file's
+    // bytes form a UTF-8 character now and then by chance, hardly ever four in a row.
+    let wide_utf8 = std::str::from_utf8(&bytes[..utf8_valid])
+        .map(|t| t.chars().filter(|c| c.len_utf8() >= 3).take(4).count())
+        .unwrap_or(0);
+    if wide_utf8 >= 4 {
+        return Err(encoding_error(bytes, utf8_valid));
     }
     match encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(bytes) {
         Some(text) => Ok((text, TextEncoding::Gbk)),
@@ -1022,6 +1033,18 @@ mod tests {
         assert_eq!(
             decode(bytes).unwrap_err(),
             ImportError::Encoding { line: 2, offset: 7 }
+        );
+        // Mostly UTF-8 with a GBK value on line 3: the error is there, not at line 1's
+        // first Chinese character (which GBK would misread).
+        let mut bytes = "户号,姓名\n1,张三\n".as_bytes().to_vec();
+        let at = bytes.len() + 2;
+        bytes.extend_from_slice(b"2,\xd5\xc5\xc8\xfd\n");
+        assert_eq!(
+            decode(&bytes).unwrap_err(),
+            ImportError::Encoding {
+                line: 3,
+                offset: at
+            }
         );
         // After a BOM, only UTF-8 will do, even where GBK would decode.
         let bytes = b"\xEF\xBB\xBFa\n\xd6\xd0";

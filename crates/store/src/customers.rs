@@ -253,10 +253,7 @@ impl Store {
         if area_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let escaped = part
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        let escaped = crate::like_escape(part);
         let mut p = self.dialect.params();
         let sql = format!(
             "SELECT {COLS} FROM customers WHERE area_id IN ({}) AND address LIKE {} ESCAPE '\\' ORDER BY id LIMIT {}",

@@ -157,6 +157,13 @@ impl Store {
 }
 
 /// `NotFound` when a statement that targets one row changed none.
+/// A value for `LIKE … ESCAPE '\\'` that matches itself only: its `\`, `%` and `_` escaped.
+pub(crate) fn like_escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 pub(crate) fn changed_one(rows_affected: u64) -> Result<()> {
     if rows_affected == 0 {
         Err(StoreError::NotFound)

@@ -559,10 +559,10 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<TraceRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {TRACE_COLS} FROM trace_events WHERE id < $1 AND ($2 IS NULL OR kind LIKE $2) ORDER BY id DESC LIMIT $3"
+            "SELECT {TRACE_COLS} FROM trace_events WHERE id < $1 AND ($2 IS NULL OR kind LIKE $2 ESCAPE '\\') ORDER BY id DESC LIMIT $3"
         )))
         .bind(before.unwrap_or(i64::MAX))
-        .bind(kind_prefix.map(|k| format!("{k}%")))
+        .bind(kind_prefix.map(|k| format!("{}%", crate::like_escape(k))))
         .bind(limit.clamp(1, 500))
         .fetch_all(self.reader())
         .await?;

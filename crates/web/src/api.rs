@@ -1,10 +1,11 @@
 //! JSON handlers: parse, call one service command, render.
 
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::extract::{Caller, J, Q};
 use crate::routes::Access::{Needs, Public, SignedIn};
 use crate::routes::{ApiRoute, delete, get, post, put};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -623,7 +624,8 @@ pub(crate) fn limit_of(limit: Option<i64>, default: i64) -> ApiResult<i64> {
     Ok(limit)
 }
 
-/// The page and page size of a list query, checked (pages from 1, 1 to 500 per page).
+/// The page and page size of a list query, checked (pages from 1, 1 to 500 per page, no
+/// deeper than `MAX_OFFSET` rows).
 pub(crate) fn paging(p: Option<i64>, pp: Option<i64>, default: i64) -> ApiResult<(i64, i64)> {
     let page = p.unwrap_or(1);
     let per_page = pp.unwrap_or(default);
@@ -641,8 +643,24 @@ pub(crate) fn paging(p: Option<i64>, pp: Option<i64>, default: i64) -> ApiResult
         )
         .field("per_page"));
     }
+    // Deep pages stop where a list could end: beyond that (or an offset that would not fit)
+    // is a mistake, not the first page again.
+    if (page - 1)
+        .checked_mul(per_page)
+        .is_none_or(|o| o > MAX_OFFSET)
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "page is beyond the last possible page",
+        )
+        .field("page"));
+    }
     Ok((page, per_page))
 }
+
+/// The deepest row a paged list reaches (`(page - 1) × per_page`).
+pub(crate) const MAX_OFFSET: i64 = 100_000_000;
 
 fn order_id(s: &str) -> ApiResult<i64> {
     parse_order_ref(s).ok_or_else(|| ApiError::not_found("work order"))
@@ -1055,6 +1073,17 @@ pub(crate) async fn order_filter(
             format!("per_page is 1 to {max_per_page}"),
         )
         .field("per_page"));
+    }
+    if (page - 1)
+        .checked_mul(per_page)
+        .is_none_or(|o| o > MAX_OFFSET)
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "page is beyond the last possible page",
+        )
+        .field("page"));
     }
     let station_id = match (q.station_id, q.station.as_deref()) {
         (Some(id), _) => Some(id),

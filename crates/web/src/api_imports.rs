@@ -6,10 +6,11 @@
 //! who may import its kind.
 
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::extract::{Caller, Q};
 use crate::routes::{Access, ApiRoute, get};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -8,10 +8,11 @@
 use crate::api::Page;
 use crate::api::paging;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::extract::{Caller, J, Q};
 use crate::routes::{Access, ApiRoute, get, post, put};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde::Serialize;

@@ -5,11 +5,12 @@
 //! Its routes are declared by [`routes`], beside their handlers.
 
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::extract::{Caller, J};
 use crate::routes::{Access, ApiRoute, post, put};
 use axum::Extension;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 use utoipa::ToSchema;

@@ -32,13 +32,41 @@ pub struct ClientAddr(pub Option<std::net::IpAddr>);
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<crate::tls::TlsPeer>>()
+                    .map(|c| c.0.0.ip())
+            });
+        let behind_proxy = parts
+            .extensions
+            .get::<crate::WebOptions>()
+            .is_some_and(|o| o.behind_proxy);
+        if behind_proxy && let Some(ip) = forwarded_for(&parts.headers) {
+            return Ok(ClientAddr(Some(ip)));
+        }
+        Ok(ClientAddr(peer))
     }
+}
+
+/// The address the proxy in front saw: the last entry of the last `X-Forwarded-For` header
+/// (entries before it are the client's own claims and can be forged).
+pub fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<std::net::IpAddr> {
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()?
+        .to_str()
+        .ok()?
+        .rsplit(',')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// The bearer token or session cookie of a request.
@@ -139,5 +167,45 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Q<T> {
             }
             err
         })
+    }
+}
+
+/// A path parameter; one that does not parse (a word where an id goes) names no record, so
+/// it answers the JSON `not_found` error instead of axum's plain-text rejection.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(e) => {
+                tracing::debug!(error = %e, "path parameter did not parse");
+                Err(ApiError::not_found("record"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    #[test]
+    fn the_proxy_appends_the_address_it_saw() {
+        let mut h = HeaderMap::new();
+        assert_eq!(forwarded_for(&h), None);
+        // The client claims 1.2.3.4; the proxy saw 10.0.0.7.
+        h.append("x-forwarded-for", "1.2.3.4, 10.0.0.7".parse().unwrap());
+        assert_eq!(forwarded_for(&h), Some("10.0.0.7".parse().unwrap()));
+        h.append("x-forwarded-for", " 2001:db8::1 ".parse().unwrap());
+        assert_eq!(forwarded_for(&h), Some("2001:db8::1".parse().unwrap()));
+        h.append("x-forwarded-for", "not-an-address".parse().unwrap());
+        assert_eq!(forwarded_for(&h), None);
     }
 }

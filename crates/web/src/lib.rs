@@ -12,6 +12,7 @@ pub mod extract;
 mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod tls;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -89,6 +90,10 @@ async fn api_not_found() -> ApiError {
 pub struct WebOptions {
     /// Cookies get `Secure`: the server speaks TLS itself or sits behind a proxy that does.
     pub secure_cookies: bool,
+    /// A reverse proxy in front (`--behind-proxy`): the client's address is the last one in
+    /// `X-Forwarded-For`, which that proxy appends, so throttling counts clients, not the
+    /// proxy.
+    pub behind_proxy: bool,
 }
 
 impl WebOptions {
@@ -121,8 +126,26 @@ pub fn router_with(svc: Service, opts: WebOptions) -> Router {
         .route("/api/v1/{*rest}", axum::routing::any(api_not_found))
         .layer(axum::Extension(opts))
         .layer(middleware::map_response(security_headers))
+        // A bug that panics in a handler answers 500 `internal` and is logged; the
+        // connection and the server go on.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(svc)
+}
+
+fn on_panic(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    tracing::error!(panic = what, "a handler panicked");
+    ApiError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "a failure on our side; the log has the cause",
+    )
+    .into_response()
 }
 
 /// What every answer tells the browser: scripts and everything else only from this server
@@ -160,6 +183,26 @@ pub async fn serve(
     axum::serve(
         listener,
         router_with(svc, opts).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+/// Serves the API over TLS (`tls::config`) on `listener` until Ctrl-C or SIGTERM; cookies
+/// are `Secure`.
+pub async fn serve_tls(
+    svc: Service,
+    listener: tokio::net::TcpListener,
+    tls: std::sync::Arc<tokio_rustls::rustls::ServerConfig>,
+    opts: WebOptions,
+) -> std::io::Result<()> {
+    let opts = WebOptions {
+        secure_cookies: true,
+        ..opts
+    };
+    axum::serve(
+        tls::TlsListener::new(listener, tls)?,
+        router_with(svc, opts).into_make_service_with_connect_info::<tls::TlsPeer>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await

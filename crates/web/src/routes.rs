@@ -6,9 +6,10 @@
 //! refused (fail closed).
 
 use crate::error::ApiError;
+use crate::extract::Path;
 use crate::extract::{Caller, J, Q};
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::handler::Handler;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, Response};

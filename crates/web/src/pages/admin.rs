@@ -1,9 +1,10 @@
 //! Administration: users and roles, the policy of each station, the holiday calendar, CSV
 //! imports by upload with progress and the list of import jobs; and the auditor's log.
 
+use super::Path;
 use super::*;
 use axum::Json;
-use axum::extract::{Path, Query};
+use axum::extract::Query;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use voltdesk_domain::Role;

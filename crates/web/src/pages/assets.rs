@@ -2,7 +2,7 @@
 //! the server. The vendored libraries keep their version in the name, so they are cached for
 //! a year; the project's own files for an hour.
 
-use axum::extract::Path;
+use super::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 

@@ -2,9 +2,10 @@
 //! return-visit worklist. A WebSocket tells the page when something was committed; the page
 //! then fetches the panel again (htmx), so it stays current without reloading.
 
+use super::Path;
 use super::*;
+use axum::extract::Query;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use voltdesk_domain::*;

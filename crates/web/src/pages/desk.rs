@@ -1,9 +1,10 @@
 //! The agent's desk: find the customer as you type, see the customer, take the contact as
 //! an order with its deadlines shown before saving.
 
+use super::Path;
 use super::i18n::Tr;
 use super::*;
-use axum::extract::{Path, Query};
+use axum::extract::Query;
 use serde::Deserialize;
 use voltdesk_domain::*;
 use voltdesk_service::{ClockPreview, CustomerView, NewOrder, OrderView};

@@ -613,6 +613,9 @@ impl PageError {
             res.extensions_mut().insert(SetFlash(Flash::err(text)));
             return res;
         }
+        if self.status == StatusCode::NOT_FOUND && self.code == "not_found" {
+            return not_found(tr, None);
+        }
         let title = match self.status {
             StatusCode::NOT_FOUND => tr.t("err.not_found"),
             _ => tr.t("err.title"),
@@ -783,4 +786,22 @@ pub fn router(svc: Service) -> Router<Service> {
         .merge(pages)
         .route("/static/{file}", get(assets::serve))
         .fallback(fallback)
+}
+
+/// A page's path parameter; one that does not parse (`/orders/GD2026…` where an id goes, or
+/// a word) is the "not found" page in the viewer's words, not axum's plain-text rejection.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(_) => Err(PageError::not_found("record")),
+        }
+    }
 }

@@ -1,9 +1,10 @@
 //! The order page with every action the viewer may take, and the work queues of handlers,
 //! crews and grid managers with bulk actions.
 
+use super::Path;
 use super::desk::{Event, Names, events};
 use super::*;
-use axum::extract::{Path, Query};
+use axum::extract::Query;
 use serde::Deserialize;
 use voltdesk_domain::offer::{Who, offered};
 use voltdesk_domain::order::Command;

@@ -6,8 +6,9 @@
 //! The page words live in [`WORDS`] (key, 中文, English) until they move into `i18n.rs`;
 //! templates call them as `w.w("key")`.
 
+use super::Path;
 use super::*;
-use axum::extract::{Path, Query};
+use axum::extract::Query;
 use serde::Deserialize;
 use std::collections::HashMap;
 use voltdesk_domain::CareGroup;

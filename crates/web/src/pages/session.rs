@@ -103,7 +103,7 @@ pub(super) struct LangQ {
 }
 
 pub(super) async fn set_lang(
-    axum::extract::Path(lang): axum::extract::Path<String>,
+    super::Path(lang): super::Path<String>,
     q: axum::extract::Query<LangQ>,
 ) -> Response {
     let value = if lang == "en" { "en" } else { "zh" };

@@ -1,9 +1,10 @@
 //! The warnings inbox: each role sees the warnings it owns (a supervisor sees all), live;
 //! acknowledge, mark handled with a note, or dismiss with a reason.
 
+use super::Path;
 use super::*;
+use axum::extract::Query;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Path, Query};
 use serde::Deserialize;
 use voltdesk_domain::{RuleKind, WarningStatus};
 use voltdesk_service::WarningView;

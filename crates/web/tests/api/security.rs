@@ -234,7 +234,73 @@ async fn names_and_titles_must_be_plain_visible_lines(app: TestApp) {
     }
 }
 
+/// Paths and queries that do not fit: the JSON error in the API, the "not found" page in the
+/// pages; a far page is refused, not the first page again; a kind with LIKE wildcards
+/// matches only itself.
+async fn odd_paths_and_queries_get_stable_answers(app: TestApp) {
+    use voltdesk_domain::Role;
+    for path in [
+        "/api/v1/customers/abc",
+        "/api/v1/customers/abc/trace",
+        "/api/v1/customers/99999999999999999999999",
+        "/api/v1/work-orders/abc/trace",
+    ] {
+        let (s, e) = app.get(Role::Agent, path).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}: {e}");
+        assert_eq!(e["error"]["code"], "not_found", "{path}: {e}");
+    }
+    let (s, e) = app
+        .post(Role::Admin, "/api/v1/users/x/unlock", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
+    assert_eq!(e["error"]["code"], "not_found", "{e}");
+    let c = crate::pages::signed_in(&app, Role::Agent).await;
+    for path in ["/customers/abc", "/orders/GD2026%E2%80%A6", "/orders/x"] {
+        let r = c.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            r.headers()[reqwest::header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        let body = r.text().await.unwrap();
+        assert!(body.contains("id=\"not-found-home\""), "{path}: {body}");
+        assert!(
+            !body.contains("Invalid URL") && !body.contains("Cannot parse"),
+            "{body}"
+        );
+    }
+
+    for q in [
+        "page=9223372036854775807",
+        "page=4611686018427387904&per_page=2",
+    ] {
+        let (s, e) = app
+            .get(Role::Agent, &format!("/api/v1/work-orders?{q}"))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {e}");
+        assert_eq!(e["error"]["code"], "invalid_query", "{e}");
+        assert_eq!(e["error"]["field"], "page", "{e}");
+    }
+
+    // Sign-ins are on the trail; `%` and `_` in the kind are letters, not wildcards.
+    let _ = crate::pages::signed_in(&app, Role::Auditor).await;
+    let (s, all) = app.get(Role::Auditor, "/api/v1/audit?kind=user.").await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    assert!(!all["items"].as_array().unwrap().is_empty(), "{all}");
+    for kind in ["%25", "user%25", "user_signed%25", "_"] {
+        let (s, got) = app
+            .get(Role::Auditor, &format!("/api/v1/audit?kind={kind}"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{got}");
+        assert_eq!(got["items"].as_array().unwrap().len(), 0, "{kind}: {got}");
+    }
+}
+
 crate::both!(
+    odd_paths_and_queries_get_stable_answers,
     names_and_titles_must_be_plain_visible_lines,
     next_only_leads_to_this_server,
     forms_from_another_origin_are_refused,
