@@ -162,3 +162,110 @@ mod tests {
         assert_eq!(retry_after_secs(1_001), 2);
     }
 }
+
+/// The shortest and the longest password accepted (the longest bounds the hashing cost).
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 128;
+
+/// Why a new password is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordFault {
+    TooShort,
+    TooLong,
+    /// It is, or contains, the user name.
+    HasUsername,
+    /// It is on the bundled list of common passwords, or one character over and over, or a
+    /// run of consecutive digits.
+    Common,
+}
+
+impl PasswordFault {
+    pub fn explain(self) -> String {
+        match self {
+            PasswordFault::TooShort => format!("must be at least {PASSWORD_MIN} characters"),
+            PasswordFault::TooLong => format!("must be at most {PASSWORD_MAX} characters"),
+            PasswordFault::HasUsername => "must not contain the user name".into(),
+            PasswordFault::Common => "is too common to be safe".into(),
+        }
+    }
+}
+
+static COMMON_PASSWORDS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("../data/common-passwords.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    });
+
+/// The password policy for new and changed passwords.
+pub fn password_fault(username: &str, password: &str) -> Option<PasswordFault> {
+    let n = password.chars().count();
+    if n < PASSWORD_MIN {
+        return Some(PasswordFault::TooShort);
+    }
+    if n > PASSWORD_MAX {
+        return Some(PasswordFault::TooLong);
+    }
+    let lower = password.to_lowercase();
+    let user = username.trim().to_lowercase();
+    if user.chars().count() >= 3 && lower.contains(&user) {
+        return Some(PasswordFault::HasUsername);
+    }
+    let first = lower.chars().next();
+    let one_char = lower.chars().all(|c| Some(c) == first);
+    let digits: Vec<u32> = lower.chars().filter_map(|c| c.to_digit(10)).collect();
+    let run = digits.len() == n
+        && (digits.windows(2).all(|w| w[1] == (w[0] + 1) % 10)
+            || digits.windows(2).all(|w| w[0] == (w[1] + 1) % 10));
+    if one_char || run || COMMON_PASSWORDS.contains(lower.as_str()) {
+        return Some(PasswordFault::Common);
+    }
+    None
+}
+
+#[cfg(test)]
+mod password_tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_refuses_short_long_named_and_common_passwords() {
+        assert_eq!(
+            password_fault("li.jun", "short"),
+            Some(PasswordFault::TooShort)
+        );
+        assert_eq!(
+            password_fault("li.jun", &"x1".repeat(65)),
+            Some(PasswordFault::TooLong)
+        );
+        assert_eq!(
+            password_fault("li.jun", "LI.JUN-2026!"),
+            Some(PasswordFault::HasUsername)
+        );
+        for common in [
+            "Password123",
+            "1qaz2wsx",
+            "woaini1314",
+            "aaaaaaaaaa",
+            "345678901",
+            "98765432",
+        ] {
+            assert_eq!(
+                password_fault("li.jun", common),
+                Some(PasswordFault::Common),
+                "{common}"
+            );
+        }
+        for fine in [
+            "correct horse",
+            "voltdesk-demo",
+            "供电所 柜台 2 号",
+            "long-enough",
+        ] {
+            assert_eq!(password_fault("li.jun", fine), None, "{fine}");
+        }
+        // A name of one or two letters is not looked for (it would refuse too much).
+        assert_eq!(password_fault("li", "lighthouse-7"), None);
+    }
+}

@@ -12,7 +12,6 @@ use voltdesk_domain::signin::{Failures, SignInPolicy, retry_after_secs};
 
 /// How often a busy session's last use is written (at most; less with a shorter idle time).
 const TOUCH_MS: i64 = 60_000;
-const MIN_PASSWORD: usize = 8;
 /// How long a resolved API token is remembered.
 const TOKEN_CACHE_MS: i64 = 5_000;
 
@@ -33,12 +32,11 @@ impl Principal {
 /// The longest display name, in characters (the form says it as `maxlength`).
 pub const DISPLAY_NAME_MAX: usize = 64;
 
-pub fn hash_password(password: &str) -> Result<String> {
-    if password.chars().count() < MIN_PASSWORD {
-        return Err(ServiceError::invalid(
-            "password",
-            format!("must be at least {MIN_PASSWORD} characters"),
-        ));
+/// Hashes a new password for `username`, after the password policy
+/// (`signin::password_fault`).
+pub fn hash_password(username: &str, password: &str) -> Result<String> {
+    if let Some(fault) = voltdesk_domain::signin::password_fault(username, password) {
+        return Err(ServiceError::invalid("password", fault.explain()));
     }
     Argon2::default()
         .hash_password(password.as_bytes())
@@ -120,7 +118,7 @@ impl Service {
                 "1 to 64 letters, digits, '.', '_' or '-'",
             ));
         }
-        let hash = hash_password(&u.password)?;
+        let hash = hash_password(name, &u.password)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let display =
@@ -178,7 +176,7 @@ impl Service {
     /// Sets a user's password and ends every session of theirs.
     pub async fn set_password(&self, by: &Actor, username: &str, password: &str) -> Result<()> {
         let u = self.user_by_name(username).await?;
-        let hash = hash_password(password)?;
+        let hash = hash_password(&u.username, password)?;
         let mut tx = self.store.begin().await?;
         self.store.set_password(&mut tx, u.id, &hash).await?;
         self.store.delete_sessions_of(&mut tx, u.id).await?;
@@ -220,7 +218,14 @@ impl Service {
                 "the current password is wrong",
             ));
         }
-        self.set_password(&actor_of(&u), &u.username, new).await?;
+        self.set_password(&actor_of(&u), &u.username, new)
+            .await
+            .map_err(|e| match e {
+                ServiceError::Invalid { field, message } if field == "password" => {
+                    ServiceError::invalid("new_password", message)
+                }
+                e => e,
+            })?;
         let secret = new_secret("vds_");
         let now = self.now();
         let mut tx = self.store.begin().await?;

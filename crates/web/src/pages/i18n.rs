@@ -400,9 +400,19 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "No open order has this number",
     ),
     (
+        "err.invalid_field.new_password",
+        "新密码至少 8 个字符，不能含用户名，也不能是常见密码（如 12345678、password）",
+        "The new password needs at least 8 characters, must not contain the user name and must not be a common one (such as 12345678 or password)",
+    ),
+    (
         "err.invalid_field.order_type",
         "请选择工单类型",
         "Choose an order type",
+    ),
+    (
+        "err.invalid_field.password",
+        "密码至少 8 个字符，不能含用户名，也不能是常见密码（如 12345678、password）",
+        "A password needs at least 8 characters, must not contain the user name and must not be a common one (such as 12345678 or password)",
     ),
     (
         "err.invalid_field.service_kind",

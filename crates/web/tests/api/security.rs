@@ -300,6 +300,7 @@ async fn odd_paths_and_queries_get_stable_answers(app: TestApp) {
 }
 
 crate::both!(
+    passwords_follow_the_policy,
     odd_paths_and_queries_get_stable_answers,
     names_and_titles_must_be_plain_visible_lines,
     next_only_leads_to_this_server,
@@ -307,3 +308,46 @@ crate::both!(
     cookie_api_takes_only_json_from_its_own_pages,
     pages_forbid_framing_sniffing_and_inline_script,
 );
+
+/// New and changed passwords follow the policy: long enough, not the user name, not common;
+/// the refusal names the field.
+async fn passwords_follow_the_policy(app: TestApp) {
+    use voltdesk_domain::Role;
+    let user = |pw: &str| json!({"username": "clerk7", "display_name": "柜台七号", "role": "agent", "password": pw});
+    for bad in [
+        "short1",
+        "12345678",
+        "Password123",
+        "clerk7-2026!",
+        "qqqqqqqqqq",
+    ] {
+        let (s, e) = app.post(Role::Admin, "/api/v1/users", user(bad)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {e}");
+        assert_eq!(e["error"]["field"], "password", "{e}");
+    }
+    let (s, made) = app
+        .post(Role::Admin, "/api/v1/users", user("tea kettle 42"))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    let id = made["id"].as_i64().unwrap();
+    let (s, e) = app
+        .call(
+            Some(Role::Admin),
+            reqwest::Method::PUT,
+            &format!("/api/v1/users/{id}/password"),
+            Some(json!({"password": "iloveyou"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["field"], "password", "{e}");
+    let (s, e) = app
+        .call(
+            Some(Role::Agent),
+            reqwest::Method::PUT,
+            "/api/v1/session/password",
+            Some(json!({"current_password": "correct horse", "new_password": "agent1agent1"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["field"], "new_password", "{e}");
+}
