@@ -679,27 +679,7 @@ fn the_demo_has_a_year_of_history_the_same_for_a_seed() {
 fn serve_answers_and_stops_on_sigterm() {
     let s = Sandbox::new("serve");
     s.ok(&["migrate"]);
-    let mut child = s
-        .command()
-        .args([
-            "--database",
-            &s.database(),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {first:?}"));
+    let (mut child, url) = serve(&s, &[]);
     let addr = url
         .trim_start_matches("http://")
         .trim_end_matches('/')

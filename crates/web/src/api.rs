@@ -643,8 +643,16 @@ pub(crate) fn paging(p: Option<i64>, pp: Option<i64>, default: i64) -> ApiResult
         )
         .field("per_page"));
     }
-    // Deep pages stop where a list could end: beyond that (or an offset that would not fit)
-    // is a mistake, not the first page again.
+    within_reach(page, per_page)?;
+    Ok((page, per_page))
+}
+
+/// The deepest row a paged list reaches (`(page - 1) × per_page`).
+pub(crate) const MAX_OFFSET: i64 = 100_000_000;
+
+/// Deep pages stop where a list could end: beyond that (or an offset that would not fit)
+/// is a mistake, not the first page again.
+fn within_reach(page: i64, per_page: i64) -> ApiResult<()> {
     if (page - 1)
         .checked_mul(per_page)
         .is_none_or(|o| o > MAX_OFFSET)
@@ -656,11 +664,8 @@ pub(crate) fn paging(p: Option<i64>, pp: Option<i64>, default: i64) -> ApiResult
         )
         .field("page"));
     }
-    Ok((page, per_page))
+    Ok(())
 }
-
-/// The deepest row a paged list reaches (`(page - 1) × per_page`).
-pub(crate) const MAX_OFFSET: i64 = 100_000_000;
 
 fn order_id(s: &str) -> ApiResult<i64> {
     parse_order_ref(s).ok_or_else(|| ApiError::not_found("work order"))
@@ -1074,17 +1079,7 @@ pub(crate) async fn order_filter(
         )
         .field("per_page"));
     }
-    if (page - 1)
-        .checked_mul(per_page)
-        .is_none_or(|o| o > MAX_OFFSET)
-    {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "page is beyond the last possible page",
-        )
-        .field("page"));
-    }
+    within_reach(page, per_page)?;
     let station_id = match (q.station_id, q.station.as_deref()) {
         (Some(id), _) => Some(id),
         (None, Some(code)) => Some(

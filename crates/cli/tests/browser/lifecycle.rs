@@ -7,17 +7,7 @@ use super::*;
 /// Two open orders of one customer, taken through the API as agent1: (first, second) ids
 /// and the first one's number.
 async fn two_orders(w: &World, customer: i64) -> (i64, i64, String) {
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let r = http
-        .post(format!("{}/api/v1/session", w.base))
-        .json(&serde_json::json!({"username": "agent1", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    let http = agent_api(w).await;
     let mut made = Vec::new();
     for title in ["电费突然翻倍", "电费翻倍，再次来电"] {
         let o: serde_json::Value = http

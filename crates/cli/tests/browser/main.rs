@@ -263,9 +263,8 @@ where
     }
 }
 
-/// A customer of the demo county and their full phone number, read through the API as the
-/// agent (who may reveal numbers).
-async fn some_customer(w: &World) -> (i64, String) {
+/// An HTTP client signed in to the API as agent1, for setting up what a journey starts from.
+async fn agent_api(w: &World) -> reqwest::Client {
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .build()
@@ -277,6 +276,13 @@ async fn some_customer(w: &World) -> (i64, String) {
         .await
         .unwrap();
     assert!(r.status().is_success());
+    http
+}
+
+/// A customer of the demo county and their full phone number, read through the API as the
+/// agent (who may reveal numbers).
+async fn some_customer(w: &World) -> (i64, String) {
+    let http = agent_api(w).await;
     let list: serde_json::Value = http
         .get(format!("{}/api/v1/customers?per_page=50", w.base))
         .send()
