@@ -291,6 +291,15 @@ code_enum!(
 });
 
 code_enum!(
+    /// What a notification in the app's bell tells its user.
+    NotifyKind, "notify" {
+    Assigned = "assigned" / "派给你的工单",
+    Urged = "urged" / "工单被催办",
+    DeadlineNear = "deadline_near" / "时限将至",
+    Warning = "warning" / "给你的预警",
+});
+
+code_enum!(
     /// Where a warning stands: open, then acknowledged, then handled or dismissed.
     WarningStatus, "warning_status" {
     Open = "open" / "待处理",

@@ -9,6 +9,7 @@ pub mod enums;
 pub mod import;
 pub mod intake;
 pub mod job;
+pub mod notify;
 pub mod offer;
 pub mod order;
 pub mod outage;

@@ -10,6 +10,7 @@ mod delivery;
 mod desk;
 mod imports;
 mod intake;
+mod notify;
 mod orders;
 mod org;
 mod outages;
@@ -26,6 +27,7 @@ pub use customers::*;
 pub use delivery::*;
 pub use desk::*;
 pub use imports::*;
+pub use notify::*;
 pub use orders::*;
 pub use org::*;
 pub use outages::*;
@@ -255,6 +257,8 @@ pub struct Service {
     pub(crate) stats: Arc<std::sync::Mutex<stats::StatsCache>>,
     pub(crate) jobs: Arc<imports::Jobs>,
     pub(crate) sign_in: Arc<RwLock<voltdesk_domain::signin::SignInPolicy>>,
+    /// The users whose notifications changed (for their open pages).
+    pub(crate) notes: broadcast::Sender<i64>,
 }
 
 impl Service {
@@ -284,6 +288,7 @@ impl Service {
             stats: Arc::default(),
             jobs: Arc::default(),
             sign_in: Arc::default(),
+            notes: broadcast::channel(1024).0,
         };
         svc.reload_org().await?;
         svc.intake.start(svc.clone());

@@ -340,6 +340,7 @@ impl Service {
         let mut notify = Vec::new();
         let mut webhooks = Vec::new();
         let mut fresh = Vec::new();
+        let mut raised_for = Vec::new();
         for ((w, rule), r) in new.iter().zip(&rules).zip(&raised) {
             let id = match r {
                 Raised::New(id) => *id,
@@ -349,6 +350,21 @@ impl Service {
                 }
             };
             report.raised += 1;
+            raised_for.push(voltdesk_domain::notify::RaisedFor {
+                warning_id: id,
+                rule: *rule,
+                order_id: w.order_id,
+                at: now,
+                owner_id: w.owner_id,
+                owners: if w.owner_id.is_some() {
+                    Vec::new()
+                } else {
+                    self.store
+                        .active_users_with_role(&w.owner_role, w.station_id)
+                        .await?
+                },
+                detail: w.detail.clone(),
+            });
             fresh.push((*rule, w.station_id, w.customer_id, w.order_id));
             match rule {
                 RuleKind::DeadlineNear => notify.push((
@@ -388,8 +404,10 @@ impl Service {
             .insert_outbox_many(&mut tx, now, "webhook", &webhooks)
             .await?;
         self.store.insert_traces(&mut tx, &traces).await?;
+        let told = self.write_notifications(&mut tx, rows, raised_for).await?;
         self.store.set_rule_cursor(&mut tx, CURSOR, last).await?;
         commit(tx).await?;
+        self.announce_notifications(&told);
         for (rule, station, customer, order) in fresh {
             self.publish(Committed {
                 kind: if rule == RuleKind::DeadlineMissed {

@@ -91,3 +91,47 @@
     xhr.send(file);
   });
 })();
+
+// The bell: the unread count of the signed-in user's notifications, live over a WebSocket
+// that sends {"unread": n, "latest": {...}} on connect and on each change; a new one is
+// shown for a few seconds. Reconnects with backoff.
+(function () {
+  "use strict";
+  let delay = 500, lastSeen = null;
+  function show(n) {
+    const t = document.getElementById("toast");
+    if (!t) return;
+    t.textContent = "";
+    const a = document.createElement(n.href ? "a" : "span");
+    if (n.href) a.href = n.href;
+    const b = document.createElement("b");
+    b.textContent = n.title;
+    a.appendChild(b);
+    if (n.detail) a.appendChild(document.createTextNode(" " + n.detail));
+    t.appendChild(a);
+    t.hidden = false;
+    clearTimeout(show.timer);
+    show.timer = setTimeout(function () { t.hidden = true; }, 8000);
+  }
+  function connect() {
+    const bell = document.getElementById("bell");
+    if (!bell) return;
+    const count = document.getElementById("bell-count");
+    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/notifications/ws");
+    ws.onopen = function () { delay = 500; };
+    ws.onmessage = function (m) {
+      let d;
+      try { d = JSON.parse(m.data); } catch (e) { return; }
+      count.textContent = d.unread > 99 ? "99+" : String(d.unread);
+      count.hidden = !(d.unread > 0);
+      bell.dataset.count = String(d.unread);
+      bell.classList.toggle("has", d.unread > 0);
+      const latest = d.latest;
+      if (latest && lastSeen !== null && latest.id > lastSeen) show(latest);
+      if (latest && (lastSeen === null || latest.id > lastSeen)) lastSeen = latest.id;
+      if (lastSeen === null) lastSeen = 0;
+    };
+    ws.onclose = function () { setTimeout(connect, delay); delay = Math.min(delay * 2, 30000); };
+  }
+  document.addEventListener("DOMContentLoaded", connect);
+})();

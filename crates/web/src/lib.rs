@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod api_imports;
+pub mod api_notify;
 pub mod api_outages;
 pub mod api_quality;
 pub mod api_users;

@@ -307,6 +307,7 @@ pub fn api_routes() -> Vec<ApiRoute> {
     all.extend(crate::api_imports::routes());
     all.extend(crate::api_outages::routes());
     all.extend(crate::api_quality::routes());
+    all.extend(crate::api_notify::routes());
     all.extend(crate::api_users::routes());
     all
 }

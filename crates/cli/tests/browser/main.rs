@@ -12,6 +12,7 @@ mod board;
 mod forms;
 mod handling;
 mod lifecycle;
+mod notify;
 mod print;
 mod search;
 

@@ -12,6 +12,7 @@ mod board;
 mod dashboard;
 mod desk;
 pub mod i18n;
+mod notify;
 mod order_list;
 mod orders;
 mod outages;
@@ -192,7 +193,13 @@ pub const PAGES: &[Route] = &[
 ];
 
 /// Every page table: the core's and those of the feature modules.
-pub const TABLES: &[&[Route]] = &[PAGES, order_list::PAGES, outages::PAGES, reliability::PAGES];
+pub const TABLES: &[&[Route]] = &[
+    PAGES,
+    notify::PAGES,
+    order_list::PAGES,
+    outages::PAGES,
+    reliability::PAGES,
+];
 
 /// Every page route.
 pub fn all() -> impl Iterator<Item = &'static Route> {
@@ -778,6 +785,7 @@ pub fn router(svc: Service) -> Router<Service> {
         .route("/warnings/panel", get(warnings::panel))
         .route("/warnings/ws", get(warnings::ws))
         .route("/warnings/{id}/{step}", post(warnings::step))
+        .merge(notify::router())
         .merge(order_list::router())
         .merge(outages::router())
         .merge(reliability::router())

@@ -6,6 +6,7 @@ mod support;
 mod exposure;
 mod flows;
 mod forms;
+mod notify;
 mod pages;
 mod roles;
 mod schema;
