@@ -175,6 +175,10 @@ pub enum OrderEvent {
     },
     Reopened {
         reason: String,
+        /// Reopened by a dissatisfied return visit (the reason is then the customer's
+        /// comment); a page says so in its reader's language.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        after_visit: bool,
     },
     Cancelled {
         reason: String,
@@ -420,7 +424,8 @@ pub fn decide(
                 Ok(vec![
                     visited,
                     OrderEvent::Reopened {
-                        reason: format!("回访不满意：{comment}"),
+                        reason: comment.clone(),
+                        after_visit: true,
                     },
                 ])
             } else {
@@ -501,6 +506,7 @@ pub fn decide(
             need(reason, "reason")?;
             Ok(vec![OrderEvent::Reopened {
                 reason: reason.clone(),
+                after_visit: false,
             }])
         }
         Command::Cancel { reason } => {
@@ -834,7 +840,10 @@ mod tests {
             );
         }
         check_clocks(
-            OrderEvent::Reopened { reason: "x".into() },
+            OrderEvent::Reopened {
+                reason: "x".into(),
+                after_visit: false,
+            },
             &all,
             &[(3, Stopped), (4, Stopped)],
             Some((ClockStart::Accepted, Some(vec![Answer, Close]))),

@@ -301,7 +301,11 @@ pub struct Escalated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation_id: Option<i64>,
     pub to_role: Role,
+    /// In Chinese, as the warning's title.
     pub reason: String,
+    /// The reason as data (`warning::with_words`), for a page in another language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -717,7 +721,7 @@ impl TraceEvent {
                 | O::Urged { note: t, .. }
                 | O::Replied { text: t, .. }
                 | O::Returned { reason: t }
-                | O::Reopened { reason: t }
+                | O::Reopened { reason: t, .. }
                 | O::Cancelled { reason: t }
                 | O::ReturnVisited { comment: t, .. },
             ) => Some(t.as_str()),
@@ -827,6 +831,7 @@ mod tests {
             },
             OrderEvent::Reopened {
                 reason: String::new(),
+                after_visit: false,
             },
             OrderEvent::Cancelled {
                 reason: String::new(),
@@ -862,6 +867,7 @@ mod tests {
                 escalation_id: None,
                 to_role: Role::Supervisor,
                 reason: "答复时限已超期".into(),
+                words: None,
             }),
         ];
         for e in events {

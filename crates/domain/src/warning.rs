@@ -16,6 +16,22 @@ use crate::{
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
+/// The words of a warning's title as data (`{"key": …, params…}`), kept in its detail under
+/// `words` so a page can say it in the reader's language; the stored title is the Chinese.
+pub fn with_words(
+    mut detail: serde_json::Value,
+    key: &str,
+    params: serde_json::Value,
+) -> serde_json::Value {
+    let mut words = params;
+    words["key"] = json!(key);
+    if !detail.is_object() {
+        detail = json!({});
+    }
+    detail["words"] = words;
+    detail
+}
+
 /// A trace event as the rules see it: where it sits and what happened.
 #[derive(Debug, Clone)]
 pub struct Seen {
@@ -363,7 +379,7 @@ pub fn judge(events: &[Seen], facts: &Facts, book: &RuleBook) -> Judgement {
                     } else {
                         format!("{what}时限即将到期")
                     },
-                    ev.event.payload(),
+                    with_words(ev.event.payload(), rule.code(), json!({"clock": kind})),
                 );
             }
             e if is_contact(e) => {
@@ -387,7 +403,11 @@ pub fn judge(events: &[Seen], facts: &Facts, book: &RuleBook) -> Judgement {
                         Subject::Order(order_id),
                         format!("complaint_tendency:{order_id}"),
                         format!("投诉升级倾向：{}", words.join("、")),
-                        json!({"score": t.score, "cues": counted.iter().map(|c| json!({"category": c.category, "word": c.word})).collect::<Vec<_>>()}),
+                        with_words(
+                            json!({"score": t.score, "cues": counted.iter().map(|c| json!({"category": c.category, "word": c.word})).collect::<Vec<_>>()}),
+                            "complaint_tendency",
+                            json!({"words": words.join("、")}),
+                        ),
                     );
                 }
                 let Some(cid) = o.customer_id else { continue };
@@ -420,7 +440,11 @@ pub fn judge(events: &[Seen], facts: &Facts, book: &RuleBook) -> Judgement {
                                 earlier.len() + 1,
                                 subject.zh()
                             ),
-                            json!({"orders": earlier.iter().map(|e| e.id).collect::<Vec<_>>(), "first": first.id, "subject": subject}),
+                            with_words(
+                                json!({"orders": earlier.iter().map(|e| e.id).collect::<Vec<_>>(), "first": first.id, "subject": subject}),
+                                "repeat_contact",
+                                json!({"days": s.repeat_contact_days, "n": earlier.len() + 1, "subject": subject}),
+                            ),
                         );
                     }
                 }
@@ -465,7 +489,11 @@ pub fn judge(events: &[Seen], facts: &Facts, book: &RuleBook) -> Judgement {
                             Subject::Customer(cid),
                             format!("sensitive_customer:{cid}"),
                             format!("敏感客户：{reason}"),
-                            json!({"complaints": complaints, "dissatisfied": dissatisfied, "automatic": true}),
+                            with_words(
+                                json!({"complaints": complaints, "dissatisfied": dissatisfied, "automatic": true}),
+                                "sensitive_customer",
+                                json!({"months": s.sensitive_window_days / 30, "complaints": complaints, "dissatisfied": dissatisfied}),
+                            ),
                         );
                     }
                 }
@@ -481,7 +509,7 @@ pub fn judge(events: &[Seen], facts: &Facts, book: &RuleBook) -> Judgement {
                         Subject::Outage(outage_id),
                         format!("late_planned_notice:{outage_id}"),
                         "计划停电登记晚于提前7天通知期限".into(),
-                        ev.event.payload(),
+                        with_words(ev.event.payload(), "late_planned_notice", json!({})),
                     );
                 }
                 // Care households inside the outage: one warning per outage.
@@ -494,7 +522,11 @@ pub fn judge(events: &[Seen], facts: &Facts, book: &RuleBook) -> Judgement {
                         Subject::Outage(outage_id),
                         format!("care_in_outage:{outage_id}"),
                         format!("停电范围内有{care}户关爱客户，请逐户联系"),
-                        json!({"outage_id": outage_id, "care_households": care}),
+                        with_words(
+                            json!({"outage_id": outage_id, "care_households": care}),
+                            "care_in_outage",
+                            json!({"care": care}),
+                        ),
                     );
                 }
                 // Outages accumulating on one transformer area.
@@ -515,7 +547,11 @@ pub fn judge(events: &[Seen], facts: &Facts, book: &RuleBook) -> Judgement {
                                 Subject::Area(*area),
                                 format!("frequent_outages:{area}"),
                                 format!("{name}{}天内停电{n}次", s.frequent_outage_days),
-                                json!({"area_id": area, "outages": n, "latest": outage_id}),
+                                with_words(
+                                    json!({"area_id": area, "outages": n, "latest": outage_id}),
+                                    "frequent_outages",
+                                    json!({"name": name, "days": s.frequent_outage_days, "n": n}),
+                                ),
                             );
                         }
                     }
@@ -540,7 +576,11 @@ pub fn judge(events: &[Seen], facts: &Facts, book: &RuleBook) -> Judgement {
                         Subject::Area(area),
                         format!("voltage_out_of_limits:{area}"),
                         format!("{name}{}天内电压越限{n}次", s.voltage_days),
-                        json!({"area_id": area, "violations": n, "last": ev.event.payload()}),
+                        with_words(
+                            json!({"area_id": area, "violations": n, "last": ev.event.payload()}),
+                            "voltage_out_of_limits",
+                            json!({"name": name, "days": s.voltage_days, "n": n}),
+                        ),
                     );
                 }
             }
@@ -558,7 +598,11 @@ pub fn judge(events: &[Seen], facts: &Facts, book: &RuleBook) -> Judgement {
                     Subject::Customer(cid),
                     format!("repeat_complaint:{cid}"),
                     "重复投诉".into(),
-                    json!({"order_id": order_id, "repeat_of": r.repeat_of}),
+                    with_words(
+                        json!({"order_id": order_id, "repeat_of": r.repeat_of}),
+                        "repeat_complaint",
+                        json!({}),
+                    ),
                 );
             }
             _ => {}
@@ -600,7 +644,11 @@ pub fn long_outage(o: &RunningOutage, book: &RuleBook, now: Millis) -> Option<Ra
             "停电已超过{}小时（{}），影响{}户",
             s.long_outage_hours, o.cause, o.affected_customers
         ),
-        detail: json!({"outage_id": o.id, "hours": hours, "affected": o.affected_customers}),
+        detail: with_words(
+            json!({"outage_id": o.id, "hours": hours, "affected": o.affected_customers}),
+            "long_outage",
+            json!({"hours": s.long_outage_hours, "cause": o.cause, "affected": o.affected_customers}),
+        ),
         station_id: station,
         customer_id: None,
         order_id: None,
@@ -624,7 +672,7 @@ pub fn sensitive_review(
         subject: Subject::Customer(customer_id),
         key: format!("sensitive_review:{customer_id}"),
         title: format!("敏感客户到期复核：{name}"),
-        detail: json!({}),
+        detail: with_words(json!({}), "sensitive_review", json!({"name": name})),
         station_id: station,
         customer_id: Some(customer_id),
         order_id: None,

@@ -387,6 +387,7 @@ impl Service {
                             escalation_id: None,
                             to_role: Role::Supervisor,
                             reason: w.title.clone(),
+                            words: w.detail.get("words").cloned(),
                         }),
                     });
                     webhooks.push((

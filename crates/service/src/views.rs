@@ -292,6 +292,13 @@ view!(
     }
 );
 
+impl WarningView {
+    /// The title as data (`warning::with_words`), for a page in another language.
+    pub fn words(&self) -> Option<&serde_json::Value> {
+        self.detail.get("words")
+    }
+}
+
 view!(
     /// An outage's own fields.
     OutageDetail from OutageRow {

@@ -2266,6 +2266,7 @@ impl Play<'_> {
                         escalation_id: Some(id),
                         to_role: Role::Supervisor,
                         reason: reason.clone(),
+                        words: None,
                     }),
                 ));
                 self.batch.escalations.push(EscalationRow {

@@ -145,12 +145,35 @@ fn routed_to(tr: Tr, event: &voltdesk_domain::trace::TraceEvent, names: &Names) 
     Some(format!("{} {to}", tr.t("sent_to")))
 }
 
+/// The words the system wrote with an event, in the reader's language: an escalation's
+/// reason, a reopening after a dissatisfied visit.
+fn generated(tr: Tr, event: &voltdesk_domain::trace::TraceEvent, text: String) -> String {
+    use voltdesk_domain::order::OrderEvent as O;
+    use voltdesk_domain::trace::TraceEvent as T;
+    match event {
+        T::OrderEscalated(e) => tr.words(&text, e.words.as_ref()),
+        T::Order(O::Reopened {
+            after_visit: true, ..
+        }) => {
+            let why = tr.t("reopen.after_visit");
+            if text.is_empty() {
+                why.to_string()
+            } else {
+                format!("{why}{}{text}", tr.t("colon"))
+            }
+        }
+        _ => text,
+    }
+}
+
 pub fn events(tr: Tr, rows: Vec<TraceRow>, names: &Names) -> Vec<Event> {
     rows.into_iter()
         .map(|r| {
             let event = r.event();
-            let detail = routed_to(tr, &event, names)
-                .unwrap_or_else(|| event.detail().unwrap_or("").chars().take(120).collect());
+            let detail = routed_to(tr, &event, names).unwrap_or_else(|| {
+                let text: String = event.detail().unwrap_or("").chars().take(120).collect();
+                generated(tr, &event, text)
+            });
             Event {
                 at: r.at,
                 label: event_label(tr, &r.kind),

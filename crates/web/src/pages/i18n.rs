@@ -101,6 +101,10 @@ labels!(
     WarningStatus
 );
 
+fn lbl_or<L: Label>(tr: &Tr, r: Result<L, UnknownCode>, code: &str) -> String {
+    r.map(|l| tr.label(l)).unwrap_or_else(|_| code.to_string())
+}
+
 impl Tr {
     pub fn t(&self, key: &str) -> &'static str {
         match MESSAGES.binary_search_by(|(k, _, _)| (*k).cmp(key)) {
@@ -142,6 +146,39 @@ impl Tr {
             Lang::Zh => l.zh_label().to_string(),
             Lang::En => l.en_label(),
         }
+    }
+
+    /// A generated text (a warning's title, an escalation's reason) in the reader's
+    /// language: the stored Chinese, or in English the words its data names
+    /// (`warning::with_words`: `wt.<key>` with `{param}`s; a clock or a subject area in
+    /// words). Without data, or a key the table lacks, the stored text.
+    pub fn words(&self, stored: &str, words: Option<&serde_json::Value>) -> String {
+        if self.lang == Lang::Zh {
+            return stored.to_string();
+        }
+        let Some(w) = words else {
+            return stored.to_string();
+        };
+        let Some(template) = w
+            .get("key")
+            .and_then(|k| k.as_str())
+            .and_then(|k| self.lookup(&format!("wt.{k}")))
+        else {
+            return stored.to_string();
+        };
+        let mut out = template.to_string();
+        if let Some(params) = w.as_object() {
+            for (name, v) in params {
+                let text = match (name.as_str(), v.as_str()) {
+                    ("clock", Some(c)) => lbl_or(self, ClockKind::parse(c), c),
+                    ("subject", Some(c)) => lbl_or(self, SubjectArea::parse(c), c),
+                    (_, Some(t)) => t.to_string(),
+                    _ => v.to_string(),
+                };
+                out = out.replace(&format!("{{{name}}}"), &text);
+            }
+        }
+        out
     }
 
     /// A code of a closed set as a label (the dashboard's series), or the code itself.
@@ -286,6 +323,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("clocks", "服务时限", "Service deadlines"),
     ("closed", "已办结", "Closed"),
     ("co_handling", "协办部门", "Co-handling"),
+    ("colon", "：", ": "),
     ("comment", "说明", "Comment"),
     ("complaint_class", "投诉分类", "Complaint class"),
     ("complaints", "投诉", "Complaints"),
@@ -656,6 +694,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("reason", "原因", "Reason"),
     ("related", "相关工单", "Related orders"),
     ("reliability", "供电可靠性", "Reliability"),
+    (
+        "reopen.after_visit",
+        "回访不满意",
+        "Dissatisfied at the return visit",
+    ),
     ("repeat_of", "重复投诉，前单", "Repeat of"),
     ("reply_text", "处理结果", "Reply"),
     ("return_visits", "回访记录", "Return visits"),
@@ -702,6 +745,62 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("warnings.handled", "已处理", "Handled"),
     ("warnings.live", "待处理与已确认", "Open and acknowledged"),
     ("working_day", "工作日", "Working day"),
+    (
+        "wt.care_in_outage",
+        "停电范围内有{care}户关爱客户，请逐户联系",
+        "{care} care households in the outage area: contact each one",
+    ),
+    (
+        "wt.complaint_tendency",
+        "投诉升级倾向：{words}",
+        "Complaint escalation tendency: {words}",
+    ),
+    (
+        "wt.deadline_missed",
+        "{clock}时限已超期",
+        "{clock} deadline missed",
+    ),
+    (
+        "wt.deadline_near",
+        "{clock}时限即将到期",
+        "{clock} deadline near",
+    ),
+    (
+        "wt.frequent_outages",
+        "{name}{days}天内停电{n}次",
+        "{name}: {n} outages in {days} days",
+    ),
+    (
+        "wt.late_planned_notice",
+        "计划停电登记晚于提前7天通知期限",
+        "Planned outage registered later than 7 days ahead",
+    ),
+    (
+        "wt.long_outage",
+        "停电已超过{hours}小时（{cause}），影响{affected}户",
+        "Outage longer than {hours} hours ({cause}), {affected} customers affected",
+    ),
+    ("wt.repeat_complaint", "重复投诉", "Repeat complaint"),
+    (
+        "wt.repeat_contact",
+        "{days}天内第{n}次就“{subject}”来电",
+        "Contact no. {n} within {days} days about “{subject}”",
+    ),
+    (
+        "wt.sensitive_customer",
+        "敏感客户：{months}个月内投诉{complaints}次、不满意回访{dissatisfied}次",
+        "Sensitive customer: {complaints} complaints and {dissatisfied} dissatisfied return visits in {months} months",
+    ),
+    (
+        "wt.sensitive_review",
+        "敏感客户到期复核：{name}",
+        "Sensitive customer due for review: {name}",
+    ),
+    (
+        "wt.voltage_out_of_limits",
+        "{name}{days}天内电压越限{n}次",
+        "{name}: voltage out of limits {n} times in {days} days",
+    ),
 ];
 
 #[cfg(test)]

@@ -209,4 +209,55 @@ fn the_walk_sees_what_a_person_reads() {
     assert_eq!(chrome_parts("<th title=\"说明\">Time</th>"), vec!["Time"]);
 }
 
-crate::both!(every_page_speaks_from_the_word_table);
+crate::both!(
+    every_page_speaks_from_the_word_table,
+    generated_texts_follow_the_language
+);
+
+/// What the system wrote (a warning's title, an escalation's reason) reads in the page's
+/// language.
+async fn generated_texts_follow_the_language(app: TestApp) {
+    let (s, o) = app
+        .post(
+            Role::Agent,
+            "/api/v1/work-orders",
+            json!({"customer_account_no": "3300000001", "order_type": "repair", "channel": "app", "title": "没电"}),
+        )
+        .await;
+    assert!(s.is_success(), "{o}");
+    let order = o["id"].as_i64().unwrap();
+    app.clock.advance(37 * voltdesk_domain::MINUTE_MS);
+    app.svc.fire_due().await.unwrap();
+    app.clock.advance(9 * voltdesk_domain::MINUTE_MS);
+    app.svc.fire_due().await.unwrap();
+    app.svc.process_rules().await.unwrap();
+    let c = signed_in(&app, Role::Supervisor).await;
+    let get = |path: String| {
+        let c = c.clone();
+        async move { c.get(path).send().await.unwrap().text().await.unwrap() }
+    };
+    let zh = get(format!("{}/warnings?status=all", app.base)).await;
+    assert!(
+        zh.contains("时限即将到期") && zh.contains("时限已超期"),
+        "{zh}"
+    );
+    c.get(format!("{}/lang/en?next=/", app.base))
+        .send()
+        .await
+        .unwrap();
+    let en = get(format!("{}/warnings?status=all", app.base)).await;
+    assert!(
+        en.contains("deadline near") && en.contains("deadline missed"),
+        "{en}"
+    );
+    assert!(
+        !en.contains("时限即将到期") && !en.contains("时限已超期"),
+        "{en}"
+    );
+    let page = get(format!("{}/orders/{order}", app.base)).await;
+    assert!(
+        page.contains("deadline missed"),
+        "the escalation's reason: {page}"
+    );
+    assert!(!page.contains("时限已超期"), "{page}");
+}
