@@ -14,6 +14,7 @@ mod handling;
 mod lifecycle;
 mod print;
 mod search;
+mod users;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener;
