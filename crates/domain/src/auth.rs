@@ -191,9 +191,109 @@ pub fn allows(role: Role, perm: Permission) -> bool {
     permissions(role).contains(&perm)
 }
 
+/// Why a change to a user's account is refused: an administrator may not lock themselves out,
+/// and the organisation always keeps one active administrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountGuard {
+    /// An administrator tried to disable their own account.
+    DisableSelf,
+    /// An administrator tried to give themselves another role.
+    DemoteSelf,
+    /// The change would leave no active administrator.
+    LastAdmin,
+}
+
+impl AccountGuard {
+    /// The stable error code the API reports.
+    pub fn code(self) -> &'static str {
+        match self {
+            AccountGuard::DisableSelf => "self_disable",
+            AccountGuard::DemoteSelf => "self_demote",
+            AccountGuard::LastAdmin => "last_admin",
+        }
+    }
+
+    pub fn explain(self) -> &'static str {
+        match self {
+            AccountGuard::DisableSelf => "an administrator cannot disable their own account",
+            AccountGuard::DemoteSelf => "an administrator cannot take away their own role",
+            AccountGuard::LastAdmin => {
+                "the last active administrator cannot be disabled or demoted"
+            }
+        }
+    }
+}
+
+/// What a change does to an account, as [`guard_account_change`] judges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountChange {
+    /// Who asks (`None`: the command line).
+    pub by: Option<i64>,
+    pub user_id: i64,
+    /// The account's role and state before the change.
+    pub role: Role,
+    pub active: bool,
+    /// After the change.
+    pub new_role: Role,
+    pub new_active: bool,
+    /// How many active administrators there are now, the account included.
+    pub active_admins: i64,
+}
+
+/// Refuses a change that disables or demotes the one asking, or that leaves no active
+/// administrator.
+pub fn guard_account_change(c: AccountChange) -> Result<(), AccountGuard> {
+    let own = c.by == Some(c.user_id);
+    if own && c.active && !c.new_active {
+        return Err(AccountGuard::DisableSelf);
+    }
+    if own && c.role == Role::Admin && c.new_role != Role::Admin {
+        return Err(AccountGuard::DemoteSelf);
+    }
+    let was_admin = c.active && c.role == Role::Admin;
+    let stays_admin = c.new_active && c.new_role == Role::Admin;
+    if was_admin && !stays_admin && c.active_admins <= 1 {
+        return Err(AccountGuard::LastAdmin);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn change(by: i64, role: Role, new_role: Role, new_active: bool, admins: i64) -> AccountChange {
+        AccountChange {
+            by: Some(by),
+            user_id: 1,
+            role,
+            active: true,
+            new_role,
+            new_active,
+            active_admins: admins,
+        }
+    }
+
+    #[test]
+    fn an_admin_keeps_their_own_account_and_the_last_admin_stays() {
+        use AccountGuard::*;
+        use Role::*;
+        let check =
+            |c, want: Result<(), AccountGuard>| assert_eq!(guard_account_change(c), want, "{c:?}");
+        check(change(1, Admin, Admin, false, 3), Err(DisableSelf));
+        check(change(1, Admin, Agent, true, 3), Err(DemoteSelf));
+        check(change(2, Admin, Agent, true, 1), Err(LastAdmin));
+        check(change(2, Admin, Admin, false, 1), Err(LastAdmin));
+        check(change(2, Admin, Agent, true, 2), Ok(()));
+        check(change(2, Admin, Admin, false, 2), Ok(()));
+        check(change(2, Agent, Handler, false, 1), Ok(()));
+        // Enabling or renaming oneself is no loss.
+        check(change(1, Admin, Admin, true, 1), Ok(()));
+        // A disabled admin made an agent takes no administrator away.
+        let mut c = change(2, Admin, Agent, true, 1);
+        c.active = false;
+        check(c, Ok(()));
+    }
 
     #[test]
     fn pii_is_not_for_analysts_admins_auditors() {

@@ -184,6 +184,9 @@ trace_kinds! {
         UserSignInFailed(SignInFailed) = "user.sign_in_failed" / "登录失败" / "Sign-in failed",
         UserLocked(UserRef) = "user.locked" / "账号锁定" / "Account locked",
         UserUnlocked(UserRef) = "user.unlocked" / "账号解锁" / "Account unlocked",
+        UserUpdated(UserUpdated) = "user.updated" / "修改用户" / "User changed",
+        UserDisabled(UserDisabled) = "user.disabled" / "停用账号" / "Account disabled",
+        UserEnabled(UserRef) = "user.enabled" / "启用账号" / "Account enabled",
         TokenCreated(TokenCreated) = "token.created" / "创建接口令牌" / "API token created",
         TokenRevoked(TokenRef) = "token.revoked" / "吊销接口令牌" / "API token revoked",
         CustomersImported(CustomersImported) = "customers.imported" / "导入客户" / "Customers imported",
@@ -231,6 +234,9 @@ pub const NOT_IN_DEMO: &[TraceKind] = &[
     TraceKind::UserSignInFailed,
     TraceKind::UserLocked,
     TraceKind::UserUnlocked,
+    TraceKind::UserUpdated,
+    TraceKind::UserDisabled,
+    TraceKind::UserEnabled,
     TraceKind::TokenCreated,
     TraceKind::TokenRevoked,
     TraceKind::PolicySelected,
@@ -613,6 +619,31 @@ pub struct UserRef {
     pub user_id: i64,
 }
 
+/// What an administrator changed about a user, each field old → new.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserUpdated {
+    pub user_id: i64,
+    pub changes: Vec<FieldChange>,
+}
+
+/// One field's change: its name and its values before and after (absent: none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+}
+
+/// An account disabled: its sessions ended and its API tokens revoked with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserDisabled {
+    pub user_id: i64,
+    pub sessions_ended: i64,
+    pub tokens_revoked: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenCreated {
     pub token_id: i64,
@@ -868,6 +899,14 @@ mod tests {
                 to_role: Role::Supervisor,
                 reason: "答复时限已超期".into(),
                 words: None,
+            }),
+            TraceEvent::UserUpdated(UserUpdated {
+                user_id: 3,
+                changes: vec![FieldChange {
+                    field: "station_id".into(),
+                    old: None,
+                    new: Some("2".into()),
+                }],
             }),
         ];
         for e in events {

@@ -121,17 +121,11 @@ impl Service {
         let hash = hash_password(name, &u.password)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let display =
-            if u.display_name.trim().is_empty() {
-                name
-            } else {
-                voltdesk_domain::values::plain_line(&u.display_name, DISPLAY_NAME_MAX).map_err(|_| {
-                ServiceError::invalid(
-                    "display_name",
-                    "1 to 64 visible characters, without control or text-direction characters",
-                )
-            })?
-            };
+        let display = if u.display_name.trim().is_empty() {
+            name
+        } else {
+            crate::users::display_name(&u.display_name)?
+        };
         let id = self
             .store
             .insert_user(

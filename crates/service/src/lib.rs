@@ -18,6 +18,7 @@ mod quality;
 mod rules;
 pub mod scheduler;
 mod stats;
+mod users;
 mod views;
 
 pub use auth::*;
@@ -34,6 +35,7 @@ pub use outages::*;
 pub use quality::*;
 pub use rules::*;
 pub use stats::*;
+pub use users::*;
 pub use views::*;
 
 use std::collections::HashMap;
@@ -121,6 +123,13 @@ pub enum ServiceError {
     /// The account is locked after failed sign-ins until an admin unlocks it.
     #[error("the account is locked; an administrator can unlock it")]
     Locked,
+    /// A change to an account that would lock the asking administrator out or leave no
+    /// active administrator; `field` is the input it concerns, if one.
+    #[error("{}", .guard.explain())]
+    Guard {
+        guard: voltdesk_domain::auth::AccountGuard,
+        field: Option<&'static str>,
+    },
     #[error("import rejected: {} row(s) invalid", .0.len())]
     Import(Vec<voltdesk_domain::import::RowError>),
     /// A part of the service that the request needs is not running (e.g. intake while the
@@ -171,6 +180,7 @@ impl ServiceError {
             ServiceError::Unauthorized => "unauthorized",
             ServiceError::Throttled { .. } => "login_throttled",
             ServiceError::Locked => "account_locked",
+            ServiceError::Guard { guard, .. } => guard.code(),
             ServiceError::Import(_) => "import_invalid_rows",
             ServiceError::Unavailable { .. } => "unavailable",
             ServiceError::Store(_) => "internal",

@@ -33,7 +33,7 @@ pub use outbox::*;
 pub use quality::*;
 pub use rows::*;
 pub use stats::*;
-pub use users::SessionRow;
+pub use users::{SessionRow, UserFilter, UserSort};
 pub use warnings::*;
 
 use dialect::Dialect;

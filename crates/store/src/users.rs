@@ -42,7 +42,130 @@ fn token(r: &AnyRow) -> Result<TokenRow> {
     })
 }
 
+/// Filter, sort and page of the users list.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// A `LIKE` pattern (escape `\\`) matched against the username and the display name,
+    /// ignoring ASCII case.
+    pub like: Option<String>,
+    pub role: Option<voltdesk_domain::Role>,
+    pub active: Option<bool>,
+    pub sort: UserSort,
+    pub desc: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// What the users list is sorted by; the username breaks ties.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UserSort {
+    #[default]
+    Username,
+    Role,
+    /// Active first, then disabled; locked ones among them last.
+    State,
+}
+
 impl Store {
+    /// One page of users matching the filter, and how many match in all.
+    pub async fn find_users(&self, f: &UserFilter) -> Result<(Vec<UserRow>, i64)> {
+        let dir = if f.desc { "DESC" } else { "ASC" };
+        let order = match f.sort {
+            UserSort::Username => format!("username {dir}"),
+            UserSort::Role => format!("role {dir}, username"),
+            UserSort::State => format!(
+                "active {}, CASE WHEN locked_at IS NULL THEN 0 ELSE 1 END {dir}, username",
+                if f.desc { "ASC" } else { "DESC" }
+            ),
+        };
+        let filter = "($1 IS NULL OR LOWER(username) LIKE LOWER($1) ESCAPE '\\' OR LOWER(display_name) LIKE LOWER($1) ESCAPE '\\') \
+             AND ($2 IS NULL OR role = $2) AND ($3 IS NULL OR active = $3)";
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM users WHERE {filter} ORDER BY {order} LIMIT $4 OFFSET $5"
+        )))
+        .bind(f.like.as_deref())
+        .bind(f.role.map(|r| r.code()))
+        .bind(f.active.map(b))
+        .bind(f.limit)
+        .bind(f.offset)
+        .fetch_all(self.reader())
+        .await?;
+        let total = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM users WHERE {filter}"
+        )))
+        .bind(f.like.as_deref())
+        .bind(f.role.map(|r| r.code()))
+        .bind(f.active.map(b))
+        .fetch_one(self.reader())
+        .await?;
+        Ok((
+            rows.iter().map(user).collect::<Result<_>>()?,
+            get_i64(&total, "n")?,
+        ))
+    }
+
+    /// A user read inside a transaction, locked until it ends (PostgreSQL; SQLite's one
+    /// writer excludes the others anyway).
+    pub async fn user_for_update(&self, tx: &mut Tx, id: i64) -> Result<Option<UserRow>> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM users WHERE id = $1{}",
+            self.dialect.for_update()
+        )))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        r.as_ref().map(user).transpose()
+    }
+
+    /// The active administrators, locked until the transaction ends, so that two
+    /// administrators disabling each other cannot both succeed.
+    pub async fn active_admins(&self, tx: &mut Tx) -> Result<Vec<i64>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM users WHERE role = $1 AND active = 1 ORDER BY id{}",
+            self.dialect.for_update()
+        )))
+        .bind(voltdesk_domain::Role::Admin.code())
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.iter().map(|r| get_i64(r, "id")).collect()
+    }
+
+    /// Sets a user's display name, role, station and department.
+    pub async fn update_user(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        display_name: &str,
+        role: voltdesk_domain::Role,
+        station_id: Option<i64>,
+        department_id: Option<i64>,
+    ) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE users SET display_name = $1, role = $2, station_id = $3, department_id = $4 WHERE id = $5",
+        )
+        .bind(display_name)
+        .bind(role.code())
+        .bind(station_id)
+        .bind(department_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        changed_one(n)
+    }
+
+    /// Revokes every live API token of a user; returns how many there were.
+    pub async fn revoke_tokens_of(&self, tx: &mut Tx, user_id: i64, now: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE (user_id = $2 OR issued_by = $2) AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_user(
         &self,

@@ -1,13 +1,14 @@
-//! User administration in the API beyond creating users: lifting a sign-in lock, setting a
-//! password (an admin's reset, or one's own change); a password change ends the user's
-//! sessions.
+//! User administration in the API beyond creating users: editing a user (display name,
+//! role, station, department, managed grids), disabling and enabling an account (disabling
+//! ends its sessions and revokes its tokens), lifting a sign-in lock, setting a password (an
+//! admin's reset, or one's own change); a password change ends the user's sessions.
 //!
 //! Its routes are declared by [`routes`], beside their handlers.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::extract::{Caller, J};
-use crate::routes::{Access, ApiRoute, post, put};
+use crate::routes::{Access, ApiRoute, patch, post, put};
 use axum::Extension;
 use axum::Json;
 use axum::extract::State;
@@ -21,6 +22,27 @@ type S = State<Service>;
 
 pub fn routes() -> Vec<ApiRoute> {
     vec![
+        patch(
+            "/api/v1/users/{id}",
+            Access::Needs(UserAdmin),
+            "administration",
+            "Change a user's display name, role, station, department or managed grids (only the fields sent)",
+            update_user,
+        ),
+        post(
+            "/api/v1/users/{id}/disable",
+            Access::Needs(UserAdmin),
+            "administration",
+            "Disable an account: its sessions end, its API tokens are revoked, it cannot sign in",
+            disable_user,
+        ),
+        post(
+            "/api/v1/users/{id}/enable",
+            Access::Needs(UserAdmin),
+            "administration",
+            "Enable a disabled account again (its revoked tokens stay revoked)",
+            enable_user,
+        ),
         post(
             "/api/v1/users/{id}/unlock",
             Access::Needs(UserAdmin),
@@ -43,6 +65,70 @@ pub fn routes() -> Vec<ApiRoute> {
             change_password,
         ),
     ]
+}
+
+/// Deserializes a present field, `null` included, as `Some`: an absent one stays `None`.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// The fields of a user to change; the ones left out stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// A plain visible line of at most 64 characters.
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    role: Option<voltdesk_domain::Role>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    station_id: Option<Option<i64>>,
+    /// `null` clears it; a department of the user's station.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    department_id: Option<Option<i64>>,
+    /// The grids the user manages, by code (or id): the whole set. Grid managers only, grids
+    /// of the user's station; each grid's previous manager loses it.
+    #[serde(default)]
+    grids: Option<Vec<String>>,
+}
+
+pub async fn update_user(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+    J(b): J<UserPatch>,
+) -> ApiResult<Json<UserView>> {
+    let changes = voltdesk_service::UserChanges {
+        display_name: b.display_name,
+        role: b.role,
+        station_id: b.station_id,
+        department_id: b.department_id,
+        grids: b.grids,
+    };
+    Ok(Json(svc.update_user(&p.actor, id, changes).await?.into()))
+}
+
+pub async fn disable_user(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(svc.set_user_active(&p.actor, id, false).await?.into()))
+}
+
+pub async fn enable_user(
+    State(svc): S,
+    Caller(p): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(svc.set_user_active(&p.actor, id, true).await?.into()))
 }
 
 pub async fn unlock_user(

@@ -22,6 +22,9 @@
 //! | `payload_too_large` | 413 | the body is larger than the route accepts |
 //! | `login_throttled` | 429 | too many failed sign-ins for the account or address; `Retry-After` says when to try again |
 //! | `account_locked` | 403 | the account is locked after failed sign-ins until an administrator unlocks it |
+//! | `self_disable` | 409 | an administrator may not disable their own account |
+//! | `self_demote` | 409 | an administrator may not give themselves another role (`field`: `role`) |
+//! | `last_admin` | 409 | the last active administrator cannot be disabled or demoted |
 //! | `unavailable` | 503 | a part of the server the request needs is not running; retry later |
 //! | `internal` | 500 | a failure on our side; the log has the cause |
 
@@ -161,6 +164,13 @@ impl From<ServiceError> for ApiError {
                 e
             }
             ServiceError::Locked => ApiError::new(StatusCode::FORBIDDEN, code, msg),
+            ServiceError::Guard { field, .. } => {
+                let e = ApiError::new(StatusCode::CONFLICT, code, msg);
+                match field {
+                    Some(f) => e.field(f),
+                    None => e,
+                }
+            }
             ServiceError::Unavailable { .. } => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, msg)
             }

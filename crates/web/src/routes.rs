@@ -176,6 +176,7 @@ macro_rules! verb {
 verb!(get, "GET", GET);
 verb!(post, "POST", POST);
 verb!(put, "PUT", PUT);
+verb!(patch, "PATCH", PATCH);
 verb!(delete, "DELETE", DELETE);
 
 // ---- what a handler's types say about its bodies ----

@@ -15,6 +15,7 @@ mod lifecycle;
 mod notify;
 mod print;
 mod search;
+mod users;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener;

@@ -11,13 +11,16 @@ use voltdesk_domain::Role;
 use voltdesk_domain::calendar::{CalendarEntry, DayKind};
 use voltdesk_domain::job::{ImportKind, JobState};
 use voltdesk_service::{ImportJobView, NewUser};
-use voltdesk_store::{StationRow, TraceRow, UserRow};
+use voltdesk_store::{StationRow, TraceRow};
 
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
     c: Chrome,
-    users: Vec<UserRow>,
+    users: Vec<UserLine>,
+    list: UserList,
+    /// A refused password reset: the user's id and the error, shown beside their field.
+    pw_bad: Option<(i64, String)>,
     roles: &'static [Role],
     stations: Vec<StationRow>,
     policies: Vec<(String, String)>,
@@ -26,16 +29,154 @@ struct AdminPage {
     jobs: Vec<JobLine>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct AdminQ {
     #[serde(default)]
     year: Option<i32>,
+    /// The users list: a phrase in the username or name, a role, the sort, its direction, the page.
+    #[serde(default)]
+    uq: Option<String>,
+    #[serde(default)]
+    urole: Option<String>,
+    #[serde(default)]
+    usort: Option<String>,
+    #[serde(default)]
+    udesc: Option<String>,
+    #[serde(default)]
+    upage: Option<i64>,
     #[serde(flatten)]
     flash: Flash,
 }
 
+/// Users per page of the admin page's table.
+const USERS_PER_PAGE: i64 = 20;
+
+/// A user as the table shows them, every word from the word table.
+pub struct UserLine {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub active: bool,
+    pub locked: bool,
+}
+
+/// The users list's filter as typed, and the links it draws.
+pub struct UserList {
+    pub q: String,
+    pub role: String,
+    pub sort: String,
+    pub desc: bool,
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+}
+
+impl AdminPage {
+    /// The refused reset's error beside this user's password field, if it was theirs.
+    fn pw_error(&self, id: &i64) -> String {
+        match &self.pw_bad {
+            Some((bad, text)) if bad == id => text.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+impl UserList {
+    fn href(&self, sort: &str, desc: bool, page: i64) -> String {
+        let mut h = format!("/admin?usort={sort}");
+        if !self.q.is_empty() {
+            h += &format!("&uq={}", urlencode(&self.q));
+        }
+        if !self.role.is_empty() {
+            h += &format!("&urole={}", urlencode(&self.role));
+        }
+        if desc {
+            h += "&udesc=1";
+        }
+        if page > 1 {
+            h += &format!("&upage={page}");
+        }
+        h + "#users"
+    }
+    /// The header's link: this column, the other direction when it is the one sorted by.
+    pub fn sort_href(&self, sort: &str) -> String {
+        self.href(sort, self.sort == sort && !self.desc, 1)
+    }
+    pub fn arrow(&self, sort: &str) -> &'static str {
+        match (self.sort == sort, self.desc) {
+            (false, _) => "",
+            (true, false) => " ▲",
+            (true, true) => " ▼",
+        }
+    }
+    pub fn page_href(&self, page: i64) -> String {
+        self.href(&self.sort, self.desc, page)
+    }
+    /// Where an action on a row sends the browser back to: this very list.
+    pub fn back(&self) -> String {
+        self.page_href(self.page)
+    }
+}
+
 pub async fn admin(State(svc): State<Service>, v: Viewer, Query(q): Query<AdminQ>) -> PageResult {
+    admin_page(&svc, &v, q, None).await
+}
+
+async fn admin_page(
+    svc: &Service,
+    v: &Viewer,
+    q: AdminQ,
+    pw_bad: Option<(i64, String)>,
+) -> PageResult {
     use chrono::Datelike;
+    use voltdesk_store::{UserFilter, UserSort};
+    let uq = q.uq.clone().unwrap_or_default().trim().to_string();
+    let role = q.urole.as_deref().and_then(|r| Role::parse(r).ok());
+    let sort = match q.usort.as_deref() {
+        Some("role") => UserSort::Role,
+        Some("state") => UserSort::State,
+        _ => UserSort::Username,
+    };
+    let page = q.upage.unwrap_or(1).clamp(1, 100_000);
+    let (rows, total) = svc
+        .find_users(&UserFilter {
+            // A phrase longer than any name is cut to a name's length.
+            like: voltdesk_domain::search::like_pattern(&uq.chars().take(64).collect::<String>())
+                .unwrap_or_default(),
+            role,
+            active: None,
+            sort,
+            desc: q.udesc.is_some(),
+            limit: USERS_PER_PAGE,
+            offset: (page - 1) * USERS_PER_PAGE,
+        })
+        .await?;
+    let list = UserList {
+        q: uq,
+        role: role.map(|r| r.code().to_string()).unwrap_or_default(),
+        sort: match sort {
+            UserSort::Username => "username",
+            UserSort::Role => "role",
+            UserSort::State => "state",
+        }
+        .into(),
+        desc: q.udesc.is_some(),
+        page,
+        pages: ((total + USERS_PER_PAGE - 1) / USERS_PER_PAGE).max(1),
+        total,
+    };
+    let users = rows
+        .iter()
+        .map(|u| UserLine {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: v.tr.label(u.role),
+            active: u.active,
+            locked: u.locked_at.is_some(),
+        })
+        .collect();
     let year = q
         .year
         .unwrap_or_else(|| voltdesk_service::local_date(svc.now()).year());
@@ -46,9 +187,16 @@ pub async fn admin(State(svc): State<Service>, v: Viewer, Query(q): Query<AdminQ
         .map(|p| (p.id.clone(), format!("{} ({})", p.name, p.version)))
         .collect();
     policies.sort();
-    render(&AdminPage {
+    let status = if pw_bad.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = AdminPage {
         c: v.chrome("/admin", &q.flash),
-        users: svc.users().await?,
+        users,
+        list,
+        pw_bad,
         roles: Role::ALL,
         stations: svc.stations().await?,
         policies,
@@ -58,8 +206,9 @@ pub async fn admin(State(svc): State<Service>, v: Viewer, Query(q): Query<AdminQ
             .filter(|e| e.day.year() == year)
             .collect(),
         year,
-        jobs: job_lines(&svc, &v).await?,
-    })
+        jobs: job_lines(svc, v).await?,
+    };
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -93,12 +242,287 @@ pub async fn add_user(
     Ok(done("/admin", &format!("{} ✓", u.username)))
 }
 
-pub async fn unlock_user(State(svc): State<Service>, v: Viewer, Path(id): Path<i64>) -> PageResult {
+/// Where a row's action goes back to: the list it was taken from.
+#[derive(Deserialize, Default)]
+pub struct BackForm {
+    #[serde(default)]
+    back: String,
+}
+
+fn back_to(f: &BackForm) -> String {
+    let list = super::safe_next(&f.back)
+        .filter(|b| b.starts_with("/admin"))
+        .unwrap_or_else(|| "/admin".into());
+    format!("{list}#users")
+}
+
+pub async fn unlock_user(
+    State(svc): State<Service>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<BackForm>,
+) -> PageResult {
+    let back = back_to(&f);
     let u = svc
         .unlock_user(&v.principal.actor, id)
         .await
-        .map_err(|e| PageError::from(e).back("/admin"))?;
-    Ok(done("/admin", &format!("{} ✓", u.username)))
+        .map_err(|e| PageError::from(e).back(back.clone()))?;
+    Ok(done(&back, &format!("{} ✓", u.username)))
+}
+
+pub async fn disable_user(
+    State(svc): State<Service>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<BackForm>,
+) -> PageResult {
+    set_active(svc, v, id, f, false).await
+}
+
+pub async fn enable_user(
+    State(svc): State<Service>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<BackForm>,
+) -> PageResult {
+    set_active(svc, v, id, f, true).await
+}
+
+async fn set_active(svc: Service, v: Viewer, id: i64, f: BackForm, active: bool) -> PageResult {
+    let back = back_to(&f);
+    let u = svc
+        .set_user_active(&v.principal.actor, id, active)
+        .await
+        .map_err(|e| PageError::from(e).back(back.clone()))?;
+    let state = if u.active {
+        "user.state.active"
+    } else {
+        "user.state.disabled"
+    };
+    Ok(done(&back, &format!("{} · {}", u.username, v.tr.t(state))))
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// An administrator's password reset from the users table: a refused password draws the
+/// page again (422) with the error beside that user's field.
+pub async fn reset_password(
+    State(svc): State<Service>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<PasswordForm>,
+) -> PageResult {
+    let u = svc.user(id).await?;
+    match svc
+        .reset_password(&v.principal.actor, id, &f.password)
+        .await
+    {
+        Ok(()) => Ok(done(
+            &format!("/admin?uq={}#users", urlencode(&u.username)),
+            &format!("{} · {} ✓", u.username, v.tr.t("user.password_reset")),
+        )),
+        Err(e) => {
+            let text = PageError::from(e).text(v.tr);
+            let q = AdminQ {
+                uq: Some(u.username.clone()),
+                ..Default::default()
+            };
+            admin_page(&svc, &v, q, Some((id, text))).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user_edit.html")]
+struct UserEditPage {
+    c: Chrome,
+    id: i64,
+    username: String,
+    active: bool,
+    f: EditForm,
+    roles: &'static [Role],
+    stations: Vec<StationRow>,
+    /// Departments and grids with their station's name.
+    departments: Vec<(i64, String)>,
+    grids: Vec<(String, String)>,
+    bad: String,
+    bad_text: String,
+    name_max: usize,
+}
+
+impl UserEditPage {
+    fn picked(&self, value: &str, id: &i64) -> bool {
+        value == id.to_string()
+    }
+    fn has_grid(&self, code: &str) -> bool {
+        self.f.grids.iter().any(|g| g == code)
+    }
+}
+
+/// The edit form's values as typed (ids as text: empty is none).
+#[derive(Default, Clone)]
+pub struct EditForm {
+    display_name: String,
+    role: String,
+    station_id: String,
+    department_id: String,
+    grids: Vec<String>,
+}
+
+/// The fields of the edit form that carry an error beside them.
+const EDIT_FIELDS: &[&str] = &[
+    "display_name",
+    "role",
+    "station_id",
+    "department_id",
+    "grids",
+];
+
+async fn edit_page(
+    svc: &Service,
+    v: &Viewer,
+    id: i64,
+    f: Option<EditForm>,
+    failed: Option<&PageError>,
+) -> PageResult {
+    let u = svc.user(id).await?;
+    let stations = svc.stations().await?;
+    let station_name = |sid: i64| {
+        stations
+            .iter()
+            .find(|s| s.id == sid)
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
+    let f = match f {
+        Some(f) => f,
+        None => EditForm {
+            display_name: u.display_name.clone(),
+            role: u.role.code().into(),
+            station_id: u.station_id.map(|s| s.to_string()).unwrap_or_default(),
+            department_id: u.department_id.map(|d| d.to_string()).unwrap_or_default(),
+            grids: svc
+                .managed_grids(u.id)
+                .await?
+                .into_iter()
+                .map(|g| g.code)
+                .collect(),
+        },
+    };
+    let departments = svc
+        .departments(None)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, format!("{} · {}", station_name(d.station_id), d.name)))
+        .collect();
+    let grids = svc
+        .grids(None)
+        .await?
+        .into_iter()
+        .map(|g| {
+            let label = format!("{} · {}", station_name(g.station_id), g.name);
+            (g.code, label)
+        })
+        .collect();
+    let (bad, bad_text) = match failed {
+        Some(e) => (e.field.clone().unwrap_or_default(), e.text(v.tr)),
+        None => (String::new(), String::new()),
+    };
+    let flash = match failed {
+        Some(e) if !EDIT_FIELDS.contains(&bad.as_str()) => Flash::err(e.text(v.tr)),
+        _ => Flash::default(),
+    };
+    let page = UserEditPage {
+        c: v.chrome("/admin", &flash),
+        id: u.id,
+        username: u.username,
+        active: u.active,
+        f,
+        roles: Role::ALL,
+        stations,
+        departments,
+        grids,
+        bad,
+        bad_text,
+        name_max: voltdesk_service::DISPLAY_NAME_MAX,
+    };
+    let status = match failed {
+        Some(e) if e.status.is_client_error() => StatusCode::UNPROCESSABLE_ENTITY,
+        Some(e) => e.status,
+        None => StatusCode::OK,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn edit_user(State(svc): State<Service>, v: Viewer, Path(id): Path<i64>) -> PageResult {
+    edit_page(&svc, &v, id, None, None).await
+}
+
+/// Saves the edit form: every field at once (the grids ticked are the whole set).
+pub async fn save_user(
+    State(svc): State<Service>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let f = EditForm {
+        display_name: get("display_name"),
+        role: get("role"),
+        station_id: get("station_id"),
+        department_id: get("department_id"),
+        grids: pairs
+            .iter()
+            .filter(|(n, _)| n == "grids")
+            .map(|(_, v)| v.clone())
+            .collect(),
+    };
+    let id_of = |field: &'static str, s: &str| -> Result<Option<i64>, PageError> {
+        match s.trim() {
+            "" => Ok(None),
+            t => t
+                .parse()
+                .map(Some)
+                .map_err(|_| PageError::field("invalid_field", field)),
+        }
+    };
+    let parsed = (|| {
+        Ok::<_, PageError>(voltdesk_service::UserChanges {
+            display_name: Some(f.display_name.clone()),
+            role: Some(
+                Role::parse(&f.role).map_err(|_| PageError::field("invalid_field", "role"))?,
+            ),
+            station_id: Some(id_of("station_id", &f.station_id)?),
+            department_id: Some(id_of("department_id", &f.department_id)?),
+            grids: Some(f.grids.clone()),
+        })
+    })();
+    let result = match parsed {
+        Ok(changes) => svc
+            .update_user(&v.principal.actor, id, changes)
+            .await
+            .map_err(PageError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(u) => Ok(done(
+            &format!("/admin?uq={}#users", urlencode(&u.username)),
+            &format!("{} ✓", u.username),
+        )),
+        Err(e) if e.status == StatusCode::NOT_FOUND => Err(e),
+        Err(e) => edit_page(&svc, &v, id, Some(f), Some(&e)).await,
+    }
 }
 
 #[derive(Deserialize)]

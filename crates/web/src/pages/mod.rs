@@ -146,6 +146,26 @@ pub const PAGES: &[Route] = &[
         Needs(UserAdmin),
         "Unlock a user locked after failed sign-ins",
     ),
+    p("GET", "/admin/users/{id}", Needs(UserAdmin), "Edit a user"),
+    p("POST", "/admin/users/{id}", Needs(UserAdmin), "Save a user"),
+    p(
+        "POST",
+        "/admin/users/{id}/disable",
+        Needs(UserAdmin),
+        "Disable a user: sessions end, tokens are revoked",
+    ),
+    p(
+        "POST",
+        "/admin/users/{id}/enable",
+        Needs(UserAdmin),
+        "Enable a disabled user",
+    ),
+    p(
+        "POST",
+        "/admin/users/{id}/password",
+        Needs(UserAdmin),
+        "Reset a user's password",
+    ),
     p(
         "POST",
         "/admin/policy",
@@ -773,6 +793,13 @@ pub fn router(svc: Service) -> Router<Service> {
         .route("/admin", get(admin::admin))
         .route("/admin/users", post(admin::add_user))
         .route("/admin/users/{id}/unlock", post(admin::unlock_user))
+        .route(
+            "/admin/users/{id}",
+            get(admin::edit_user).post(admin::save_user),
+        )
+        .route("/admin/users/{id}/disable", post(admin::disable_user))
+        .route("/admin/users/{id}/enable", post(admin::enable_user))
+        .route("/admin/users/{id}/password", post(admin::reset_password))
         .route("/admin/policy", post(admin::set_policy))
         .route("/admin/calendar", post(admin::set_calendar))
         .route(

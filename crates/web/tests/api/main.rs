@@ -13,6 +13,7 @@ mod schema;
 mod search;
 mod security;
 mod sessions;
+mod users;
 mod words;
 
 /// Generates one test per backend from `async fn name(app: TestApp)`.
