@@ -2,6 +2,7 @@
 //! writes the projection rows and their trace events together, commits, and then publishes
 //! what was committed on the in-process bus. Nothing outside this crate writes to the store.
 
+mod attachments;
 mod auth;
 mod bulk;
 mod care;
@@ -19,6 +20,7 @@ pub mod scheduler;
 mod stats;
 mod views;
 
+pub use attachments::*;
 pub use auth::*;
 pub use bulk::*;
 pub use care::*;
@@ -125,6 +127,12 @@ pub enum ServiceError {
     /// server starts or stops); the request may be retried.
     #[error("{what} is not available")]
     Unavailable { what: &'static str },
+    /// A file refused as an attachment (too large, an unsupported type, empty).
+    #[error(transparent)]
+    Attachment(voltdesk_domain::attachment::AttachmentFault),
+    /// A stored file that no longer matches its checksum, or is gone.
+    #[error("the stored file of this {what} is damaged or missing")]
+    Corrupt { what: &'static str },
     #[error("storage failure")]
     Store(#[source] StoreError),
 }
@@ -171,6 +179,8 @@ impl ServiceError {
             ServiceError::Locked => "account_locked",
             ServiceError::Import(_) => "import_invalid_rows",
             ServiceError::Unavailable { .. } => "unavailable",
+            ServiceError::Attachment(f) => f.code(),
+            ServiceError::Corrupt { .. } => "attachment_corrupt",
             ServiceError::Store(_) => "internal",
         }
     }
@@ -255,6 +265,8 @@ pub struct Service {
     pub(crate) stats: Arc<std::sync::Mutex<stats::StatsCache>>,
     pub(crate) jobs: Arc<imports::Jobs>,
     pub(crate) sign_in: Arc<RwLock<voltdesk_domain::signin::SignInPolicy>>,
+    /// Where attachments are kept (`set_attachments`); none until set.
+    pub(crate) attachments: Arc<RwLock<Option<AttachmentSettings>>>,
 }
 
 impl Service {
@@ -284,6 +296,7 @@ impl Service {
             stats: Arc::default(),
             jobs: Arc::default(),
             sign_in: Arc::default(),
+            attachments: Arc::default(),
         };
         svc.reload_org().await?;
         svc.intake.start(svc.clone());
