@@ -10,7 +10,7 @@ use crate::routes::Access::Needs;
 use crate::routes::{ApiRoute, get, post};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -73,7 +73,6 @@ pub async fn upload(
     Caller(p): Caller,
     Path(id): Path<String>,
     Q(q): Q<UploadQ>,
-    headers: HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
     let id = crate::api::order_id(&id)?;
@@ -85,15 +84,11 @@ pub async fn upload(
             AttachmentFault::TooLarge { limit }.to_string(),
         )
     };
-    // Refused at once when the client says it is too large; else counted as it arrives.
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
+    // Counted as it arrives. A body over the limit is read on (and thrown away) up to as
+    // much again, so that the client, still sending, reads the refusal instead of a reset
+    // connection; a larger one is cut off.
+    let mut bytes = Vec::new();
+    let mut over = 0u64;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| {
@@ -104,10 +99,18 @@ pub async fn upload(
             )
             .field("body")
         })?;
-        if (bytes.len() + chunk.len()) as u64 > limit {
-            return Err(too_large());
+        if over > 0 || (bytes.len() + chunk.len()) as u64 > limit {
+            over += chunk.len() as u64;
+            bytes = Vec::new();
+            if over > limit {
+                break;
+            }
+            continue;
         }
         bytes.extend_from_slice(&chunk);
+    }
+    if over > 0 {
+        return Err(too_large());
     }
     let view = svc.attach(&p.actor, id, &q.name, bytes).await?;
     Ok((StatusCode::CREATED, Json(view)))
@@ -214,7 +217,7 @@ mod tests {
         );
         assert_eq!(
             content_disposition(false, "电表\"读数\".txt"),
-            "attachment; filename=\"_______.txt\"; filename*=UTF-8''%E7%94%B5%E8%A1%A8%22%E8%AF%BB%E6%95%B0%22.txt"
+            "attachment; filename=\"______.txt\"; filename*=UTF-8''%E7%94%B5%E8%A1%A8%22%E8%AF%BB%E6%95%B0%22.txt"
         );
     }
 }
