@@ -109,6 +109,13 @@ pub struct ServeArgs {
     /// (for sign-in throttling) is the last entry of `X-Forwarded-For`
     #[arg(long)]
     pub behind_proxy: bool,
+    /// Keep attachments in this folder (default: `attachments` beside the SQLite file, or
+    /// in the working directory for PostgreSQL)
+    #[arg(long, value_name = "DIR")]
+    pub attachments: Option<std::path::PathBuf>,
+    /// The largest attachment accepted, in MB
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1024), value_name = "MB")]
+    pub attachment_limit_mb: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,4 +264,11 @@ pub struct DemoArgs {
     /// Prepare the database and exit without serving
     #[arg(long)]
     pub no_serve: bool,
+    /// Keep attachments in this folder (default: `attachments` beside the SQLite file, or
+    /// in the working directory for PostgreSQL)
+    #[arg(long, value_name = "DIR")]
+    pub attachments: Option<std::path::PathBuf>,
+    /// The largest attachment accepted, in MB
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1024), value_name = "MB")]
+    pub attachment_limit_mb: u64,
 }

@@ -81,6 +81,10 @@ pub async fn run(url: &str, policy_dir: Option<PathBuf>, args: DemoArgs) -> Resu
     let svc = Service::open(store, Arc::new(SystemClock), policies)
         .await
         .context("cannot open the service")?;
+    svc.set_attachments(
+        open::attachments_dir(url, args.attachments.as_deref()),
+        args.attachment_limit_mb * 1024 * 1024,
+    );
     let Some((listener, http)) = listener else {
         print_users(&svc).await?;
         return Ok(());

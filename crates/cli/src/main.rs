@@ -98,6 +98,10 @@ async fn run(cli: Cli, database_given: bool) -> Result<()> {
             let web = server::Web::from_args(&a)?;
             let svc = service().await?;
             svc.set_import_retention(a.import_retention_days);
+            svc.set_attachments(
+                open::attachments_dir(&url, a.attachments.as_deref()),
+                a.attachment_limit_mb * 1024 * 1024,
+            );
             let (listener, http) = server::bind(a.listen).await?;
             let url = match web.tls {
                 Some(_) => http.replacen("http://", "https://", 1),

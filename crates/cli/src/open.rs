@@ -50,6 +50,17 @@ pub async fn service(url: &str, policy_dir: Option<&Path>) -> Result<Service> {
         .context("cannot open the service")
 }
 
+/// Where attachments are kept: the folder given, else `attachments` beside the SQLite file
+/// (or in the working directory when the database is not a SQLite file).
+pub fn attachments_dir(url: &str, given: Option<&Path>) -> std::path::PathBuf {
+    if let Some(dir) = given {
+        return dir.to_path_buf();
+    }
+    sqlite_dir(url)
+        .map(|dir| dir.join("attachments"))
+        .unwrap_or_else(|| Path::new("attachments").to_path_buf())
+}
+
 /// The directory a SQLite database file is to be in, when the URL names one.
 fn sqlite_dir(url: &str) -> Option<&Path> {
     let rest = url
@@ -100,5 +111,23 @@ mod tests {
         );
         assert_eq!(super::sqlite_dir("sqlite::memory:"), None);
         assert_eq!(super::sqlite_dir("postgres://h/db"), None);
+    }
+
+    #[test]
+    fn attachments_sit_beside_the_database_file() {
+        use super::attachments_dir;
+        use std::path::Path;
+        assert_eq!(
+            attachments_dir("sqlite:///var/lib/vd/x.db?mode=rwc", None),
+            Path::new("/var/lib/vd/attachments")
+        );
+        assert_eq!(
+            attachments_dir("sqlite://voltdesk.db", None),
+            Path::new("attachments")
+        );
+        assert_eq!(
+            attachments_dir("postgres://h/db", Some(Path::new("/srv/files"))),
+            Path::new("/srv/files")
+        );
     }
 }

@@ -141,6 +141,8 @@ trace_kinds! {
         OrderRepeatDetected(RepeatDetected) = "order.repeat_detected" / "识别为重复投诉" / "Repeat complaint",
         OrderEscalated(Escalated) = "order.escalated" / "升级督办" / "Escalated",
         OrderProblemLinked(ProblemRef) = "order.problem_linked" / "关联问题" / "Linked to a problem",
+        OrderAttached(AttachmentAdded) = "order.attached" / "上传附件" / "Attachment added",
+        OrderNoted(NoteAdded) = "order.noted" / "内部备注" / "Internal note",
         ClockStarted(ClockStarted) = "clock.started" / "时限开始" / "Clock started",
         ClockMet(ClockEnded) = "clock.met" / "时限达标" / "Deadline met",
         ClockStopped(ClockEnded) = "clock.stopped" / "时限停止" / "Clock stopped",
@@ -211,6 +213,9 @@ pub const NOT_IN_DEMO: &[TraceKind] = &[
     TraceKind::OrderTransferred,
     TraceKind::OrderCoHandlersAdded,
     TraceKind::OrderProblemLinked,
+    // Staff's files and internal notes on an order.
+    TraceKind::OrderAttached,
+    TraceKind::OrderNoted,
     TraceKind::ClockPaused,
     TraceKind::ClockResumed,
     // Written by the running server's rules and by people working warnings.
@@ -312,6 +317,22 @@ pub struct Escalated {
     /// The reason as data (`warning::with_words`), for a page in another language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub words: Option<serde_json::Value>,
+}
+
+/// A file attached to an order (the `attachments` row holds it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentAdded {
+    pub attachment_id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// An internal note on an order: for staff only, never sent to the customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoteAdded {
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -763,6 +784,8 @@ impl TraceEvent {
                 Some(s.reason.as_str())
             }
             TraceEvent::ClockPaused(p) => Some(p.reason.as_str()),
+            TraceEvent::OrderAttached(a) => Some(a.name.as_str()),
+            TraceEvent::OrderNoted(n) => Some(n.text.as_str()),
             TraceEvent::ProblemOpened(p) => Some(p.title.as_str()),
             TraceEvent::DemandNoted(d) => Some(d.title.as_str()),
             TraceEvent::EscalationAcknowledged(w)

@@ -2,6 +2,7 @@
 //! writes the projection rows and their trace events together, commits, and then publishes
 //! what was committed on the in-process bus. Nothing outside this crate writes to the store.
 
+mod attachments;
 mod auth;
 mod bulk;
 mod care;
@@ -21,6 +22,7 @@ mod stats;
 mod users;
 mod views;
 
+pub use attachments::*;
 pub use auth::*;
 pub use bulk::*;
 pub use care::*;
@@ -136,6 +138,12 @@ pub enum ServiceError {
     /// server starts or stops); the request may be retried.
     #[error("{what} is not available")]
     Unavailable { what: &'static str },
+    /// A file refused as an attachment (too large, an unsupported type, empty).
+    #[error(transparent)]
+    Attachment(voltdesk_domain::attachment::AttachmentFault),
+    /// A stored file that no longer matches its checksum, or is gone.
+    #[error("the stored file of this {what} is damaged or missing")]
+    Corrupt { what: &'static str },
     #[error("storage failure")]
     Store(#[source] StoreError),
 }
@@ -183,6 +191,8 @@ impl ServiceError {
             ServiceError::Guard { guard, .. } => guard.code(),
             ServiceError::Import(_) => "import_invalid_rows",
             ServiceError::Unavailable { .. } => "unavailable",
+            ServiceError::Attachment(f) => f.code(),
+            ServiceError::Corrupt { .. } => "attachment_corrupt",
             ServiceError::Store(_) => "internal",
         }
     }
@@ -269,6 +279,8 @@ pub struct Service {
     pub(crate) sign_in: Arc<RwLock<voltdesk_domain::signin::SignInPolicy>>,
     /// The users whose notifications changed (for their open pages).
     pub(crate) notes: broadcast::Sender<i64>,
+    /// Where attachments are kept (`set_attachments`); none until set.
+    pub(crate) attachments: Arc<RwLock<Option<AttachmentSettings>>>,
 }
 
 impl Service {
@@ -299,6 +311,7 @@ impl Service {
             jobs: Arc::default(),
             sign_in: Arc::default(),
             notes: broadcast::channel(1024).0,
+            attachments: Arc::default(),
         };
         svc.reload_org().await?;
         svc.intake.start(svc.clone());

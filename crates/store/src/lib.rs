@@ -7,6 +7,8 @@
 //! backend. SQLite runs in WAL mode with one writer connection and several readers;
 //! PostgreSQL uses one pool for both.
 
+mod attachments;
+pub mod blob;
 mod bulk;
 mod care;
 mod customers;
@@ -24,6 +26,8 @@ pub mod testing;
 mod users;
 mod warnings;
 
+pub use attachments::*;
+pub use blob::{BlobError, BlobStore};
 pub use care::*;
 pub use customers::PrefixColumn;
 pub use jobs::*;

@@ -134,4 +134,49 @@
     ws.onclose = function () { setTimeout(connect, delay); delay = Math.min(delay * 2, 30000); };
   }
   document.addEventListener("DOMContentLoaded", connect);
+// The order page's attachments: the chosen file is posted as the raw body to the API with
+// its name in ?name=, a progress bar follows the upload, and the list is drawn again from
+// the page. A refusal is shown in the page's words.
+(function () {
+  document.addEventListener("submit", function (e) {
+    const f = e.target;
+    if (!f.matches || !f.matches("form[data-attach]")) return;
+    e.preventDefault();
+    const input = f.querySelector("input[type=file]");
+    const file = input.files[0];
+    if (!file) return;
+    const bar = f.querySelector(".progress"), fill = bar.querySelector("div");
+    const note = f.querySelector(".note"), button = f.querySelector("button");
+    const fail = function (text) { note.textContent = text; note.classList.add("field-error"); bar.hidden = true; button.disabled = false; };
+    if (file.size > Number(f.dataset.max)) { fail(f.dataset.tooLarge); return; }
+    note.classList.remove("field-error");
+    note.textContent = f.dataset.busy;
+    bar.hidden = false; fill.style.width = "0%"; button.disabled = true;
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", f.dataset.attach + "?name=" + encodeURIComponent(file.name));
+    xhr.upload.onprogress = function (p) {
+      if (p.lengthComputable) fill.style.width = Math.round(100 * p.loaded / p.total) + "%";
+    };
+    xhr.onerror = function () { fail(f.dataset.failed); };
+    xhr.onload = function () {
+      let r = {}; try { r = JSON.parse(xhr.responseText); } catch (_) {}
+      if (xhr.status !== 201) {
+        const code = r.error && r.error.code;
+        fail(code === "payload_too_large" ? f.dataset.tooLarge
+          : code === "unsupported_attachment" ? f.dataset.unsupported : f.dataset.failed);
+        return;
+      }
+      fetch(location.pathname, { credentials: "same-origin" })
+        .then(function (x) { return x.text(); })
+        .then(function (html) {
+          const page = new DOMParser().parseFromString(html, "text/html");
+          const fresh = page.getElementById("attachment-list");
+          if (fresh) document.getElementById("attachment-list").replaceWith(fresh);
+          note.textContent = ""; bar.hidden = true; button.disabled = false; input.value = "";
+        });
+    };
+    // Sniffed by the server; a form type would be refused under the session cookie.
+    xhr.setRequestHeader("content-type", "application/octet-stream");
+    xhr.send(file);
+  });
 })();

@@ -667,7 +667,7 @@ fn within_reach(page: i64, per_page: i64) -> ApiResult<()> {
     Ok(())
 }
 
-fn order_id(s: &str) -> ApiResult<i64> {
+pub(crate) fn order_id(s: &str) -> ApiResult<i64> {
     parse_order_ref(s).ok_or_else(|| ApiError::not_found("work order"))
 }
 

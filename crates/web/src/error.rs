@@ -19,7 +19,9 @@
 //! | `import_invalid_rows` | 422 | an import was rejected; `rows` lists line, field, code, message |
 //! | `cross_site_request` | 403 | a cookie-session request that changes state came from another site's page |
 //! | `unsupported_media_type` | 415 | a cookie-session body is not JSON (`application/json`) |
-//! | `payload_too_large` | 413 | the body is larger than the route accepts |
+//! | `payload_too_large` | 413 | the body is larger than the route accepts (an attachment: the message names the limit) |
+//! | `unsupported_attachment` | 415 | an attachment is not a JPEG, PNG, GIF or WebP image, a PDF or UTF-8 plain text (sniffed from its bytes) |
+//! | `attachment_corrupt` | 500 | an attachment's stored file is missing or no longer matches its SHA-256; no bytes are sent |
 //! | `login_throttled` | 429 | too many failed sign-ins for the account or address; `Retry-After` says when to try again |
 //! | `account_locked` | 403 | the account is locked after failed sign-ins until an administrator unlocks it |
 //! | `self_disable` | 409 | an administrator may not disable their own account |
@@ -173,6 +175,23 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Unavailable { .. } => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, msg)
+            }
+            ServiceError::Attachment(f) => {
+                use voltdesk_domain::attachment::AttachmentFault as F;
+                let status = match f {
+                    F::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                    F::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    F::Empty => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                let e = ApiError::new(status, code, msg);
+                if matches!(f, F::Empty) {
+                    e.field("body")
+                } else {
+                    e
+                }
+            }
+            ServiceError::Corrupt { .. } => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, code, msg)
             }
             ServiceError::Import(rows) => {
                 let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg);

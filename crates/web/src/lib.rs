@@ -2,6 +2,7 @@
 //! docs page, and the auth layer that checks every request against the route table.
 
 pub mod api;
+pub mod api_attachments;
 pub mod api_imports;
 pub mod api_notify;
 pub mod api_outages;
@@ -159,10 +160,13 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 async fn security_headers(mut res: Response) -> Response {
     use axum::http::{HeaderValue, header};
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    // A response with a stricter policy of its own (an attachment's sandbox) keeps it.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

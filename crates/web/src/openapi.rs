@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 fn json_schema(body: Body, components: &mut Schemas) -> Option<Value> {
     match body {
         Body::Json(schema) => serde_json::to_value(schema(components)).ok(),
-        Body::Csv | Body::Html => None,
+        Body::Csv | Body::Html | Body::Binary => None,
     }
 }
 
@@ -20,6 +20,9 @@ fn content(body: Body, components: &mut Schemas) -> Value {
         }
         Body::Csv => json!({"text/csv": {"schema": {"type": "string"}}}),
         Body::Html => json!({"text/html": {"schema": {"type": "string"}}}),
+        Body::Binary => {
+            json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
+        }
     }
 }
 
@@ -131,6 +134,7 @@ pub fn docs_page() -> String {
         };
         let body = match e.request {
             Some(Body::Csv) => "CSV text".to_string(),
+            Some(Body::Binary) => "the file's bytes".to_string(),
             Some(b) => format!(
                 "<code>{}</code>",
                 esc(&json_schema(b, &mut Schemas::new())

@@ -51,6 +51,8 @@ pub enum Body {
     /// CSV text (UTF-8 or GBK).
     Csv,
     Html,
+    /// A file's raw bytes.
+    Binary,
 }
 
 fn json_of<T: ToSchema>(out: &mut Schemas) -> RefOr<Schema> {
@@ -83,6 +85,27 @@ impl ApiRoute {
     /// The largest request body this route accepts.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.handler = self.handler.layer(DefaultBodyLimit::max(bytes));
+        self
+    }
+
+    /// No body limit of the router's own: the handler counts the bytes against its limit.
+    pub fn unlimited_body(mut self) -> Self {
+        self.handler = self.handler.layer(DefaultBodyLimit::disable());
+        self
+    }
+
+    /// The body is a file's raw bytes.
+    pub fn binary(mut self) -> Self {
+        self.entry.request = Some(Body::Binary);
+        self
+    }
+
+    /// The successful response is a file's bytes.
+    pub fn replies_binary(mut self) -> Self {
+        self.entry.reply = Some(Reply {
+            status: "200",
+            body: Some(Body::Binary),
+        });
         self
     }
 
@@ -198,6 +221,7 @@ impl DocArg for Caller {}
 impl DocArg for HeaderMap {}
 impl<T> DocArg for axum::Extension<T> {}
 impl DocArg for axum::body::Bytes {}
+impl DocArg for axum::body::Body {}
 impl<T> DocArg for Path<T> {}
 impl<T> DocArg for Q<T> {}
 impl DocArg for crate::extract::ClientAddr {}
@@ -299,6 +323,7 @@ documented!(A1, A2);
 documented!(A1, A2, A3);
 documented!(A1, A2, A3, A4);
 documented!(A1, A2, A3, A4, A5);
+documented!(A1, A2, A3, A4, A5, A6);
 
 // ---- the table ----
 
@@ -310,6 +335,7 @@ pub fn api_routes() -> Vec<ApiRoute> {
     all.extend(crate::api_quality::routes());
     all.extend(crate::api_notify::routes());
     all.extend(crate::api_users::routes());
+    all.extend(crate::api_attachments::routes());
     all
 }
 

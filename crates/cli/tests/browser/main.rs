@@ -8,6 +8,7 @@
 //! This file holds the shared steps (start a demo, open a browser, sign in, screenshots) and
 //! the every-role journey; each feature's journeys live in a module beside it.
 
+mod attachments;
 mod board;
 mod forms;
 mod handling;

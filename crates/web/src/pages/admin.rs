@@ -27,6 +27,9 @@ struct AdminPage {
     calendar: Vec<CalendarEntry>,
     year: i32,
     jobs: Vec<JobLine>,
+    /// Where attachments are kept, and the largest one in MB.
+    attachments_dir: String,
+    attach_limit_mb: u64,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -194,6 +197,11 @@ async fn admin_page(
     };
     let page = AdminPage {
         c: v.chrome("/admin", &q.flash),
+        attachments_dir: svc
+            .attachment_settings()
+            .map(|a| a.blobs.dir().display().to_string())
+            .unwrap_or_default(),
+        attach_limit_mb: svc.attachment_limit() / (1024 * 1024),
         users,
         list,
         pw_bad,

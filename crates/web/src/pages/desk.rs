@@ -76,6 +76,8 @@ pub struct Event {
     pub channel: String,
     pub order_id: Option<i64>,
     pub detail: String,
+    /// An internal note: for staff only, shown apart.
+    pub internal: bool,
 }
 
 /// The names of departments and staff, for the events that name them by id.
@@ -170,9 +172,15 @@ pub fn events(tr: Tr, rows: Vec<TraceRow>, names: &Names) -> Vec<Event> {
     rows.into_iter()
         .map(|r| {
             let event = r.event();
+            let internal = matches!(event, voltdesk_domain::trace::TraceEvent::OrderNoted(_));
+            // A note is shown whole; other details as a line.
             let detail = routed_to(tr, &event, names).unwrap_or_else(|| {
-                let text: String = event.detail().unwrap_or("").chars().take(120).collect();
-                generated(tr, &event, text)
+                let d = event.detail().unwrap_or("");
+                if internal {
+                    d.to_string()
+                } else {
+                    generated(tr, &event, d.chars().take(120).collect())
+                }
             });
             Event {
                 at: r.at,
@@ -191,6 +199,7 @@ pub fn events(tr: Tr, rows: Vec<TraceRow>, names: &Names) -> Vec<Event> {
                     .unwrap_or_default(),
                 order_id: r.order_id,
                 detail,
+                internal,
             }
         })
         .collect()

@@ -262,6 +262,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("act.contact", "联系客户", "Contact customer"),
     ("act.dispatch", "派单", "Dispatch"),
     ("act.merge", "合并", "Merge"),
+    ("act.note", "写内部备注", "Add an internal note"),
     ("act.pause", "暂停计时", "Pause clocks"),
     ("act.reopen", "重新处理", "Reopen"),
     ("act.reply", "回单", "Reply"),
@@ -278,6 +279,17 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("area", "台区", "Transformer area"),
     ("arrears", "欠费", "Arrears"),
     ("assignee", "处理人", "Assignee"),
+    ("attach.add", "上传", "Upload"),
+    ("attach.busy", "正在上传…", "Uploading…"),
+    ("attach.failed", "上传失败", "The upload failed"),
+    ("attach.file", "选择文件", "File"),
+    (
+        "attach.hint",
+        "可上传图片（JPEG、PNG、GIF、WEBP）、PDF 或文本文件，单个文件不超过",
+        "Images (JPEG, PNG, GIF, WebP), PDF or plain text; each file at most",
+    ),
+    ("attach.open", "打开", "Open"),
+    ("attachments", "附件", "Attachments"),
     ("audit", "审计日志", "Audit log"),
     ("audit.actor", "操作人", "By"),
     ("audit.at", "时间", "Time"),
@@ -369,6 +381,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "该客户已有同一诉求的在办工单：",
         "This customer already has an open order on this subject:",
     ),
+    ("empty.attachments", "暂无附件", "No attachments yet"),
     (
         "empty.board",
         "暂无需要督办的工单",
@@ -389,6 +402,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "err.account_locked",
         "账号已锁定，请联系管理员解锁",
         "The account is locked; ask an administrator to unlock it",
+    ),
+    (
+        "err.attachment_corrupt",
+        "附件文件已损坏或丢失，请联系管理员",
+        "The attachment's stored file is damaged or missing; tell an administrator",
     ),
     ("err.conflict", "“{field}”已存在", "{field} already exists"),
     (
@@ -511,6 +529,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "What was sent is too large",
     ),
     (
+        "err.payload_too_large.body",
+        "文件超过大小上限",
+        "The file is larger than the limit",
+    ),
+    (
         "err.return_visit_required",
         "归档前须先完成回访",
         "Record a return visit before closing",
@@ -541,6 +564,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "err.unavailable",
         "服务暂不可用，请稍后重试",
         "Not available right now; try again later",
+    ),
+    (
+        "err.unsupported_attachment",
+        "只能上传图片（JPEG、PNG、GIF、WEBP）、PDF 或 UTF-8 文本文件",
+        "Only JPEG, PNG, GIF or WebP images, PDF documents or UTF-8 text files may be attached",
     ),
     (
         "err.unsupported_media_type",
@@ -686,6 +714,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("no_grid", "无网格", "No grid"),
     ("note", "备注", "Note"),
     (
+        "note.hint",
+        "内部备注仅工作人员可见，不会发送给客户",
+        "Internal notes are for staff only and are never sent to the customer",
+    ),
+    ("note.internal", "内部备注", "Internal note"),
+    ("note.text", "备注内容", "Note"),
+    (
         "notfound.body",
         "您要找的页面或工单不存在，可能是地址有误或已被删除。",
         "The page or order you are looking for does not exist: the address may be wrong.",
@@ -754,6 +789,12 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("sent_to", "派往", "Sent to"),
     ("service_kind", "服务类别", "Service kind"),
+    (
+        "settings.attachment_limit",
+        "单个附件上限",
+        "Largest attachment",
+    ),
+    ("settings.attachments", "附件存放目录", "Attachment folder"),
     ("severity", "紧急程度", "Severity"),
     ("station", "供电所", "Station"),
     ("status", "状态", "Status"),

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use voltdesk_domain::offer::{Who, offered};
 use voltdesk_domain::order::Command;
 use voltdesk_domain::*;
-use voltdesk_service::{CustomerView, OrderView, possible_actions};
+use voltdesk_service::{AttachmentView, CustomerView, OrderView, possible_actions};
 use voltdesk_store::{DepartmentRow, OrderFilter, OrderSort, ReturnVisitRow, UserRow};
 
 /// The API path segment of an action: its permission is the API route's.
@@ -31,6 +31,8 @@ fn api_segment(action: &str) -> Option<&'static str> {
         "co_handle" => "co-handle",
         "pause" => "pause",
         "resume" => "resume",
+        "note" => "notes",
+        "attach" => "attachments",
         _ => return None,
     })
 }
@@ -75,9 +77,25 @@ struct OrderPage {
     f: ActForm,
     bad: String,
     bad_text: String,
+    attachments: Vec<AttachmentView>,
+    may_attach: bool,
+    may_note: bool,
+    /// The largest attachment, in MB.
+    attach_limit_mb: u64,
 }
 
 impl OrderPage {
+    /// A file size for people: bytes, KB or MB.
+    fn size_text(&self, n: &i64) -> String {
+        let n = *n as f64;
+        if n < 1024.0 {
+            format!("{n} B")
+        } else if n < 1024.0 * 1024.0 {
+            format!("{:.1} KB", n / 1024.0)
+        } else {
+            format!("{:.1} MB", n / (1024.0 * 1024.0))
+        }
+    }
     /// Whether the form of `action` opens drawn again with the failed values.
     fn open(&self, action: &str) -> bool {
         self.failed == action
@@ -229,6 +247,10 @@ async fn order_page(
             .and_then(|a| svc.area_name(a))
             .unwrap_or_default(),
         events: events(v.tr, svc.order_trace(id).await?, &names),
+        attachments: svc.attachments(id).await?,
+        may_attach: may_act(v, "attach"),
+        may_note: may_act(v, "note"),
+        attach_limit_mb: svc.attachment_limit() / (1024 * 1024),
         visits: svc.return_visits(id).await?,
         departments,
         default_department,
@@ -397,14 +419,19 @@ pub async fn act(
     if !may_act(&v, &action) {
         return Ok(forbidden(v.tr));
     }
-    // What the page does not offer it does not take either.
+    // What the page does not offer it does not take either; a note goes on any order.
     let o = svc.order(id).await?;
     let who = who_of(&v, &svc.users().await?);
-    if !offered(&who, &o.order.state(), &action) {
+    if action != "note" && !offered(&who, &o.order.state(), &action) {
         return Ok(forbidden(v.tr));
     }
     let by = &v.principal.actor;
     let result: Result<(), PageError> = match action.as_str() {
+        "note" => svc
+            .add_note(by, id, &f.text)
+            .await
+            .map(|_| ())
+            .map_err(PageError::from),
         // Pausing and resuming move the clocks, not the order's status.
         "pause" => svc
             .pause_clocks(by, id, f.text.trim())

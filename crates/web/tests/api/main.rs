@@ -3,6 +3,7 @@
 
 mod support;
 
+mod attachments;
 mod exposure;
 mod flows;
 mod forms;

@@ -39,6 +39,10 @@ impl TestApp {
         store.migrate().await?;
         let clock = ManualClock::new(T0);
         let svc = Service::open(store, clock.clone(), Policies::bundled()).await?;
+        svc.set_attachments(
+            dir.path().join("attachments"),
+            voltdesk_domain::attachment::DEFAULT_MAX_BYTES,
+        );
         let admin = Actor::system();
         let org: Vec<_> = voltdesk_domain::import::org_rows(ORG_CSV)
             .unwrap()
