@@ -134,6 +134,8 @@
     ws.onclose = function () { setTimeout(connect, delay); delay = Math.min(delay * 2, 30000); };
   }
   document.addEventListener("DOMContentLoaded", connect);
+})();
+
 // The order page's attachments: the chosen file is posted as the raw body to the API with
 // its name in ?name=, a progress bar follows the upload, and the list is drawn again from
 // the page. A refusal is shown in the page's words.
