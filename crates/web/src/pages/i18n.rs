@@ -586,6 +586,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("escalation.skipped_n", "已由他人处理", "already handled:"),
     ("escalations", "升级告警", "Escalations"),
     ("export.csv", "导出 CSV", "Export CSV"),
+    ("export.xlsx", "导出 Excel", "Export Excel"),
     ("field.assignee_id", "处理人", "the assignee"),
     ("field.channel", "受理渠道", "the channel"),
     ("field.comment", "回访意见", "the comment"),

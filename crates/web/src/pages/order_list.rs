@@ -215,12 +215,7 @@ pub async fn list(
     .collect();
     render(&ListPage {
         c: v.chrome("/orders", &flash),
-        export: v.may(Export).then(|| {
-            format!(
-                "/api/v1/work-orders/export.csv?{}",
-                query_of(&f, &["per_page"])
-            )
-        }),
+        export: v.may(Export).then(|| query_of(&f, &["per_page"])),
         prev: (page > 1).then(|| at(page - 1)),
         next: (page < pages).then(|| at(page + 1)),
         statuses: OrderStatus::ALL,
