@@ -268,13 +268,18 @@ where
 
 /// An HTTP client signed in to the API as agent1, for setting up what a journey starts from.
 async fn agent_api(w: &World) -> reqwest::Client {
+    signed_in_api(w, "agent1").await
+}
+
+/// An HTTP client signed in to the API as `user`.
+async fn signed_in_api(w: &World, user: &str) -> reqwest::Client {
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .unwrap();
     let r = http
         .post(format!("{}/api/v1/session", w.base))
-        .json(&serde_json::json!({"username": "agent1", "password": PASSWORD}))
+        .json(&serde_json::json!({"username": user, "password": PASSWORD}))
         .send()
         .await
         .unwrap();

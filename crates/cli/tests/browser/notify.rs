@@ -6,17 +6,7 @@ use super::*;
 
 /// An API client signed in as `user`, and their user id.
 async fn api_as(w: &World, user: &str) -> (reqwest::Client, i64) {
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let r = http
-        .post(format!("{}/api/v1/session", w.base))
-        .json(&serde_json::json!({"username": user, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    let http = signed_in_api(w, user).await;
     let me: serde_json::Value = http
         .get(format!("{}/api/v1/me", w.base))
         .send()
