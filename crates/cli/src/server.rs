@@ -80,6 +80,8 @@ pub async fn run(
     // Import jobs: those left by a stopped server are failed, old records removed (at start
     // and every minute).
     let jobs = tokio::spawn(svc.clone().run_import_jobs(Duration::from_secs(60)));
+    // Orders written before the full-text index existed are indexed once, in batches.
+    let backfill = tokio::spawn(svc.clone().run_text_backfill());
     // The outbox's senders, when configured.
     let delivery =
         delivery.map(|d| tokio::spawn(svc.clone().run_delivery(d, Duration::from_secs(5))));
@@ -121,6 +123,8 @@ pub async fn run(
     let _ = stats.await;
     jobs.abort();
     let _ = jobs.await;
+    backfill.abort();
+    let _ = backfill.await;
     for task in [rules, delivery].into_iter().flatten() {
         task.abort();
         let _ = task.await;

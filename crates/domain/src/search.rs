@@ -180,9 +180,239 @@ pub fn like_pattern(phrase: &str) -> Result<Option<String>, SearchError> {
     Ok(Some(out))
 }
 
+// ---- full-text search over Chinese text ----
+//
+// Chinese is written without spaces, so the index keeps overlapping character pairs
+// (bigrams): "停电通知" is kept as 停电 电通 通知 知, each run of Chinese characters ending with
+// its last character alone so that a one-character query finds it at a run's end. A phrase
+// of Chinese characters is then found exactly as the pairs it is made of, one after the
+// other. Latin letters and digits are kept as whole words, lower case, found from their
+// start. Everything else (punctuation, spaces) only separates.
+
+/// Longer Latin or digit runs are cut: nobody searches by them.
+const MAX_WORD_CHARS: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CharClass {
+    /// Letters and digits of any script but Latin: Chinese characters, mostly.
+    Cjk,
+    /// ASCII letters and digits.
+    Latin,
+    Separator,
+}
+
+/// Full-width Latin letters, digits and signs as their ASCII forms, ASCII letters in lower
+/// case.
+fn fold(c: char) -> char {
+    let c = match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    };
+    c.to_ascii_lowercase()
+}
+
+fn class(c: char) -> CharClass {
+    if c.is_ascii_alphanumeric() {
+        CharClass::Latin
+    } else if !c.is_ascii() && c.is_alphanumeric() {
+        CharClass::Cjk
+    } else {
+        CharClass::Separator
+    }
+}
+
+/// The runs of one class in `text`, folded, separators dropped.
+fn runs(text: &str) -> Vec<(CharClass, Vec<char>)> {
+    let mut out: Vec<(CharClass, Vec<char>)> = Vec::new();
+    for c in text.chars().map(fold) {
+        let k = class(c);
+        if k == CharClass::Separator {
+            if out.last().is_some_and(|(k, _)| *k != CharClass::Separator) {
+                out.push((CharClass::Separator, Vec::new()));
+            }
+            continue;
+        }
+        match out.last_mut() {
+            Some((last, run)) if *last == k => run.push(c),
+            _ => out.push((k, vec![c])),
+        }
+    }
+    out.retain(|(k, _)| *k != CharClass::Separator);
+    out
+}
+
+fn push_cjk(run: &[char], trailing: bool, out: &mut Vec<String>) {
+    for pair in run.windows(2) {
+        out.push(pair.iter().collect());
+    }
+    if trailing || run.len() == 1 {
+        out.push(run[run.len() - 1].to_string());
+    }
+}
+
+/// The tokens the full-text index keeps of an order's title and text, in order.
+pub fn index_tokens(title: &str, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in [title, text] {
+        for (k, run) in runs(part) {
+            match k {
+                CharClass::Cjk => push_cjk(&run, true, &mut out),
+                CharClass::Latin => out.push(run.iter().take(MAX_WORD_CHARS).collect()),
+                CharClass::Separator => {}
+            }
+        }
+    }
+    out
+}
+
+/// One token of a query: matched whole, or as the start of a kept token (`prefix`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryToken {
+    pub token: String,
+    pub prefix: bool,
+}
+
+/// A phrase as the full-text index is asked: each word of the phrase (split at spaces) is a
+/// run of tokens that must stand one after the other; every word must be found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextQuery {
+    pub words: Vec<Vec<QueryToken>>,
+}
+
+/// A phrase as a query of the full-text index. `Ok(None)`: no phrase, or nothing in it the
+/// index keeps (only punctuation), which a caller matches some other way.
+pub fn text_query(phrase: &str) -> Result<Option<TextQuery>, SearchError> {
+    let p = phrase.trim();
+    if p.chars().count() > MAX_PHRASE_CHARS {
+        return Err(SearchError::PhraseTooLong);
+    }
+    let mut words = Vec::new();
+    for word in p.split(|c: char| fold(c) == ' ' || c.is_whitespace()) {
+        let segs = runs(word);
+        let mut tokens = Vec::new();
+        for (i, (k, run)) in segs.iter().enumerate() {
+            let last = i + 1 == segs.len();
+            match k {
+                CharClass::Cjk if last && run.len() == 1 => tokens.push(QueryToken {
+                    token: run[0].to_string(),
+                    prefix: true,
+                }),
+                CharClass::Cjk => {
+                    let mut t = Vec::new();
+                    // Followed by Latin within the word: the run ends here in the text too.
+                    push_cjk(run, !last, &mut t);
+                    tokens.extend(t.into_iter().map(|token| QueryToken {
+                        token,
+                        prefix: false,
+                    }));
+                }
+                CharClass::Latin => tokens.push(QueryToken {
+                    token: run.iter().take(MAX_WORD_CHARS).collect(),
+                    prefix: last,
+                }),
+                CharClass::Separator => {}
+            }
+        }
+        if !tokens.is_empty() {
+            words.push(tokens);
+        }
+    }
+    Ok((!words.is_empty()).then_some(TextQuery { words }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tokens(title: &str, text: &str) -> String {
+        index_tokens(title, text).join(" ")
+    }
+
+    fn query(p: &str) -> String {
+        match text_query(p).unwrap() {
+            None => "-".into(),
+            Some(q) => q
+                .words
+                .iter()
+                .map(|w| {
+                    w.iter()
+                        .map(|t| format!("{}{}", t.token, if t.prefix { "*" } else { "" }))
+                        .collect::<Vec<_>>()
+                        .join("+")
+                })
+                .collect::<Vec<_>>()
+                .join(" & "),
+        }
+    }
+
+    #[test]
+    fn chinese_is_kept_as_pairs_and_the_last_character() {
+        assert_eq!(tokens("停电通知", ""), "停电 电通 通知 知");
+        assert_eq!(tokens("电", ""), "电");
+        assert_eq!(
+            tokens("表号尾号4821，ＡＢＣ停电", "10kV线路"),
+            "表号 号尾 尾号 号 4821 abc 停电 电 10kv 线路 路"
+        );
+    }
+
+    #[test]
+    fn a_query_asks_for_the_pairs_in_a_row() {
+        assert_eq!(query("停电"), "停电");
+        assert_eq!(query("停电通知"), "停电+电通+通知");
+        assert_eq!(query("电"), "电*");
+        assert_eq!(query("尾号4821"), "尾号+号+4821*");
+        assert_eq!(query("号4821"), "号+4821*");
+        assert_eq!(query("停电  樟树村"), "停电 & 樟树+树村");
+        assert_eq!(query("KV"), "kv*");
+        assert_eq!(query("。。"), "-");
+        assert_eq!(query(""), "-");
+        assert!(text_query(&"电".repeat(101)).is_err());
+    }
+
+    /// What the index finds for a query: every word's tokens stand in a row among the kept
+    /// tokens (a prefix token matches the start of one).
+    fn finds(text: &str, phrase: &str) -> bool {
+        let kept = index_tokens("", text);
+        let Some(q) = text_query(phrase).unwrap() else {
+            return false;
+        };
+        q.words.iter().all(|w| {
+            (0..kept.len()).any(|i| {
+                w.iter().enumerate().all(|(j, t)| {
+                    kept.get(i + j).is_some_and(|k| {
+                        if t.prefix {
+                            k.starts_with(&t.token)
+                        } else {
+                            *k == t.token
+                        }
+                    })
+                })
+            })
+        })
+    }
+
+    #[test]
+    fn a_phrase_is_found_wherever_it_stands_in_chinese_text() {
+        let text = "樟树村3组停电已经两天了，表号尾号4821，电压低。";
+        for (i, _) in text.char_indices() {
+            for (j, _) in text[i..].char_indices().skip(1) {
+                let sub = &text[i..i + j];
+                // Latin words are found from their start only.
+                let mid_word = text[..i].chars().next_back().is_some_and(|p| {
+                    p.is_ascii_alphanumeric()
+                        && sub.starts_with(|c: char| c.is_ascii_alphanumeric())
+                });
+                if sub.chars().all(char::is_alphanumeric) && !mid_word {
+                    assert!(finds(text, sub), "{sub}");
+                }
+            }
+        }
+        assert!(!finds(text, "停电三天"));
+        assert!(!finds(text, "电低"));
+        assert!(finds(text, "两天 4821"));
+        assert!(!finds(text, "两天 4822"));
+    }
 
     fn at(y: i32, m: u32, d: u32) -> Millis {
         day_start(NaiveDate::from_ymd_opt(y, m, d).unwrap())

@@ -24,7 +24,7 @@ pub struct HistorySpec {
     pub traces_per_order: u32,
     /// Share of orders still open, each with one running clock.
     pub open_share: f64,
-    /// Orders are created uniformly in [from, to).
+    /// Orders are accepted in [from, to), evenly in id order (as intake numbers them).
     pub from: Millis,
     pub to: Millis,
     /// Open clocks fall due uniformly in [due_from, due_from + due_spread).
@@ -66,11 +66,73 @@ fn pick<T: Copy>(rng: &mut StdRng, table: &[(T, u32)]) -> T {
     table[0].0
 }
 
-fn subject_for(t: OrderType, rng: &mut StdRng) -> SubjectArea {
-    match t {
-        OrderType::Repair => SubjectArea::Outage,
-        _ => SubjectArea::ALL[rng.random_range(0..SubjectArea::ALL.len())],
-    }
+/// Villages of the benchmark's texts (the customers' own addresses are not read).
+const BENCH_VILLAGES: &[&str] = &[
+    "樟树村",
+    "石门村",
+    "上塘村",
+    "下沙村",
+    "柳林村",
+    "东溪村",
+    "溪口村",
+    "何家村",
+    "竹园村",
+    "新桥村",
+    "荷花村",
+    "南岙村",
+    "大坞村",
+    "春晖社区",
+    "学府社区",
+    "江滨社区",
+    "迎春社区",
+];
+
+/// A title and text for a generated order of type `t`: the demo county's phrasings, with
+/// an address and the last four digits of a contact number, so that a phrase search meets
+/// common words, village names and rare numbers as it would in a real year.
+fn bench_text(t: OrderType, rng: &mut StdRng) -> (String, String, SubjectArea) {
+    use texts::*;
+    let (subject, title, text) = match t {
+        OrderType::Consultation => {
+            let c = CONSULTATIONS[rng.random_range(0..CONSULTATIONS.len())];
+            (c.0, c.1, c.2)
+        }
+        OrderType::Repair => {
+            let c = REPAIRS[rng.random_range(0..REPAIRS.len())];
+            (c.0, c.1, c.2)
+        }
+        OrderType::ServiceRequest => {
+            let c = SERVICE_REQUESTS[rng.random_range(0..SERVICE_REQUESTS.len())];
+            (c.1, c.2, c.3)
+        }
+        OrderType::Complaint => {
+            let c = COMPLAINTS[rng.random_range(0..COMPLAINTS.len())];
+            (c.1, c.2, c.3)
+        }
+        _ => {
+            let c = OTHERS[rng.random_range(0..OTHERS.len())];
+            (c.1, c.2, c.3)
+        }
+    };
+    let village = BENCH_VILLAGES[rng.random_range(0..BENCH_VILLAGES.len())];
+    let address = format!(
+        "{village}{}组{}号",
+        rng.random_range(1..13),
+        rng.random_range(1..90)
+    );
+    let tail = rng.random_range(0..10_000);
+    let area = format!("{village}{}号台区", rng.random_range(1..4));
+    let fill = |s: &str| {
+        s.replace("{址}", &address)
+            .replace("{村}", village)
+            .replace("{台区}", &area)
+            .replace("{线路}", "10kV城南线")
+            .replace("{原因}", "线路故障")
+            .replace("{时}", "18:30")
+            .replace("{人}", "抢修人员")
+    };
+    let text = format!("{}（联系电话尾号{:04}）", fill(text), tail);
+    (fill(title), text, subject)
 }
 
 impl Service {
@@ -122,9 +184,13 @@ impl Service {
                 let (cid, area, station) = customers[rng.random_range(0..customers.len())];
                 let t = pick(&mut rng, TYPES);
                 let channel = pick(&mut rng, CHANNELS);
-                let created = spec.from + rng.random_range(0..span);
+                // Acceptance follows the ids, as intake's does, a little jittered.
+                let at = spec.from
+                    + (span as f64 * (written + orders.len() as u64) as f64
+                        / spec.orders.max(1) as f64) as i64;
+                let created = (at + rng.random_range(0..1_000)).min(spec.to - 1);
                 let open = rng.random_bool(spec.open_share.clamp(0.0, 1.0));
-                let subject = subject_for(t, &mut rng);
+                let (title, text, subject) = bench_text(t, &mut rng);
                 let due = spec.due_from
                     + if spec.due_spread > 0 {
                         rng.random_range(0..spec.due_spread)
@@ -149,8 +215,8 @@ impl Service {
                     } else {
                         OrderStatus::Closed
                     },
-                    title: format!("{}：{}", t.zh(), subject.zh()),
-                    description: String::new(),
+                    title,
+                    description: text,
                     contact_phone: None,
                     department_id: None,
                     assignee_id: None,

@@ -660,6 +660,32 @@ impl Service {
         self.order(id).await
     }
 
+    // ---- the full-text index ----
+
+    /// Indexes the orders written before the full-text index existed, a batch at a time
+    /// (each batch one transaction with how far it got), until none is left.
+    pub async fn backfill_order_text(&self) -> Result<()> {
+        loop {
+            let left = self.store.backfill_order_text(2_000).await?;
+            if left == 0 {
+                return Ok(());
+            }
+            tracing::info!(left, "indexing the text of earlier orders");
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// The back-fill as a server task: retried after a minute if the database fails.
+    pub async fn run_text_backfill(self) {
+        loop {
+            match self.backfill_order_text().await {
+                Ok(_) => return,
+                Err(e) => tracing::warn!(error = %e, "cannot index the text of earlier orders"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    }
+
     // ---- problems ----
 
     pub async fn create_problem(

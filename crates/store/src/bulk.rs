@@ -320,7 +320,8 @@ impl Store {
                 ]
             })
             .collect();
-        self.insert_rows(tx, "work_orders", COLS, cells).await
+        self.insert_rows(tx, "work_orders", COLS, cells).await?;
+        self.insert_order_text(tx, rows).await
     }
 
     /// Inserts clocks with every column (stopped, warned and breached ones too) and their ids.

@@ -177,6 +177,105 @@ impl Dialect {
         }
     }
 
+    // ---- the full-text index of orders ----
+
+    /// An order's kept tokens as the index stores them: space-separated for FTS5 (whose
+    /// unicode61 tokenizer keeps each as one token), a tsvector literal with positions on
+    /// PostgreSQL (read by the type's input function: no parser, no locale).
+    pub(crate) fn text_terms(self, tokens: &[String]) -> String {
+        match self.0 {
+            Backend::Sqlite => tokens.join(" "),
+            Backend::Postgres => {
+                let mut out = String::new();
+                for (i, t) in tokens.iter().enumerate() {
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    // Positions above 16383 are where PostgreSQL clamps them anyway.
+                    out.push_str(&format!("{}:{}", pg_quote(t), (i + 1).min(16383)));
+                }
+                out
+            }
+        }
+    }
+
+    /// `INSERT` of `n` orders' tokens, two parameters each (id, terms).
+    pub(crate) fn text_insert(self, n: usize) -> String {
+        let rows = (0..n)
+            .map(|i| match self.0 {
+                Backend::Sqlite => format!("(${}, ${})", 2 * i + 1, 2 * i + 2),
+                Backend::Postgres => format!("(${}, CAST(${} AS tsvector))", 2 * i + 1, 2 * i + 2),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        match self.0 {
+            Backend::Sqlite => format!("INSERT INTO order_search (rowid, terms) VALUES {rows}"),
+            Backend::Postgres => format!(
+                "INSERT INTO order_search (order_id, terms) VALUES {rows} \
+                 ON CONFLICT (order_id) DO UPDATE SET terms = EXCLUDED.terms"
+            ),
+        }
+    }
+
+    /// Removes the tokens of the orders with ids in `[$1, $2)` (before they are written again).
+    pub(crate) fn text_delete_range(self) -> &'static str {
+        match self.0 {
+            Backend::Sqlite => "DELETE FROM order_search WHERE rowid >= $1 AND rowid < $2",
+            Backend::Postgres => "DELETE FROM order_search WHERE order_id >= $1 AND order_id < $2",
+        }
+    }
+
+    /// A query of the index: FTS5's query language (`"停电" + "电费" AND "4821" *`) or a
+    /// tsquery literal (`'停电' <-> '电费' & '4821':*`).
+    pub(crate) fn text_match_value(self, q: &voltdesk_domain::search::TextQuery) -> String {
+        let (then, and) = match self.0 {
+            Backend::Sqlite => (" + ", " AND "),
+            Backend::Postgres => (" <-> ", " & "),
+        };
+        q.words
+            .iter()
+            .map(|w| {
+                w.iter()
+                    .map(|t| match (self.0, t.prefix) {
+                        (Backend::Sqlite, false) => format!("\"{}\"", t.token.replace('"', "\"\"")),
+                        (Backend::Sqlite, true) => {
+                            format!("\"{}\" *", t.token.replace('"', "\"\""))
+                        }
+                        (Backend::Postgres, false) => pg_quote(&t.token),
+                        (Backend::Postgres, true) => format!("{}:*", pg_quote(&t.token)),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(then)
+            })
+            .collect::<Vec<_>>()
+            .join(and)
+    }
+
+    /// ` AND id IN (…)`: the orders the index finds for parameter `$n`.
+    pub(crate) fn text_match_filter(self, n: usize) -> String {
+        match self.0 {
+            Backend::Sqlite => {
+                format!(" AND id IN (SELECT rowid FROM order_search WHERE order_search MATCH ${n})")
+            }
+            Backend::Postgres => format!(
+                " AND id IN (SELECT order_id FROM order_search WHERE terms @@ CAST(${n} AS tsquery))"
+            ),
+        }
+    }
+
+    /// The orders table led by the index in id order, for parameter `$n`, when the backend
+    /// can stream the index's matches newest first and stop at the page's end (FTS5 reads
+    /// its doclists in rowid order); `None` where it cannot.
+    pub(crate) fn text_driven_from(self, n: usize) -> Option<(String, String)> {
+        match self.0 {
+            Backend::Sqlite => Some((
+                " FROM order_search s CROSS JOIN work_orders w ON w.id = s.rowid".into(),
+                format!(" AND s.order_search MATCH ${n}"),
+            )),
+            Backend::Postgres => None,
+        }
+    }
+
     // ---- expressions ----
 
     /// The last `n` characters of a text column, written as its expression index is
@@ -409,4 +508,9 @@ mod tests {
             Err(StoreError::UnsupportedUrl(_))
         ));
     }
+}
+
+/// A lexeme quoted for a tsvector or tsquery literal.
+fn pg_quote(t: &str) -> String {
+    format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''"))
 }

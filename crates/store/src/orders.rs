@@ -203,6 +203,9 @@ impl Store {
         if let Some(v) = f.customer_id {
             push(" AND customer_id = ?", Bind::I(v), &mut binds);
         }
+        if let Some(v) = f.problem_id {
+            push(" AND problem_id = ?", Bind::I(v), &mut binds);
+        }
         if let Some(v) = f.order_type {
             push(" AND order_type = ?", Bind::S(v.code().into()), &mut binds);
         }
@@ -244,6 +247,22 @@ impl Store {
             let (a, b) = (binds.len() - 1, binds.len());
             where_ +=
                 &format!(" AND (title LIKE ${a} ESCAPE '\\' OR description LIKE ${b} ESCAPE '\\')");
+        }
+        // A phrase the index can answer: led by the index, newest first, when the sort is by
+        // acceptance (ids grow with it) and the backend streams matches in id order.
+        let mut driven: Option<(String, String)> = None;
+        if let Some(q) = &f.text_query {
+            binds.push(Bind::S(self.dialect.text_match_value(q)));
+            let n = binds.len();
+            match self.dialect.text_driven_from(n) {
+                Some(d)
+                    if matches!(f.sort, OrderSort::CreatedAt | OrderSort::Id)
+                        && f.reopened.is_none() =>
+                {
+                    driven = Some(d)
+                }
+                _ => where_ += &self.dialect.text_match_filter(n),
+            }
         }
         match f.reopened {
             Some(true) => {
@@ -301,6 +320,29 @@ impl Store {
             }
             q
         };
+        if let Some((from, matched)) = &driven {
+            let rowid_dir = if f.descending { "DESC" } else { "ASC" };
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {ORDER_COLS}{from}{where_}{matched} ORDER BY s.rowid {rowid_dir} LIMIT {limit} OFFSET {offset}"
+            )));
+            for v in &binds {
+                q = v.bind(q);
+            }
+            let rows = q.fetch_all(self.reader()).await?;
+            let sql = match cap {
+                Some(c) => format!(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 AS one{from}{where_}{matched} LIMIT {}) capped",
+                    c + 1
+                ),
+                None => format!("SELECT COUNT(*) AS n{from}{where_}{matched}"),
+            };
+            let mut cq = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for v in &binds {
+                cq = v.bind(cq);
+            }
+            let total = get_i64(&cq.fetch_one(self.reader()).await?, "n")?;
+            return Ok((rows.iter().map(order).collect::<Result<_>>()?, total));
+        }
         let simple = match f.sort {
             OrderSort::CreatedAt => Some(format!("created_at {dir}, id {dir}")),
             OrderSort::UpdatedAt => Some(format!("updated_at {dir}, id {dir}")),
@@ -942,7 +984,59 @@ impl Store {
             }
             q.execute(&mut **tx).await?;
         }
+        self.insert_order_text(tx, rows).await
+    }
+
+    /// Writes the full-text index's tokens of orders (their title and text).
+    pub(crate) async fn insert_order_text(&self, tx: &mut Tx, rows: &[OrderRow]) -> Result<()> {
+        for chunk in rows.chunks(200) {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(self.dialect.text_insert(chunk.len())));
+            for o in chunk {
+                let tokens = voltdesk_domain::search::index_tokens(&o.title, &o.description);
+                q = q.bind(o.id).bind(self.dialect.text_terms(&tokens));
+            }
+            q.execute(&mut **tx).await?;
+        }
         Ok(())
+    }
+
+    /// Indexes up to `batch` of the orders that existed before the full-text index did (the
+    /// range the migration recorded), writing how far it got in the same transaction.
+    /// Answers how many ids remain; 0 when the index is whole.
+    pub async fn backfill_order_text(&self, batch: i64) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let Some(r) =
+            sqlx::query("SELECT next_id, end_id FROM search_backfill WHERE name = 'orders'")
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(0);
+        };
+        let (next, end) = (get_i64(&r, "next_id")?, get_i64(&r, "end_id")?);
+        if next > end {
+            return Ok(0);
+        }
+        let upto = (next + batch.max(1)).min(end + 1);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLS} FROM work_orders WHERE id >= $1 AND id < $2"
+        )))
+        .bind(next)
+        .bind(upto)
+        .fetch_all(&mut *tx)
+        .await?;
+        let rows = rows.iter().map(order).collect::<Result<Vec<_>>>()?;
+        sqlx::query(self.dialect.text_delete_range())
+            .bind(next)
+            .bind(upto)
+            .execute(&mut *tx)
+            .await?;
+        self.insert_order_text(&mut tx, &rows).await?;
+        sqlx::query("UPDATE search_backfill SET next_id = $1 WHERE name = 'orders'")
+            .bind(upto)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(end + 1 - upto)
     }
 
     /// Inserts clocks with the ids they carry (from `reserve_ids`).

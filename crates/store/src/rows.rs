@@ -305,6 +305,8 @@ pub struct OrderFilter {
     pub grid_ids: Vec<i64>,
     pub area_id: Option<i64>,
     pub customer_id: Option<i64>,
+    /// Orders grouped under this problem.
+    pub problem_id: Option<i64>,
     pub order_type: Option<OrderType>,
     pub channel: Option<Channel>,
     /// Ids in `[id_from, id_to]` (what an order number names).
@@ -312,6 +314,9 @@ pub struct OrderFilter {
     pub id_to: Option<i64>,
     /// A `LIKE` pattern (escape `\`) over the title and the text.
     pub text_like: Option<String>,
+    /// Orders the full-text index finds (title and text); with the default sort, newest
+    /// first by id.
+    pub text_query: Option<voltdesk_domain::search::TextQuery>,
     pub statuses: Vec<OrderStatus>,
     pub open_only: bool,
     pub overdue: Option<bool>,

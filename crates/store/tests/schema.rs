@@ -29,8 +29,18 @@ struct Schema {
     indexes: BTreeMap<String, Index>,
 }
 
-/// The migrations' own bookkeeping, which sqlx keeps alike on both.
-const SKIP_TABLES: &[&str] = &["_sqlx_migrations"];
+/// The migrations' own bookkeeping, which sqlx keeps alike on both; and the full-text index
+/// of orders, the one structure each backend keeps its own way (an FTS5 table and its shadow
+/// tables on SQLite, a tsvector table with a GIN index on PostgreSQL; migration 0016).
+const SKIP_TABLES: &[&str] = &[
+    "_sqlx_migrations",
+    "order_search",
+    "order_search_config",
+    "order_search_content",
+    "order_search_data",
+    "order_search_docsize",
+    "order_search_idx",
+];
 
 fn unique_name(table: &str, columns: &[String]) -> String {
     format!("unique {table}({})", columns.join(", "))

@@ -173,7 +173,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/work-orders",
             Needs(OrderRead),
             "work orders",
-            "List orders: station, grid, area, customer_id, type, channel, number (an order number, whole or begun), q (a phrase in the title or text), status (comma list), open, overdue, escalated, department_id, assignee_id, from, to; sort=created_at|due_at|updated_at|id|status|type, order=asc|desc; page, per_page. The total is exact up to 10,000 orders (total_exact is false beyond)",
+            "List orders: station, grid, area, customer_id, type, channel, number (an order number, whole or begun), q (words of the title or text, found by the full-text index: Chinese as written, Latin words from their start; words apart by spaces must all be found), status (comma list), open, overdue, escalated, department_id, assignee_id, from, to; sort=created_at|due_at|updated_at|id|status|type, order=asc|desc; page, per_page. The total is exact up to 10,000 orders, 1,000 with q (total_exact is false beyond); with q and the default sort, newest first by order number",
             orders,
         ),
         post(
@@ -580,7 +580,7 @@ pub struct Items<T: Serialize> {
     items: Vec<T>,
 }
 
-/// The work-order list: a page whose total is exact up to [`LIST_COUNT_CAP`].
+/// The work-order list: a page whose total is exact up to [`list_count_cap`].
 #[derive(Serialize, ToSchema)]
 pub struct OrderList {
     items: Vec<OrderView>,
@@ -1135,10 +1135,17 @@ pub(crate) async fn order_filter(
         })?),
         None => None,
     };
-    let text_like =
-        voltdesk_domain::search::like_pattern(q.q.as_deref().unwrap_or("")).map_err(|e| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string()).field("q")
-        })?;
+    let phrase = q.q.as_deref().unwrap_or("");
+    let bad_phrase = |e: voltdesk_domain::search::SearchError| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string()).field("q")
+    };
+    // The full-text index answers a phrase; one it keeps nothing of (only punctuation) is
+    // matched as typed.
+    let text_query = voltdesk_domain::search::text_query(phrase).map_err(bad_phrase)?;
+    let text_like = match text_query {
+        Some(_) => None,
+        None => voltdesk_domain::search::like_pattern(phrase).map_err(bad_phrase)?,
+    };
     let created_from = q
         .from
         .as_deref()
@@ -1172,11 +1179,13 @@ pub(crate) async fn order_filter(
         grid_ids: Vec::new(),
         area_id: q.area_id,
         customer_id: q.customer_id,
+        problem_id: None,
         order_type: q.order_type,
         channel: q.channel,
         id_from: number.map(|n| n.id_from),
         id_to: number.map(|n| n.id_to),
         text_like,
+        text_query,
         statuses,
         open_only: q.open.unwrap_or(false),
         overdue: q.overdue,
@@ -1199,14 +1208,32 @@ pub(crate) async fn order_filter(
 /// Totals are exact up to this many orders; beyond it the list says "more than" (`total_exact`
 /// false), so that a broad filter over millions of orders stays fast.
 const LIST_COUNT_CAP: i64 = 10_000;
+/// With a phrase, totals are exact up to this many: each counted match is a look-up.
+const PHRASE_COUNT_CAP: i64 = 1_000;
+
+/// Where a list's total stops being exact.
+pub fn list_count_cap(f: &OrderFilter) -> i64 {
+    if f.text_query.is_some() || f.text_like.is_some() {
+        PHRASE_COUNT_CAP
+    } else {
+        LIST_COUNT_CAP
+    }
+}
+
+/// A capped total as shown: the cap, and whether it is exact.
+pub fn shown_total(f: &OrderFilter, total: i64) -> (i64, bool) {
+    let cap = list_count_cap(f);
+    let capped = f.offset + f.limit <= cap && total > cap;
+    (if capped { cap } else { total }, !capped)
+}
 
 pub async fn orders(State(svc): S, Q(q): Q<OrderQ>) -> ApiResult<Json<OrderList>> {
     let mut f = order_filter(&svc, q, 500).await?;
-    f.count_cap = Some(LIST_COUNT_CAP);
+    f.count_cap = Some(list_count_cap(&f));
     let (page, per_page) = (f.offset / f.limit + 1, f.limit);
     let (items, total) = svc.orders(&f).await?;
-    let capped = f.offset + f.limit <= LIST_COUNT_CAP && total > LIST_COUNT_CAP;
-    let total = if capped { LIST_COUNT_CAP } else { total };
+    let (total, exact) = shown_total(&f, total);
+    let capped = !exact;
     Ok(Json(OrderList {
         items,
         total,

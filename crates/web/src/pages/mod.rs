@@ -16,6 +16,7 @@ mod notify;
 mod order_list;
 mod orders;
 mod outages;
+mod problems;
 mod reliability;
 mod session;
 mod warnings;
@@ -217,6 +218,7 @@ pub const TABLES: &[&[Route]] = &[
     PAGES,
     notify::PAGES,
     order_list::PAGES,
+    problems::PAGES,
     outages::PAGES,
     reliability::PAGES,
 ];
@@ -266,6 +268,7 @@ impl Viewer {
         item("/orders", "orders.list", OrderRead);
         item("/board", "board", OrderSupervise);
         item("/warnings", "warnings", OrderRead);
+        item("/problems", "problems", ProblemRead);
         item("/outages", "outages", OrgRead);
         item("/care", "care", OrderWork);
         item("/dashboard", "dashboard", StatsRead);
@@ -814,6 +817,7 @@ pub fn router(svc: Service) -> Router<Service> {
         .route("/warnings/{id}/{step}", post(warnings::step))
         .merge(notify::router())
         .merge(order_list::router())
+        .merge(problems::router())
         .merge(outages::router())
         .merge(reliability::router())
         .route_layer(middleware::from_fn_with_state(svc, authorize));

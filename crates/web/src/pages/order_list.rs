@@ -47,6 +47,8 @@ struct ListPage {
     f: std::collections::BTreeMap<String, String>,
     orders: Vec<OrderView>,
     total: i64,
+    /// False when `total` is the cap and more orders match.
+    total_exact: bool,
     page: i64,
     pages: i64,
     per_page: i64,
@@ -149,6 +151,7 @@ pub async fn list(
     };
     let mut error = None;
     let (mut orders, mut total, mut page) = (Vec::new(), 0, want_page);
+    let mut total_exact = true;
     match filter(want_page) {
         Ok(q) => match order_filter(&svc, q, 100).await {
             Ok(mut of) => {
@@ -156,6 +159,8 @@ pub async fn list(
                 if !grids_of_me.is_empty() && of.grid_id.is_none() {
                     of.grid_ids = grids_of_me.clone();
                 }
+                // Totals past the cap read "more than": counting millions costs a scan.
+                of.count_cap = Some(crate::api::list_count_cap(&of));
                 (orders, total) = svc.orders(&of).await?;
                 let last = ((total + per_page - 1) / per_page).max(1);
                 if page > last {
@@ -163,6 +168,7 @@ pub async fn list(
                     of.offset = (page - 1) * per_page;
                     (orders, total) = svc.orders(&of).await?;
                 }
+                (total, total_exact) = crate::api::shown_total(&of, total);
             }
             Err(e) => error = Some(refused(e.field)),
         },
@@ -225,6 +231,7 @@ pub async fn list(
         f,
         orders,
         total,
+        total_exact,
         page,
         pages,
         per_page,

@@ -33,6 +33,7 @@ fn api_segment(action: &str) -> Option<&'static str> {
         "resume" => "resume",
         "note" => "notes",
         "attach" => "attachments",
+        "problem" => "problem",
         _ => return None,
     })
 }
@@ -80,6 +81,11 @@ struct OrderPage {
     attachments: Vec<AttachmentView>,
     may_attach: bool,
     may_note: bool,
+    /// Whether the viewer may group the order under a problem, and the station's open ones.
+    may_problem: bool,
+    problems: Vec<voltdesk_store::ProblemRow>,
+    /// The problem the order is grouped under.
+    problem: Option<voltdesk_store::ProblemRow>,
     /// The largest attachment, in MB.
     attach_limit_mb: u64,
 }
@@ -122,6 +128,8 @@ impl OrderPage {
             "department_id" => &self.f.department_id,
             "assignee_id" => &self.f.assignee_id,
             "into" => &self.f.into,
+            "problem_id" => &self.f.problem_id,
+            "title" => &self.f.title,
             _ => "",
         }
     }
@@ -239,8 +247,23 @@ async fn order_page(
         .map(|d| names.department(*d))
         .collect::<Vec<_>>()
         .join("、");
+    let may_problem = may_act(v, "problem") && v.may(ProblemRead);
+    let problems = if may_problem {
+        svc.problems(Some(o.order.station_id), true, 100, 0)
+            .await?
+            .0
+    } else {
+        Vec::new()
+    };
+    let problem = match o.order.problem_id {
+        Some(p) if v.may(ProblemRead) => svc.problem(p).await.ok(),
+        _ => None,
+    };
     let page = OrderPage {
         c: v.chrome("", &flash),
+        may_problem,
+        problems,
+        problem,
         area: o
             .order
             .area_id
@@ -281,6 +304,8 @@ const ACT_FIELDS: &[&str] = &[
     "department_id",
     "assignee_id",
     "into",
+    "problem_id",
+    "title",
 ];
 
 /// The viewer as the offer of actions sees them: role, user and department.
@@ -338,6 +363,11 @@ pub struct ActForm {
     /// The order this one is merged into: its number (GD…) or id.
     #[serde(default)]
     into: String,
+    /// The problem to group the order under, or the title of a new one.
+    #[serde(default)]
+    problem_id: String,
+    #[serde(default)]
+    title: String,
     /// Where to go afterwards (the board acts too); a path on this server.
     #[serde(default)]
     back: String,
@@ -400,7 +430,43 @@ fn command(v: &Viewer, action: &str, f: &ActForm) -> Result<Command, PageError> 
     })
 }
 
+/// Groups an order under the chosen open problem of its station, or a new one with the
+/// title given (opened and linked one after the other; a refused link leaves the new
+/// problem open and listed).
+async fn group_under_problem(
+    svc: &Service,
+    by: &voltdesk_service::Actor,
+    o: &OrderView,
+    f: &ActForm,
+) -> Result<(), PageError> {
+    let problem_id = match (opt_id(&f.problem_id), f.title.trim()) {
+        (Some(p), _) => {
+            let p = svc.problem(p).await.map_err(PageError::from)?;
+            if p.station_id != o.order.station_id || p.status != "open" {
+                return Err(PageError::field("invalid_field", "problem_id"));
+            }
+            p.id
+        }
+        (None, "") => return Err(PageError::field("missing_field", "problem_id")),
+        (None, title) => {
+            let line = voltdesk_domain::values::plain_line(title, 200)
+                .map_err(|_| PageError::field("invalid_field", "title"))?;
+            svc.create_problem(by, o.order.station_id, &line, &o.order.title)
+                .await
+                .map_err(PageError::from)?
+                .id
+        }
+    };
+    svc.link_problem(by, o.order.id, problem_id)
+        .await
+        .map(|_| ())
+        .map_err(PageError::from)
+}
+
 fn action_done(tr: i18n::Tr, action: &str) -> String {
+    if action == "problem" {
+        return tr.t("problem.grouped_done").to_string();
+    }
     let label = tr.t(&format!("act.{action}"));
     match tr.lang {
         i18n::Lang::Zh => format!("已{label}"),
@@ -419,10 +485,11 @@ pub async fn act(
     if !may_act(&v, &action) {
         return Ok(forbidden(v.tr));
     }
-    // What the page does not offer it does not take either; a note goes on any order.
+    // What the page does not offer it does not take either; a note goes on any order, and
+    // any order may be grouped under a problem.
     let o = svc.order(id).await?;
     let who = who_of(&v, &svc.users().await?);
-    if action != "note" && !offered(&who, &o.order.state(), &action) {
+    if !matches!(action.as_str(), "note" | "problem") && !offered(&who, &o.order.state(), &action) {
         return Ok(forbidden(v.tr));
     }
     let by = &v.principal.actor;
@@ -443,6 +510,7 @@ pub async fn act(
             .await
             .map(|_| ())
             .map_err(PageError::from),
+        "problem" => group_under_problem(&svc, by, &o, &f).await,
         _ => match command(&v, &action, &f) {
             Ok(cmd) => svc
                 .act(by, id, cmd)

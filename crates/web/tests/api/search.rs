@@ -98,6 +98,56 @@ async fn the_list_api_finds_by_number_phrase_and_channel(app: TestApp) {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["error"]["field"], "q");
 
+    // The full-text index: a phrase anywhere in Chinese text, Latin words and digits from
+    // their start, words apart by a space all found, newest first by default; another sort
+    // reads the same matches.
+    assert_eq!(
+        numbers(&list(&app, &format!("q={}", q("整片"))).await),
+        [no(0)]
+    );
+    assert_eq!(
+        numbers(&list(&app, &format!("q={}", q("2组整"))).await),
+        [no(0)]
+    );
+    assert_eq!(
+        numbers(&list(&app, &format!("q={}", q("18"))).await),
+        [no(2)]
+    );
+    assert_eq!(
+        numbers(&list(&app, &format!("q={}", q("80伏"))).await),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        numbers(&list(&app, &format!("q={}", q("李村 停电"))).await),
+        [no(0)]
+    );
+    assert_eq!(
+        list(&app, &format!("q={}", q("李村 电价"))).await["total"],
+        0
+    );
+    assert_eq!(
+        numbers(&list(&app, &format!("q={}", q("停电"))).await),
+        [no(3), no(0)]
+    );
+    assert_eq!(
+        numbers(&list(&app, &format!("q={}&sort=type&order=asc", q("电"))).await).len(),
+        4
+    );
+    assert_eq!(
+        numbers(&list(&app, &format!("q={}&channel=app", q("停电"))).await),
+        [no(3)]
+    );
+
+    // Orders written before the index existed are found once the back-fill has run.
+    app.svc.store().forget_order_text().await.unwrap();
+    assert_eq!(list(&app, &format!("q={}", q("整片"))).await["total"], 0);
+    app.svc.backfill_order_text().await.unwrap();
+    assert_eq!(
+        numbers(&list(&app, &format!("q={}", q("整片"))).await),
+        [no(0)]
+    );
+    assert_eq!(list(&app, &format!("q={}", q("电"))).await["total"], 4);
+
     // Channel, and the number with other filters.
     let v = list(&app, "channel=app&sort=id&order=asc").await;
     assert_eq!(numbers(&v), [no(2), no(3)]);

@@ -16,6 +16,7 @@ use voltdesk_web::pages::all as pages;
 const LATIN_ALLOWED: &[&str] = &[
     "voltdesk",
     "English",
+    "Excel",
     "Ctrl",
     "Enter",
     "Esc",
