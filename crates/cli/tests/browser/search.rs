@@ -1,5 +1,6 @@
 //! Finding orders: the orders list by number and by phrase, sorted and paged, its export, an
-//! order opened by its number, and the 404 page.
+//! order opened by its number, and the 404 page; orders grouped under a problem from their
+//! page, the problem's page and its close.
 
 use super::*;
 
@@ -122,5 +123,117 @@ async fn an_agent_finds_orders_by_number_and_phrase() {
         assert_eq!(text(&c, "#not-found h1").await, "页面不存在");
     }
     shot(&c, "search-404").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_groups_orders_under_a_problem_and_closes_it() {
+    let Some(w) = start().await else { return };
+    let c = browser(&w).await;
+    login(&c, &w, "supervisor1").await;
+    // Two outage orders of the county, found by a phrase of their text.
+    c.goto(&format!("{}/orders?q=%E5%81%9C%E7%94%B5", w.base))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("order-list"))
+        .await
+        .unwrap();
+    let hits = rows(&c).await;
+    assert!(hits.len() >= 2, "{hits:?}");
+    let (first, second) = (hits[0].0.clone(), hits[1].0.clone());
+
+    // The first opens a new problem; a title of only spaces is refused beside its field
+    // (the browser would stop an empty one), the form kept open.
+    c.goto(&format!("{}/orders/{first}", w.base)).await.unwrap();
+    c.wait().for_element(Locator::Id("problem")).await.unwrap();
+    c.find(Locator::Css("#problem summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(&c, "problem-submit").await;
+    c.wait()
+        .for_element(Locator::Id("problem-problem_id-error"))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "#problem-problem_id-error").await, "请填写“问题”");
+    fill(&c, "problem-title", "城南10kV线路频繁跳闸").await;
+    click(&c, "problem-submit").await;
+    wait_text(&c, ".flash", "已归并到问题").await;
+    let linked = text(&c, "#order-problem").await;
+    assert!(linked.contains("城南10kV线路频繁跳闸"), "{linked}");
+
+    // The second joins it from the list of open problems.
+    c.goto(&format!("{}/orders/{second}", w.base))
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("problem")).await.unwrap();
+    c.find(Locator::Css("#problem summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let option = c
+        .find(Locator::XPath(
+            "//select[@id='problem-id']/option[contains(., '城南10kV线路频繁跳闸')]",
+        ))
+        .await
+        .unwrap();
+    option.click().await.unwrap();
+    click(&c, "problem-submit").await;
+    wait_text(&c, ".flash", "已归并到问题").await;
+
+    // The problem's page lists both; closing needs the root cause, then it reads closed.
+    c.find(Locator::Css("#order-problem a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("problem-orders"))
+        .await
+        .unwrap();
+    let listed = text(&c, "#problem-orders").await;
+    assert!(
+        listed.contains(&first) && listed.contains(&second),
+        "{listed}"
+    );
+    shot(&c, "problem-page").await;
+    c.execute(
+        "document.getElementById('problem-root-cause').removeAttribute('required')",
+        vec![],
+    )
+    .await
+    .unwrap();
+    fill(&c, "problem-root-cause", "   ").await;
+    click(&c, "problem-close-submit").await;
+    c.wait()
+        .for_element(Locator::Id("problem-root-cause-error"))
+        .await
+        .unwrap();
+    fill(
+        &c,
+        "problem-root-cause",
+        "T接线夹发热烧断，已更换并加装故障指示器",
+    )
+    .await;
+    click(&c, "problem-close-submit").await;
+    wait_text(&c, "#problem-status", "已关闭").await;
+    assert!(text(&c, "#problem-cause").await.contains("T接线夹"));
+
+    // The list of problems: open ones by default (none now), all of them on request.
+    c.goto(&format!("{}/problems", w.base)).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("problems-empty"))
+        .await
+        .unwrap();
+    click(&c, "problems-all").await;
+    c.wait().for_element(Locator::Id("problems")).await.unwrap();
+    assert!(text(&c, "#problems").await.contains("城南10kV线路频繁跳闸"));
+    shot(&c, "problem-list").await;
     c.close().await.unwrap();
 }

@@ -43,7 +43,9 @@ pub fn may_act(v: &Viewer, action: &str) -> bool {
     let Some(seg) = api_segment(action) else {
         return false;
     };
-    match crate::routes::find("POST", &format!("/api/v1/work-orders/{{id}}/{seg}")) {
+    // Grouping under a problem sets a value (PUT); every other action is a POST.
+    let method = if action == "problem" { "PUT" } else { "POST" };
+    match crate::routes::find(method, &format!("/api/v1/work-orders/{{id}}/{seg}")) {
         Some(r) => match r.access {
             Access::Public | Access::SignedIn => true,
             Access::Needs(p) => v.may(p),

@@ -306,7 +306,95 @@ async fn an_order_opens_by_its_number_and_unknown_paths_get_the_404_page(app: Te
     assert_eq!(v["error"]["code"], "not_found");
 }
 
+async fn orders_are_grouped_under_a_problem_from_their_page(app: TestApp) {
+    let o = four_orders(&app).await;
+    let sup = signed_in(&app, Role::Supervisor).await;
+    let act = |id: i64, form: Vec<(&'static str, String)>| {
+        let (sup, base) = (sup.clone(), app.base.clone());
+        async move {
+            let r = sup
+                .post(format!("{base}/orders/{id}/act/problem"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    // Neither a problem nor a title: the form again, the error beside the choice.
+    let (s, html) = act(
+        o[0].0,
+        vec![("problem_id", "".into()), ("title", " ".into())],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("problem-problem_id-error"), "{html}");
+    // A new problem by its title, then a second order joins it by its id.
+    let (s, _) = act(o[0].0, vec![("title", "李村线路反复跳闸".into())]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, v) = app.get(Role::Supervisor, "/api/v1/problems").await;
+    let problem = v["items"][0]["id"].as_i64().unwrap();
+    let (s, _) = act(o[3].0, vec![("problem_id", problem.to_string())]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, html) = page(&sup, &app, &format!("/orders/{}", o[3].0)).await;
+    assert!(
+        html.contains(&format!("href=\"/problems/{problem}\"")),
+        "{html}"
+    );
+    // The list and the problem's page with both orders.
+    let (s, html) = page(&sup, &app, "/problems").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("李村线路反复跳闸"));
+    let (_, html) = page(&sup, &app, &format!("/problems/{problem}")).await;
+    assert!(html.contains(&o[0].1) && html.contains(&o[3].1) && !html.contains(&o[1].1));
+    // An agent reads problems but groups nothing and closes nothing.
+    let agent = signed_in(&app, Role::Agent).await;
+    let (s, html) = page(&agent, &app, &format!("/problems/{problem}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!html.contains("problem-close-submit"));
+    let r = agent
+        .post(format!("{}/orders/{}/act/problem", app.base, o[1].0))
+        .form(&[("problem_id", problem.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Closing needs the root cause; a closed problem takes no more orders.
+    let close = |cause: &'static str| {
+        let (sup, base) = (sup.clone(), app.base.clone());
+        async move {
+            let r = sup
+                .post(format!("{base}/problems/{problem}/close"))
+                .form(&[("root_cause", cause)])
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (s, html) = close("  ").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("problem-root-cause-error"), "{html}");
+    let (s, _) = close("线夹发热烧断").await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, html) = page(&sup, &app, &format!("/problems/{problem}")).await;
+    assert!(html.contains("线夹发热烧断") && !html.contains("problem-close-submit"));
+    let (s, html) = act(o[1].0, vec![("problem_id", problem.to_string())]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("problem-problem_id-error"));
+    let (_, html) = page(&sup, &app, "/problems").await;
+    assert!(
+        html.contains("problems-empty"),
+        "closed ones leave the open list"
+    );
+    let (_, html) = page(&sup, &app, "/problems?show=all").await;
+    assert!(html.contains("李村线路反复跳闸"));
+    let (s, _) = page(&sup, &app, "/problems/999999").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
 crate::both!(
+    orders_are_grouped_under_a_problem_from_their_page,
     the_list_api_finds_by_number_phrase_and_channel,
     the_orders_page_finds_sorts_pages_and_exports,
     an_order_opens_by_its_number_and_unknown_paths_get_the_404_page,

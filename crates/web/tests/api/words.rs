@@ -118,6 +118,25 @@ async fn every_page_speaks_from_the_word_table(app: TestApp) {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{o}");
     let order = o["id"].as_i64().unwrap();
+    // ... grouped under a problem, so that the problem's page has it.
+    let (s, pr) = app
+        .post(
+            Role::Supervisor,
+            "/api/v1/problems",
+            json!({"station_id": o["station_id"], "title": "线路频繁跳闸"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{pr}");
+    let problem = pr["id"].as_i64().unwrap();
+    let (s, v) = app
+        .call(
+            Some(Role::Supervisor),
+            reqwest::Method::PUT,
+            &format!("/api/v1/work-orders/{order}/problem"),
+            Some(json!({ "problem_id": problem })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     let usernames: Vec<String> = Role::ALL.iter().map(|r| format!("{}1", r.code())).collect();
     let mut walked = 0;
     let mut problems = Vec::new();
@@ -147,6 +166,8 @@ async fn every_page_speaks_from_the_word_table(app: TestApp) {
                     .replace("{step}", "acknowledge");
                 let path = if path.starts_with("/customers/") {
                     path.replacen(&order.to_string(), "1", 1)
+                } else if page.path.starts_with("/problems/") {
+                    page.path.replace("{id}", &problem.to_string())
                 } else {
                     path
                 };
