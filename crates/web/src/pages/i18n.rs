@@ -797,6 +797,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("problem.none", "（不选）", "(none)"),
     ("problem.open_ones", "未关闭", "Open"),
+    ("problem.opened", "建立时间", "Opened"),
     ("problem.orders", "关联工单", "Orders"),
     ("problem.pick", "已有问题", "An open problem"),
     ("problem.status.closed", "已关闭", "Closed"),

@@ -453,7 +453,7 @@ async fn group_under_problem(
         (None, title) => {
             let line = voltdesk_domain::values::plain_line(title, 200)
                 .map_err(|_| PageError::field("invalid_field", "title"))?;
-            svc.create_problem(by, o.order.station_id, &line, &o.order.title)
+            svc.create_problem(by, o.order.station_id, line, "")
                 .await
                 .map_err(PageError::from)?
                 .id
