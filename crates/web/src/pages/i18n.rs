@@ -539,6 +539,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Record a return visit before closing",
     ),
     (
+        "err.saved_filters_full",
+        "最多保存20个筛选：请先删除一个，或用已有的名称保存以覆盖",
+        "At most 20 saved filters: delete one, or save under a name already used to replace it",
+    ),
+    (
         "err.self_demote",
         "不能取消自己的管理员角色",
         "You cannot take away your own administrator role",
