@@ -17,6 +17,7 @@ mod order_list;
 mod orders;
 mod outages;
 mod reliability;
+mod reply_templates;
 mod session;
 mod warnings;
 
@@ -219,6 +220,7 @@ pub const TABLES: &[&[Route]] = &[
     order_list::PAGES,
     outages::PAGES,
     reliability::PAGES,
+    reply_templates::PAGES,
 ];
 
 /// Every page route.
@@ -816,6 +818,7 @@ pub fn router(svc: Service) -> Router<Service> {
         .merge(order_list::router())
         .merge(outages::router())
         .merge(reliability::router())
+        .merge(reply_templates::router())
         .route_layer(middleware::from_fn_with_state(svc, authorize));
     Router::new()
         .merge(pages)

@@ -9,6 +9,7 @@ mod flows;
 mod forms;
 mod notify;
 mod pages;
+mod reply_templates;
 mod roles;
 mod schema;
 mod search;

@@ -16,6 +16,7 @@ use voltdesk_web::pages::all as pages;
 const LATIN_ALLOWED: &[&str] = &[
     "voltdesk",
     "English",
+    "Excel",
     "Ctrl",
     "Enter",
     "Esc",
@@ -117,6 +118,15 @@ async fn every_page_speaks_from_the_word_table(app: TestApp) {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{o}");
     let order = o["id"].as_i64().unwrap();
+    // A reply template for the order's subject.
+    let (s, t) = app
+        .post(
+            Role::Admin,
+            "/api/v1/reply-templates",
+            json!({"name": "停电致歉", "subject": "outage", "body": "尊敬的{客户姓名}：工单{工单号}已处理。"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
     let usernames: Vec<String> = Role::ALL.iter().map(|r| format!("{}1", r.code())).collect();
     let mut walked = 0;
     let mut problems = Vec::new();
