@@ -18,6 +18,7 @@ mod orders;
 mod outages;
 mod reliability;
 mod reply_templates;
+mod saved_filters;
 mod session;
 mod warnings;
 
@@ -221,6 +222,7 @@ pub const TABLES: &[&[Route]] = &[
     outages::PAGES,
     reliability::PAGES,
     reply_templates::PAGES,
+    saved_filters::PAGES,
 ];
 
 /// Every page route.
@@ -819,6 +821,7 @@ pub fn router(svc: Service) -> Router<Service> {
         .merge(outages::router())
         .merge(reliability::router())
         .merge(reply_templates::router())
+        .merge(saved_filters::router())
         .route_layer(middleware::from_fn_with_state(svc, authorize));
     Router::new()
         .merge(pages)

@@ -11,6 +11,7 @@ mod notify;
 mod pages;
 mod reply_templates;
 mod roles;
+mod saved_filters;
 mod schema;
 mod search;
 mod security;

@@ -118,7 +118,7 @@ async fn every_page_speaks_from_the_word_table(app: TestApp) {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{o}");
     let order = o["id"].as_i64().unwrap();
-    // A reply template for the order's subject.
+    // A reply template for the order's subject, and a saved filter of every user's.
     let (s, t) = app
         .post(
             Role::Admin,
@@ -127,6 +127,16 @@ async fn every_page_speaks_from_the_word_table(app: TestApp) {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
+    for role in Role::ALL {
+        let (s, f) = app
+            .post(
+                *role,
+                "/api/v1/saved-filters",
+                json!({"name": "超时工单", "query": "overdue=true"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{f}");
+    }
     let usernames: Vec<String> = Role::ALL.iter().map(|r| format!("{}1", r.code())).collect();
     let mut walked = 0;
     let mut problems = Vec::new();
