@@ -24,7 +24,7 @@ pub fn router() -> Router<Service> {
 
 /// The filters the list understands (the API's list parameters); anything else in the
 /// query string (a message after a redirect) is not a filter.
-const FILTERS: &[&str] = &[
+pub(super) const FILTERS: &[&str] = &[
     "number", "q", "status", "type", "channel", "grid_id", "from", "to", "overdue", "sort",
     "order", "per_page", "page",
 ];

@@ -150,3 +150,24 @@ pub async fn delete(
         .map_err(|e| PageError::from(e).back(back.clone()))?;
     Ok(done(&back, v.tr.t("filters.deleted")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_filter_keeps_every_filter_of_the_list_but_the_page() {
+        let mut list: Vec<&str> = order_list::FILTERS
+            .iter()
+            .copied()
+            .filter(|k| *k != "page")
+            .collect();
+        let mut kept = voltdesk_domain::saved_filter::KEYS.to_vec();
+        list.sort();
+        kept.sort();
+        assert_eq!(
+            list, kept,
+            "the list's filters and what a saved filter keeps"
+        );
+    }
+}
