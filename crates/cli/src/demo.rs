@@ -1,8 +1,8 @@
 //! `demo`: a working station in one command. On a new database it generates the sample
 //! organisation and customers (the `gen` generators), imports them through the service,
-//! adds one user per role, writes twelve months of history in bulk, and then about 200 work
-//! orders over the last ten days with their lifecycle steps, all deterministic for a seed;
-//! then it serves like `serve`.
+//! adds one user per role and a few reply templates, writes twelve months of history in
+//! bulk, and then about 200 work orders over the last ten days with their lifecycle steps,
+//! all deterministic for a seed; then it serves like `serve`.
 //!
 //! The year of history (`Service::seed_county_history`) ends where the recent orders begin:
 //! outages (planned maintenance, temporary maintenance, faults) with their trace events, and
@@ -27,7 +27,7 @@ use voltdesk_domain::order::Command;
 use voltdesk_domain::*;
 use voltdesk_service::{
     Actor, Clock, CountyReport, CountySpec, ImportFailure, ImportOutcome, ManualClock, NewOrder,
-    NewUser, Service, SystemClock, actor_of,
+    NewReplyTemplate, NewUser, Service, SystemClock, actor_of,
 };
 use voltdesk_store::UserRow;
 
@@ -178,6 +178,7 @@ async fn seed(svc: &Service, clock: &ManualClock, now: Millis, args: &DemoArgs) 
             .find(|u| u.username == name)
             .ok_or_else(|| anyhow!("no demo user {name}"))
     };
+    reply_templates(svc, &actor_of(user("admin1")?)).await?;
     let org = OrgModel::build();
     for grid in org.grids.iter().take(2) {
         svc.set_grid_manager(&by, &grid.code, "grid1").await?;
@@ -227,6 +228,62 @@ async fn seed(svc: &Service, clock: &ManualClock, now: Millis, args: &DemoArgs) 
     };
     let created = sample_orders(svc, clock, now, args, &cast).await?;
     eprintln!("created {created} sample work orders");
+    Ok(())
+}
+
+/// The reply templates a station starts with: a few ready answers for the common subjects
+/// (outages, voltage, bills, metering, new connections) and one for any subject.
+const REPLY_TEMPLATES: &[(&str, Option<SubjectArea>, &str)] = &[
+    (
+        "故障停电已复电",
+        Some(SubjectArea::Outage),
+        "尊敬的{客户姓名}，您好！您反映的停电问题（工单号：{工单号}）经抢修人员现场查明，系所在台区低压线路故障引起，现已抢修完毕并恢复供电。给您带来的不便，我们深表歉意，感谢您的理解与支持。",
+    ),
+    (
+        "计划检修停电说明",
+        Some(SubjectArea::Outage),
+        "尊敬的{客户姓名}，您好！经查询，您所在区域的停电为供电设备计划检修停电，已按规定提前七天通过公告和短信发布停电通知，检修结束后将立即恢复供电。如有疑问请拨打95598。工单号：{工单号}。",
+    ),
+    (
+        "电压偏低处理结果",
+        Some(SubjectArea::SupplyQuality),
+        "尊敬的{客户姓名}，您好！针对您反映的电压偏低问题（工单号：{工单号}），我们已安排人员现场测量，确认为台区负荷过重所致，已调整变压器分接头并平衡三相负荷，目前电压已恢复至合格范围。后续我们将持续监测，感谢您的反馈。",
+    ),
+    (
+        "电费核查结果",
+        Some(SubjectArea::TariffBill),
+        "尊敬的{客户姓名}，您好！我们已对您反映的电费问题（工单号：{工单号}）进行核查：电能表运行正常，抄表示数准确，本期电费增加主要因用电量上升并进入第二档阶梯电价所致。您可通过“网上国网”App查询每月用电明细。",
+    ),
+    (
+        "电能表校验结果",
+        Some(SubjectArea::Metering),
+        "尊敬的{客户姓名}，您好！针对您对电能表计量准确性的疑问（工单号：{工单号}），我们已对电能表进行现场校验，误差在国家规定的允许范围内，计量准确。如仍有疑问，可申请送检复核。",
+    ),
+    (
+        "新装申请受理进度",
+        Some(SubjectArea::Expansion),
+        "尊敬的{客户姓名}，您好！您的用电申请（工单号：{工单号}）已受理，我们将在承诺时限内安排现场勘查，请保持电话畅通。勘查后将为您答复供电方案，感谢您对国家电网的信任。",
+    ),
+    (
+        "通用初步答复",
+        None,
+        "尊敬的{客户姓名}，您好！您的诉求（工单号：{工单号}）我们已收到，正在安排专人处理，将在承诺时限内给您答复，请保持电话畅通。",
+    ),
+];
+
+async fn reply_templates(svc: &Service, by: &Actor) -> Result<()> {
+    for (name, subject, body) in REPLY_TEMPLATES {
+        svc.create_reply_template(
+            by,
+            NewReplyTemplate {
+                name: name.to_string(),
+                subject: *subject,
+                body: body.to_string(),
+            },
+        )
+        .await
+        .with_context(|| format!("cannot add the reply template {name}"))?;
+    }
     Ok(())
 }
 

@@ -34,6 +34,11 @@ pub enum Permission {
     Export,
     /// The dashboard's statistics (volumes, compliance, satisfaction).
     StatsRead,
+    /// Read the reply templates (canned answers): whoever replies to orders, and who keeps
+    /// the templates.
+    ReplyTemplateRead,
+    /// Add, change, disable and enable reply templates.
+    ReplyTemplateWrite,
 }
 
 impl Permission {
@@ -58,6 +63,8 @@ impl Permission {
             Permission::AuditRead => "audit.read",
             Permission::Export => "export",
             Permission::StatsRead => "stats.read",
+            Permission::ReplyTemplateRead => "reply_template.read",
+            Permission::ReplyTemplateWrite => "reply_template.write",
         }
     }
 
@@ -81,6 +88,8 @@ impl Permission {
         Permission::AuditRead,
         Permission::Export,
         Permission::StatsRead,
+        Permission::ReplyTemplateRead,
+        Permission::ReplyTemplateWrite,
     ];
 
     pub fn parse(s: &str) -> Option<Permission> {
@@ -103,6 +112,7 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             ProblemRead,
             TraceRead,
             PolicyRead,
+            ReplyTemplateRead,
         ],
         Role::Handler => &[
             CustomerRead,
@@ -114,6 +124,7 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             ProblemRead,
             TraceRead,
             PolicyRead,
+            ReplyTemplateRead,
         ],
         Role::GridManager => &[
             CustomerRead,
@@ -126,6 +137,7 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             ProblemRead,
             TraceRead,
             PolicyRead,
+            ReplyTemplateRead,
         ],
         Role::Crew => &[
             CustomerRead,
@@ -134,6 +146,7 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             OrderRead,
             OrderWork,
             TraceRead,
+            ReplyTemplateRead,
         ],
         Role::Supervisor => &[
             CustomerRead,
@@ -150,6 +163,7 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             PolicyRead,
             Export,
             StatsRead,
+            ReplyTemplateRead,
         ],
         Role::Analyst => &[
             CustomerRead,
@@ -173,6 +187,8 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             UserAdmin,
             Export,
             StatsRead,
+            ReplyTemplateRead,
+            ReplyTemplateWrite,
         ],
         Role::Auditor => &[
             CustomerRead,
@@ -301,6 +317,23 @@ mod tests {
         assert!(!allows(Role::Analyst, Permission::PiiReveal));
         assert!(!allows(Role::Admin, Permission::PiiReveal));
         assert!(!allows(Role::Auditor, Permission::PiiReveal));
+    }
+
+    #[test]
+    fn whoever_replies_reads_the_templates_and_only_an_admin_writes_them() {
+        for role in Role::ALL {
+            if allows(*role, Permission::OrderWork) {
+                assert!(allows(*role, Permission::ReplyTemplateRead), "{role}");
+            }
+            assert_eq!(
+                allows(*role, Permission::ReplyTemplateWrite),
+                *role == Role::Admin,
+                "{role}"
+            );
+        }
+        assert!(allows(Role::Admin, Permission::ReplyTemplateRead));
+        assert!(!allows(Role::Analyst, Permission::ReplyTemplateRead));
+        assert!(!allows(Role::Auditor, Permission::ReplyTemplateRead));
     }
 
     #[test]

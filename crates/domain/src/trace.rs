@@ -178,6 +178,10 @@ trace_kinds! {
         NoticeDead(NoticeDelivery) = "notice.dead" / "通知发送失败" / "Notice failed",
         NoticeRequeued(NoticeRequeued) = "notice.requeued" / "通知重新发送" / "Notice requeued",
         NoticeTemplateUpdated(NoticeTemplateUpdated) = "notice_template.updated" / "修改通知模板" / "Notice template updated",
+        ReplyTemplateCreated(ReplyTemplateCreated) = "reply_template.created" / "新增回复模板" / "Reply template added",
+        ReplyTemplateUpdated(ReplyTemplateUpdated) = "reply_template.updated" / "修改回复模板" / "Reply template changed",
+        ReplyTemplateDisabled(ReplyTemplateRef) = "reply_template.disabled" / "停用回复模板" / "Reply template disabled",
+        ReplyTemplateEnabled(ReplyTemplateRef) = "reply_template.enabled" / "启用回复模板" / "Reply template enabled",
         VoltageViolation(VoltageViolation) = "voltage.violation" / "电压越限" / "Voltage out of limits",
         VoltageRecorded(VoltageRecorded) = "voltage.recorded" / "导入电压数据" / "Voltage readings recorded",
         UserCreated(UserCreated) = "user.created" / "新增用户" / "User created",
@@ -234,6 +238,9 @@ pub const NOT_IN_DEMO: &[TraceKind] = &[
     TraceKind::ProblemClosed,
     TraceKind::RulesSwitched,
     TraceKind::NoticeTemplateUpdated,
+    TraceKind::ReplyTemplateUpdated,
+    TraceKind::ReplyTemplateDisabled,
+    TraceKind::ReplyTemplateEnabled,
     TraceKind::UserPasswordChanged,
     TraceKind::UserSignedIn,
     TraceKind::UserSignInFailed,
@@ -599,6 +606,32 @@ pub struct NoticeTemplateUpdated {
     pub body: String,
 }
 
+/// A reply template added: its words as they were first written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyTemplateCreated {
+    pub template_id: i64,
+    pub name: String,
+    /// The subject it is offered for; absent: orders of any subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<SubjectArea>,
+    pub body: String,
+}
+
+/// What an administrator changed in a reply template, each field old → new.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyTemplateUpdated {
+    pub template_id: i64,
+    pub name: String,
+    pub changes: Vec<FieldChange>,
+}
+
+/// A reply template disabled (no longer offered) or enabled again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyTemplateRef {
+    pub template_id: i64,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VoltageViolation {
     pub area_id: i64,
@@ -788,6 +821,11 @@ impl TraceEvent {
             TraceEvent::OrderNoted(n) => Some(n.text.as_str()),
             TraceEvent::ProblemOpened(p) => Some(p.title.as_str()),
             TraceEvent::DemandNoted(d) => Some(d.title.as_str()),
+            TraceEvent::ReplyTemplateCreated(t) => Some(t.name.as_str()),
+            TraceEvent::ReplyTemplateUpdated(t) => Some(t.name.as_str()),
+            TraceEvent::ReplyTemplateDisabled(t) | TraceEvent::ReplyTemplateEnabled(t) => {
+                Some(t.name.as_str())
+            }
             TraceEvent::EscalationAcknowledged(w)
             | TraceEvent::WarningAcknowledged(w)
             | TraceEvent::WarningHandled(w)
@@ -930,6 +968,25 @@ mod tests {
                     old: None,
                     new: Some("2".into()),
                 }],
+            }),
+            TraceEvent::ReplyTemplateCreated(ReplyTemplateCreated {
+                template_id: 4,
+                name: "停电致歉".into(),
+                subject: Some(SubjectArea::Outage),
+                body: "尊敬的{客户姓名}，……".into(),
+            }),
+            TraceEvent::ReplyTemplateUpdated(ReplyTemplateUpdated {
+                template_id: 4,
+                name: "停电致歉".into(),
+                changes: vec![FieldChange {
+                    field: "subject".into(),
+                    old: Some("outage".into()),
+                    new: None,
+                }],
+            }),
+            TraceEvent::ReplyTemplateDisabled(ReplyTemplateRef {
+                template_id: 4,
+                name: "停电致歉".into(),
             }),
         ];
         for e in events {

@@ -982,7 +982,8 @@ impl Service {
     }
 }
 
-fn require(by: &Actor, p: Permission) -> Result<()> {
+/// Refuses an actor whose role lacks `p` (the commands the API is not the only caller of).
+pub(crate) fn require(by: &Actor, p: Permission) -> Result<()> {
     if allows(by.role, p) {
         Ok(())
     } else {

@@ -16,7 +16,9 @@ mod orders;
 mod org;
 mod outages;
 mod quality;
+mod replies;
 mod rules;
+mod saved_filters;
 pub mod scheduler;
 mod stats;
 mod users;
@@ -35,6 +37,7 @@ pub use orders::*;
 pub use org::*;
 pub use outages::*;
 pub use quality::*;
+pub use replies::*;
 pub use rules::*;
 pub use stats::*;
 pub use users::*;
@@ -144,6 +147,9 @@ pub enum ServiceError {
     /// A stored file that no longer matches its checksum, or is gone.
     #[error("the stored file of this {what} is damaged or missing")]
     Corrupt { what: &'static str },
+    /// A user who keeps as many saved filters as allowed saves one under a new name.
+    #[error("{}", voltdesk_domain::saved_filter::SavedFilterFault::Full)]
+    SavedFiltersFull,
     #[error("storage failure")]
     Store(#[source] StoreError),
 }
@@ -193,6 +199,7 @@ impl ServiceError {
             ServiceError::Unavailable { .. } => "unavailable",
             ServiceError::Attachment(f) => f.code(),
             ServiceError::Corrupt { .. } => "attachment_corrupt",
+            ServiceError::SavedFiltersFull => "saved_filters_full",
             ServiceError::Store(_) => "internal",
         }
     }

@@ -121,6 +121,35 @@ view!(
 );
 
 view!(
+    /// A reply template (canned answer) as the API shows it.
+    ReplyTemplateView from ReplyTemplateRow {
+    id: i64,
+    name: String,
+    /// The subject it is offered for; absent (`null`): orders of any subject.
+    subject: Option<SubjectArea>,
+    /// The words, with placeholders such as `{客户姓名}` and `{工单号}` unfilled.
+    body: String,
+    /// Offered on the order page; a disabled template is kept but not offered.
+    active: bool,
+    updated_by: Option<i64>,
+    updated_by_name: String,
+    updated_at: Millis,
+    }
+);
+
+view!(
+    /// A saved filter of the orders list: open `/orders?{query}` to apply it.
+    SavedFilterView from SavedFilterRow {
+    id: i64,
+    name: String,
+    /// The list's filters, e.g. `status=dispatched&overdue=true`.
+    query: String,
+    created_at: Millis,
+    updated_at: Millis,
+    }
+);
+
+view!(
     /// A work order's own fields, as the API shows them (`OrderView` adds its number and clocks).
     OrderDetail from OrderRow {
     id: i64,

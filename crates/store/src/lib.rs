@@ -20,7 +20,9 @@ mod org;
 mod outages;
 mod outbox;
 mod quality;
+mod reply_templates;
 mod rows;
+mod saved_filters;
 mod stats;
 pub mod testing;
 mod users;
@@ -35,7 +37,9 @@ pub use notifications::*;
 pub use outages::*;
 pub use outbox::*;
 pub use quality::*;
+pub use reply_templates::*;
 pub use rows::*;
+pub use saved_filters::*;
 pub use stats::*;
 pub use users::{SessionRow, UserFilter, UserSort};
 pub use warnings::*;
@@ -99,6 +103,8 @@ fn conflict_field(message: &str, constraint: Option<&str>) -> String {
             "departments_",
             "api_tokens_",
             "work_orders_",
+            "reply_templates_",
+            "saved_filters_",
         ] {
             if let Some(col) = c.strip_prefix(table) {
                 return col.to_string();
@@ -241,6 +247,14 @@ mod tests {
         assert_eq!(
             conflict_field("duplicate key", Some("work_orders_channel_idem_key_key")),
             "channel_idem_key"
+        );
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: reply_templates.name", None),
+            "name"
+        );
+        assert_eq!(
+            conflict_field("duplicate key", Some("reply_templates_name_key")),
+            "name"
         );
     }
 }

@@ -182,3 +182,18 @@
     xhr.send(file);
   });
 })();
+
+// The order page's reply templates: picking one puts its words, already filled in for the
+// order by the server (data-body), in the reply's text box of the same form.
+(function () {
+  document.addEventListener("change", function (e) {
+    const s = e.target;
+    if (!s.matches || !s.matches("select[data-fills]")) return;
+    const picked = s.options[s.selectedIndex];
+    const box = s.form && s.form.querySelector("textarea[name='" + s.dataset.fills + "']");
+    if (!picked || !picked.value || !box) return;
+    box.value = picked.dataset.body || "";
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    box.focus();
+  });
+})();

@@ -27,6 +27,7 @@
 //! | `self_disable` | 409 | an administrator may not disable their own account |
 //! | `self_demote` | 409 | an administrator may not give themselves another role (`field`: `role`) |
 //! | `last_admin` | 409 | the last active administrator cannot be disabled or demoted |
+//! | `saved_filters_full` | 409 | the user keeps 20 saved filters and saves one under a new name (`field`: `name`) |
 //! | `unavailable` | 503 | a part of the server the request needs is not running; retry later |
 //! | `internal` | 500 | a failure on our side; the log has the cause |
 
@@ -192,6 +193,9 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Corrupt { .. } => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, code, msg)
+            }
+            ServiceError::SavedFiltersFull => {
+                ApiError::new(StatusCode::CONFLICT, code, msg).field("name")
             }
             ServiceError::Import(rows) => {
                 let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg);

@@ -7,6 +7,8 @@ pub mod api_imports;
 pub mod api_notify;
 pub mod api_outages;
 pub mod api_quality;
+pub mod api_reply_templates;
+pub mod api_saved_filters;
 pub mod api_users;
 mod csrf;
 pub mod error;

@@ -336,6 +336,8 @@ pub fn api_routes() -> Vec<ApiRoute> {
     all.extend(crate::api_notify::routes());
     all.extend(crate::api_users::routes());
     all.extend(crate::api_attachments::routes());
+    all.extend(crate::api_reply_templates::routes());
+    all.extend(crate::api_saved_filters::routes());
     all
 }
 

@@ -16,6 +16,7 @@ mod lifecycle;
 mod notify;
 mod print;
 mod search;
+mod templates_filters;
 mod users;
 
 use fantoccini::{Client, ClientBuilder, Locator};

@@ -18,6 +18,8 @@ mod orders;
 mod outages;
 mod problems;
 mod reliability;
+mod reply_templates;
+mod saved_filters;
 mod session;
 mod warnings;
 
@@ -221,6 +223,8 @@ pub const TABLES: &[&[Route]] = &[
     problems::PAGES,
     outages::PAGES,
     reliability::PAGES,
+    reply_templates::PAGES,
+    saved_filters::PAGES,
 ];
 
 /// Every page route.
@@ -820,6 +824,8 @@ pub fn router(svc: Service) -> Router<Service> {
         .merge(problems::router())
         .merge(outages::router())
         .merge(reliability::router())
+        .merge(reply_templates::router())
+        .merge(saved_filters::router())
         .route_layer(middleware::from_fn_with_state(svc, authorize));
     Router::new()
         .merge(pages)

@@ -24,7 +24,7 @@ pub fn router() -> Router<Service> {
 
 /// The filters the list understands (the API's list parameters); anything else in the
 /// query string (a message after a redirect) is not a filter.
-const FILTERS: &[&str] = &[
+pub(super) const FILTERS: &[&str] = &[
     "number", "q", "status", "type", "channel", "grid_id", "from", "to", "overdue", "sort",
     "order", "per_page", "page",
 ];
@@ -62,6 +62,8 @@ struct ListPage {
     grids: Vec<GridRow>,
     export: Option<String>,
     error: Option<String>,
+    /// The viewer's saved filters, and the form that saves the filters shown.
+    saved: super::saved_filters::SavedLinks,
 }
 
 impl ListPage {
@@ -89,6 +91,18 @@ pub async fn list(
     v: Viewer,
     RawQuery(raw): RawQuery,
     Query(flash): Query<Flash>,
+) -> PageResult {
+    list_page(&svc, &v, raw, &flash, None).await
+}
+
+/// The list for a query string; `save_refused` is a save of its filters that was refused
+/// (the name typed and the error beside it), drawn as a 422.
+pub(super) async fn list_page(
+    svc: &Service,
+    v: &Viewer,
+    raw: Option<String>,
+    flash: &Flash,
+    save_refused: Option<(String, String)>,
 ) -> PageResult {
     let mut f = std::collections::BTreeMap::new();
     for (k, val) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
@@ -153,7 +167,7 @@ pub async fn list(
     let (mut orders, mut total, mut page) = (Vec::new(), 0, want_page);
     let mut total_exact = true;
     match filter(want_page) {
-        Ok(q) => match order_filter(&svc, q, 100).await {
+        Ok(q) => match order_filter(svc, q, 100).await {
             Ok(mut of) => {
                 // A grid manager works the orders of the grids they manage.
                 if !grids_of_me.is_empty() && of.grid_id.is_none() {
@@ -219,8 +233,14 @@ pub async fn list(
         }
     })
     .collect();
-    render(&ListPage {
-        c: v.chrome("/orders", &flash),
+    let saved = super::saved_filters::links(svc, v, &query_of(&f, &[]), save_refused).await?;
+    let status = if saved.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = ListPage {
+        c: v.chrome("/orders", flash),
         export: v.may(Export).then(|| query_of(&f, &["per_page"])),
         prev: (page > 1).then(|| at(page - 1)),
         next: (page < pages).then(|| at(page + 1)),
@@ -238,5 +258,7 @@ pub async fn list(
         columns,
         grids,
         error,
-    })
+        saved,
+    };
+    Ok((status, Html(page.render()?)).into_response())
 }

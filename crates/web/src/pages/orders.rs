@@ -9,7 +9,9 @@ use serde::Deserialize;
 use voltdesk_domain::offer::{Who, offered};
 use voltdesk_domain::order::Command;
 use voltdesk_domain::*;
-use voltdesk_service::{AttachmentView, CustomerView, OrderView, possible_actions};
+use voltdesk_service::{
+    AttachmentView, CustomerView, FilledTemplateView, OrderView, possible_actions,
+};
 use voltdesk_store::{DepartmentRow, OrderFilter, OrderSort, ReturnVisitRow, UserRow};
 
 /// The API path segment of an action: its permission is the API route's.
@@ -90,6 +92,8 @@ struct OrderPage {
     problem: Option<voltdesk_store::ProblemRow>,
     /// The largest attachment, in MB.
     attach_limit_mb: u64,
+    /// The reply templates offered for this order, filled in (when the viewer may reply).
+    reply_templates: Vec<FilledTemplateView>,
 }
 
 impl OrderPage {
@@ -166,10 +170,15 @@ async fn order_page(
     let users = svc.users().await?;
     let who = who_of(v, &users);
     let state = o.order.state();
-    let actions = possible_actions(&o)
+    let actions: Vec<&'static str> = possible_actions(&o)
         .into_iter()
         .filter(|a| may_act(v, a) && offered(&who, &state, a))
         .collect();
+    let reply_templates = if actions.contains(&"reply") && v.may(ReplyTemplateRead) {
+        svc.order_reply_templates(id).await?
+    } else {
+        Vec::new()
+    };
     let mut related = Vec::new();
     for rid in [o.order.repeat_of, o.order.merged_into]
         .into_iter()
@@ -276,6 +285,7 @@ async fn order_page(
         may_attach: may_act(v, "attach"),
         may_note: may_act(v, "note"),
         attach_limit_mb: svc.attachment_limit() / (1024 * 1024),
+        reply_templates,
         visits: svc.return_visits(id).await?,
         departments,
         default_department,

@@ -8,7 +8,7 @@ use voltdesk_domain::{HOUR_MS, Role};
 
 /// Checks `body` against the documented response of `method path` for `status`, with the
 /// document's components in scope so that `$ref`s resolve.
-fn check(doc: &Value, method: &str, path: &str, status: StatusCode, body: &Value) {
+pub(crate) fn check(doc: &Value, method: &str, path: &str, status: StatusCode, body: &Value) {
     let responses = &doc["paths"][path][method.to_lowercase()]["responses"];
     let code = status.as_u16().to_string();
     let reply = [code.as_str(), "2XX"]

@@ -137,6 +137,25 @@ async fn every_page_speaks_from_the_word_table(app: TestApp) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    // A reply template for the order's subject, and a saved filter of every user's.
+    let (s, t) = app
+        .post(
+            Role::Admin,
+            "/api/v1/reply-templates",
+            json!({"name": "停电致歉", "subject": "outage", "body": "尊敬的{客户姓名}：工单{工单号}已处理。"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    for role in Role::ALL {
+        let (s, f) = app
+            .post(
+                *role,
+                "/api/v1/saved-filters",
+                json!({"name": "超时工单", "query": "overdue=true"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{f}");
+    }
     let usernames: Vec<String> = Role::ALL.iter().map(|r| format!("{}1", r.code())).collect();
     let mut walked = 0;
     let mut problems = Vec::new();
