@@ -278,6 +278,24 @@ pub struct QueryToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextQuery {
     pub words: Vec<Vec<QueryToken>>,
+    /// Per word, where an index that cannot weigh its tokens should ask fewer: a word with
+    /// a Latin or digit run of three or more (`尾号4821`) is asked by those runs alone (few
+    /// orders carry a given number, while every order may carry 尾号), and the word as
+    /// typed, as a `LIKE` pattern (`like`), confirms each order found.
+    pub narrow: Vec<Option<Vec<QueryToken>>>,
+    /// Per word, the word as typed as an escaped `LIKE '%…%'` pattern.
+    pub like: Vec<String>,
+}
+
+/// The tokens a word is asked by when the index cannot weigh them: its Latin or digit runs
+/// of three or more, when it has other tokens too.
+fn narrow(tokens: &[QueryToken]) -> Option<Vec<QueryToken>> {
+    let long: Vec<QueryToken> = tokens
+        .iter()
+        .filter(|t| t.token.is_ascii() && t.token.chars().count() >= 3)
+        .cloned()
+        .collect();
+    (!long.is_empty() && long.len() < tokens.len()).then_some(long)
 }
 
 /// A phrase as a query of the full-text index. `Ok(None)`: no phrase, or nothing in it the
@@ -287,7 +305,7 @@ pub fn text_query(phrase: &str) -> Result<Option<TextQuery>, SearchError> {
     if p.chars().count() > MAX_PHRASE_CHARS {
         return Err(SearchError::PhraseTooLong);
     }
-    let mut words = Vec::new();
+    let (mut words, mut narrowed, mut likes) = (Vec::new(), Vec::new(), Vec::new());
     for word in p.split(|c: char| fold(c) == ' ' || c.is_whitespace()) {
         let segs = runs(word);
         let mut tokens = Vec::new();
@@ -315,10 +333,16 @@ pub fn text_query(phrase: &str) -> Result<Option<TextQuery>, SearchError> {
             }
         }
         if !tokens.is_empty() {
+            narrowed.push(narrow(&tokens));
+            likes.push(like_pattern(word)?.unwrap_or_default());
             words.push(tokens);
         }
     }
-    Ok((!words.is_empty()).then_some(TextQuery { words }))
+    Ok((!words.is_empty()).then_some(TextQuery {
+        words,
+        narrow: narrowed,
+        like: likes,
+    }))
 }
 
 #[cfg(test)]
@@ -354,6 +378,21 @@ mod tests {
             tokens("表号尾号4821，ＡＢＣ停电", "10kV线路"),
             "表号 号尾 尾号 号 4821 abc 停电 电 10kv 线路 路"
         );
+    }
+
+    #[test]
+    fn a_word_with_a_long_number_is_asked_by_the_number() {
+        let q = text_query("尾号4821 停电").unwrap().unwrap();
+        let asked = |i: usize| {
+            q.narrow[i]
+                .as_ref()
+                .map(|w| w.iter().map(|t| t.token.as_str()).collect::<Vec<_>>())
+        };
+        assert_eq!(asked(0), Some(vec!["4821"]));
+        assert_eq!(asked(1), None);
+        assert_eq!(q.like, ["%尾号4821%", "%停电%"]);
+        assert_eq!(text_query("4821").unwrap().unwrap().narrow, [None]);
+        assert_eq!(text_query("3组").unwrap().unwrap().narrow, [None]);
     }
 
     #[test]

@@ -670,7 +670,10 @@ impl Service {
             if left == 0 {
                 return Ok(());
             }
-            tracing::info!(left, "indexing the text of earlier orders");
+            // A line per hundred thousand orders or so, not per batch.
+            if left % 100_000 < 2_000 {
+                tracing::info!(left, "indexing the text of earlier orders");
+            }
             tokio::task::yield_now().await;
         }
     }

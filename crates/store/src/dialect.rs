@@ -227,6 +227,9 @@ impl Dialect {
 
     /// A query of the index: FTS5's query language (`"停电" + "电费" AND "4821" *`) or a
     /// tsquery literal (`'停电' <-> '电费' & '4821':*`).
+    /// FTS5 cannot weigh a word's tokens before reading them, so on SQLite a word with a
+    /// long number is asked by the number alone (`TextQuery::narrow`) and confirmed by
+    /// [`Dialect::text_recheck`]; GIN intersects a tsquery's lexemes itself.
     pub(crate) fn text_match_value(self, q: &voltdesk_domain::search::TextQuery) -> String {
         let (then, and) = match self.0 {
             Backend::Sqlite => (" + ", " AND "),
@@ -234,6 +237,11 @@ impl Dialect {
         };
         q.words
             .iter()
+            .zip(&q.narrow)
+            .map(|(w, n)| match (self.0, n) {
+                (Backend::Sqlite, Some(n)) => n,
+                _ => w,
+            })
             .map(|w| {
                 w.iter()
                     .map(|t| match (self.0, t.prefix) {
@@ -249,6 +257,21 @@ impl Dialect {
             })
             .collect::<Vec<_>>()
             .join(and)
+    }
+
+    /// The `LIKE` patterns that confirm what [`Dialect::text_match_value`] asked of fewer
+    /// tokens than the word has: one per narrowed word, over the title and the text.
+    pub(crate) fn text_recheck(self, q: &voltdesk_domain::search::TextQuery) -> Vec<String> {
+        match self.0 {
+            Backend::Sqlite => q
+                .narrow
+                .iter()
+                .zip(&q.like)
+                .filter(|(n, _)| n.is_some())
+                .map(|(_, l)| l.clone())
+                .collect(),
+            Backend::Postgres => Vec::new(),
+        }
     }
 
     /// ` AND id IN (…)`: the orders the index finds for parameter `$n`.

@@ -252,6 +252,14 @@ impl Store {
         // acceptance (ids grow with it) and the backend streams matches in id order.
         let mut driven: Option<(String, String)> = None;
         if let Some(q) = &f.text_query {
+            for like in self.dialect.text_recheck(q) {
+                binds.push(Bind::S(like.clone()));
+                binds.push(Bind::S(like));
+                let (a, b) = (binds.len() - 1, binds.len());
+                where_ += &format!(
+                    " AND (title LIKE ${a} ESCAPE '\\' OR description LIKE ${b} ESCAPE '\\')"
+                );
+            }
             binds.push(Bind::S(self.dialect.text_match_value(q)));
             let n = binds.len();
             match self.dialect.text_driven_from(n) {
@@ -291,6 +299,38 @@ impl Store {
                 parts.push(format!("${}", binds.len()));
             }
             where_ += &format!(" AND status IN ({})", parts.join(", "));
+        }
+        // SQLite keeps one average per index column, not how skewed statuses are: it would
+        // walk every order of a type to find its few open ones, or sort a whole type by
+        // status. Where only broad filters narrow the list, name the index that reads it in
+        // order.
+        let broad_only = driven.is_none()
+            && f.reopened.is_none()
+            && f.customer_id.is_none()
+            && f.problem_id.is_none()
+            && f.id_from.is_none()
+            && f.id_to.is_none()
+            && f.assignee_id.is_none()
+            && f.department_id.is_none()
+            && f.area_id.is_none()
+            && f.grid_id.is_none()
+            && f.grid_ids.is_empty()
+            && f.text_like.is_none()
+            && f.text_query.is_none();
+        let hint = match f.sort {
+            _ if !broad_only => None,
+            OrderSort::Status => Some("work_orders_status_created"),
+            OrderSort::Type => Some("work_orders_type_created"),
+            OrderSort::CreatedAt
+                if !statuses.is_empty() && statuses.iter().all(|s| s.is_open()) =>
+            {
+                Some("work_orders_status_created")
+            }
+            _ => None,
+        };
+        if let Some(index) = hint {
+            let hint = self.dialect.indexed_by(index);
+            where_ = where_.replacen(" WHERE", &format!("{hint} WHERE"), 1);
         }
         let dir = if f.descending { "DESC" } else { "ASC" };
         let limit = f.limit.clamp(1, 1000);

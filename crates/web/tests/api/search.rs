@@ -393,7 +393,37 @@ async fn orders_are_grouped_under_a_problem_from_their_page(app: TestApp) {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
+async fn a_word_with_a_number_is_asked_by_the_number_and_confirmed(app: TestApp) {
+    let q = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    // A word with a number is asked of the index by the number and confirmed as typed.
+    let mut tails = Vec::new();
+    for text in ["联系电话尾号4821", "表号4821"] {
+        let (s, v) = app
+            .post(
+                Role::Agent,
+                "/api/v1/work-orders",
+                order("回电", text, "web", "consultation"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        tails.push(v["order_no"].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        numbers(&list(&app, &format!("q={}", q("尾号4821"))).await),
+        [tails[0].clone()]
+    );
+    assert_eq!(
+        numbers(&list(&app, &format!("q={}", q("4821"))).await),
+        [tails[1].clone(), tails[0].clone()]
+    );
+    assert_eq!(
+        numbers(&list(&app, &format!("q={}", q("尾号4821 回电"))).await),
+        [tails[0].clone()]
+    );
+}
+
 crate::both!(
+    a_word_with_a_number_is_asked_by_the_number_and_confirmed,
     orders_are_grouped_under_a_problem_from_their_page,
     the_list_api_finds_by_number_phrase_and_channel,
     the_orders_page_finds_sorts_pages_and_exports,
