@@ -280,8 +280,9 @@ pub struct TextQuery {
     pub words: Vec<Vec<QueryToken>>,
     /// Per word, where an index that cannot weigh its tokens should ask fewer: a word with
     /// a Latin or digit run of three or more (`尾号4821`) is asked by those runs alone (few
-    /// orders carry a given number, while every order may carry 尾号), and the word as
-    /// typed, as a `LIKE` pattern (`like`), confirms each order found.
+    /// orders carry a given number, while every order may carry 尾号), the other words of
+    /// such a phrase by nothing (an empty list), and each such word as typed, as a `LIKE`
+    /// pattern (`like`), confirms each order found.
     pub narrow: Vec<Option<Vec<QueryToken>>>,
     /// Per word, the word as typed as an escaped `LIKE '%…%'` pattern.
     pub like: Vec<String>,
@@ -338,6 +339,13 @@ pub fn text_query(phrase: &str) -> Result<Option<TextQuery>, SearchError> {
             words.push(tokens);
         }
     }
+    // One word asked by its number finds few orders; the other words then only confirm
+    // them as typed (asked nothing of the index).
+    if narrowed.iter().any(Option::is_some) {
+        for n in &mut narrowed {
+            n.get_or_insert_with(Vec::new);
+        }
+    }
     Ok((!words.is_empty()).then_some(TextQuery {
         words,
         narrow: narrowed,
@@ -389,7 +397,7 @@ mod tests {
                 .map(|w| w.iter().map(|t| t.token.as_str()).collect::<Vec<_>>())
         };
         assert_eq!(asked(0), Some(vec!["4821"]));
-        assert_eq!(asked(1), None);
+        assert_eq!(asked(1), Some(vec![]), "confirmed as typed only");
         assert_eq!(q.like, ["%尾号4821%", "%停电%"]);
         assert_eq!(text_query("4821").unwrap().unwrap().narrow, [None]);
         assert_eq!(text_query("3组").unwrap().unwrap().narrow, [None]);

@@ -242,6 +242,7 @@ impl Dialect {
                 (Backend::Sqlite, Some(n)) => n,
                 _ => w,
             })
+            .filter(|w| !w.is_empty())
             .map(|w| {
                 w.iter()
                     .map(|t| match (self.0, t.prefix) {

@@ -248,8 +248,10 @@ impl Store {
             where_ +=
                 &format!(" AND (title LIKE ${a} ESCAPE '\\' OR description LIKE ${b} ESCAPE '\\')");
         }
-        // A phrase the index can answer: led by the index, newest first, when the sort is by
-        // acceptance (ids grow with it) and the backend streams matches in id order.
+        // A phrase the index can answer: led by the index, newest first, where the backend
+        // streams matches in id order. Sorted by acceptance (ids grow with it) the page is
+        // read straight off the index; any other sort of a capped list sorts the newest
+        // `cap` matches (the total says "more than" beyond them anyway).
         let mut driven: Option<(String, String)> = None;
         if let Some(q) = &f.text_query {
             for like in self.dialect.text_recheck(q) {
@@ -264,7 +266,8 @@ impl Store {
             let n = binds.len();
             match self.dialect.text_driven_from(n) {
                 Some(d)
-                    if matches!(f.sort, OrderSort::CreatedAt | OrderSort::Id)
+                    if (matches!(f.sort, OrderSort::CreatedAt | OrderSort::Id)
+                        || f.count_cap.is_some())
                         && f.reopened.is_none() =>
                 {
                     driven = Some(d)
@@ -317,21 +320,24 @@ impl Store {
             && f.grid_ids.is_empty()
             && f.text_like.is_none()
             && f.text_query.is_none();
-        let hint = match f.sort {
-            _ if !broad_only => None,
-            OrderSort::Status => Some("work_orders_status_created"),
-            OrderSort::Type => Some("work_orders_type_created"),
-            OrderSort::CreatedAt
-                if !statuses.is_empty() && statuses.iter().all(|s| s.is_open()) =>
-            {
-                Some("work_orders_status_created")
-            }
-            _ => None,
-        };
-        if let Some(index) = hint {
+        // Open statuses are few whatever the sort: both the page and its count read them
+        // by status. A sort by status or type reads the page in that index's order; its
+        // count is left to the planner (a covering index of the filter counts fastest).
+        let open_statuses = !statuses.is_empty() && statuses.iter().all(|s| s.is_open());
+        let hinted = |index: &str| {
             let hint = self.dialect.indexed_by(index);
-            where_ = where_.replacen(" WHERE", &format!("{hint} WHERE"), 1);
-        }
+            where_.replacen(" WHERE", &format!("{hint} WHERE"), 1)
+        };
+        let (where_page, where_count) = match f.sort {
+            _ if !broad_only => (where_.clone(), where_.clone()),
+            _ if open_statuses && f.sort != OrderSort::DueAt => {
+                let w = hinted("work_orders_status_created");
+                (w.clone(), w)
+            }
+            OrderSort::Status => (hinted("work_orders_status_created"), where_.clone()),
+            OrderSort::Type => (hinted("work_orders_type_created"), where_.clone()),
+            _ => (where_.clone(), where_.clone()),
+        };
         let dir = if f.descending { "DESC" } else { "ASC" };
         let limit = f.limit.clamp(1, 1000);
         let offset = f.offset.max(0);
@@ -340,10 +346,10 @@ impl Store {
         let count = |extra: &str| {
             let sql = match cap {
                 Some(c) => format!(
-                    "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM work_orders{where_}{extra} LIMIT {}) capped",
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM work_orders{where_count}{extra} LIMIT {}) capped",
                     c + 1
                 ),
-                None => format!("SELECT COUNT(*) AS n FROM work_orders{where_}{extra}"),
+                None => format!("SELECT COUNT(*) AS n FROM work_orders{where_count}{extra}"),
             };
             let mut cq = sqlx::query(sqlx::AssertSqlSafe(sql));
             for v in &binds {
@@ -353,7 +359,7 @@ impl Store {
         };
         let page = |extra: &str, order_by: &str, limit: i64, offset: i64| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {ORDER_COLS} FROM work_orders{where_}{extra} ORDER BY {order_by} LIMIT {limit} OFFSET {offset}"
+                "SELECT {ORDER_COLS} FROM work_orders{where_page}{extra} ORDER BY {order_by} LIMIT {limit} OFFSET {offset}"
             )));
             for v in &binds {
                 q = v.bind(q);
@@ -362,9 +368,27 @@ impl Store {
         };
         if let Some((from, matched)) = &driven {
             let rowid_dir = if f.descending { "DESC" } else { "ASC" };
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {ORDER_COLS}{from}{where_}{matched} ORDER BY s.rowid {rowid_dir} LIMIT {limit} OFFSET {offset}"
-            )));
+            let sql = match f.sort {
+                OrderSort::CreatedAt | OrderSort::Id => format!(
+                    "SELECT {ORDER_COLS}{from}{where_}{matched} ORDER BY s.rowid {rowid_dir} LIMIT {limit} OFFSET {offset}"
+                ),
+                sort => {
+                    let window = f.count_cap.unwrap_or(0).max(offset + limit);
+                    let order_by = match sort {
+                        OrderSort::UpdatedAt => format!("updated_at {dir}, id {dir}"),
+                        OrderSort::Status => format!("status {dir}, created_at {dir}, id {dir}"),
+                        OrderSort::Type => {
+                            format!("order_type {dir}, created_at {dir}, id {dir}")
+                        }
+                        _ => format!("(next_due_at IS NULL), next_due_at {dir}, id {dir}"),
+                    };
+                    format!(
+                        "SELECT * FROM (SELECT {ORDER_COLS}{from}{where_}{matched} ORDER BY s.rowid DESC LIMIT {window}) newest \
+                         ORDER BY {order_by} LIMIT {limit} OFFSET {offset}"
+                    )
+                }
+            };
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for v in &binds {
                 q = v.bind(q);
             }

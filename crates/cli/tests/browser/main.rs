@@ -210,6 +210,16 @@ async fn click(c: &Client, id: &str) {
         .unwrap();
 }
 
+/// Clicks the first element the CSS selector finds, as a person would.
+async fn click_css(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Picks an option of a select by clicking it, as a person would (so `change` fires).
 async fn choose(c: &Client, select: &str, value: &str) {
     c.find(Locator::Css(&format!("{select} option[value='{value}']")))

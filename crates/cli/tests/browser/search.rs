@@ -76,12 +76,7 @@ async fn an_agent_finds_orders_by_number_and_phrase() {
     let found = rows(&c).await;
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, number);
-    c.find(Locator::Css("#order-list a.order-no"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_css(&c, "#order-list a.order-no").await;
     c.wait().for_element(Locator::Id("status")).await.unwrap();
     assert_eq!(path(&c).await, format!("/orders/{number}"));
     assert!(text(&c, "h1").await.contains(&number));
@@ -147,12 +142,7 @@ async fn a_supervisor_groups_orders_under_a_problem_and_closes_it() {
     // (the browser would stop an empty one), the form kept open.
     c.goto(&format!("{}/orders/{first}", w.base)).await.unwrap();
     c.wait().for_element(Locator::Id("problem")).await.unwrap();
-    c.find(Locator::Css("#problem summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_css(&c, "#problem summary").await;
     click(&c, "problem-submit").await;
     c.wait()
         .for_element(Locator::Id("problem-problem_id-error"))
@@ -170,12 +160,7 @@ async fn a_supervisor_groups_orders_under_a_problem_and_closes_it() {
         .await
         .unwrap();
     c.wait().for_element(Locator::Id("problem")).await.unwrap();
-    c.find(Locator::Css("#problem summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_css(&c, "#problem summary").await;
     let option = c
         .find(Locator::XPath(
             "//select[@id='problem-id']/option[contains(., '城南10kV线路频繁跳闸')]",
@@ -187,12 +172,7 @@ async fn a_supervisor_groups_orders_under_a_problem_and_closes_it() {
     wait_text(&c, ".flash", "已归并到问题").await;
 
     // The problem's page lists both; closing needs the root cause, then it reads closed.
-    c.find(Locator::Css("#order-problem a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_css(&c, "#order-problem a").await;
     c.wait()
         .for_element(Locator::Id("problem-orders"))
         .await
