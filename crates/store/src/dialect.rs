@@ -450,6 +450,11 @@ async fn sqlite_pool(url: &str, max: u32, cache_kib: i64) -> Result<AnyPool> {
         .await?)
 }
 
+/// A lexeme quoted for a tsvector or tsquery literal.
+fn pg_quote(t: &str) -> String {
+    format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,9 +537,4 @@ mod tests {
             Err(StoreError::UnsupportedUrl(_))
         ));
     }
-}
-
-/// A lexeme quoted for a tsvector or tsquery literal.
-fn pg_quote(t: &str) -> String {
-    format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''"))
 }
