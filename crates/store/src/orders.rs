@@ -8,6 +8,19 @@ pub(crate) const ORDER_COLS: &str = "id, station_id, area_id, grid_id, customer_
     idem_key, created_by, created_at, updated_at, closed_at, next_due_at, overdue, escalated, contacted, replied, reply_text, \
     verdict, root_cause, satisfaction, urge_count, reopen_count, merged_into, repeat_of, problem_id";
 
+/// The `ORDER BY` of a sort that one index or column order answers; `None` for the due time,
+/// which is read in two ranges.
+fn simple_order(sort: OrderSort, dir: &str) -> Option<String> {
+    match sort {
+        OrderSort::CreatedAt => Some(format!("created_at {dir}, id {dir}")),
+        OrderSort::UpdatedAt => Some(format!("updated_at {dir}, id {dir}")),
+        OrderSort::Id => Some(format!("id {dir}")),
+        OrderSort::Status => Some(format!("status {dir}, created_at {dir}, id {dir}")),
+        OrderSort::Type => Some(format!("order_type {dir}, created_at {dir}, id {dir}")),
+        OrderSort::DueAt => None,
+    }
+}
+
 pub(crate) fn order(r: &AnyRow) -> Result<OrderRow> {
     let co: String = get_str(r, "co_handlers")?;
     Ok(OrderRow {
@@ -307,8 +320,7 @@ impl Store {
         // walk every order of a type to find its few open ones, or sort a whole type by
         // status. Where only broad filters narrow the list, name the index that reads it in
         // order.
-        let broad_only = driven.is_none()
-            && f.reopened.is_none()
+        let broad_only = f.reopened.is_none()
             && f.customer_id.is_none()
             && f.problem_id.is_none()
             && f.id_from.is_none()
@@ -374,14 +386,10 @@ impl Store {
                 ),
                 sort => {
                     let window = f.count_cap.unwrap_or(0).max(offset + limit);
-                    let order_by = match sort {
-                        OrderSort::UpdatedAt => format!("updated_at {dir}, id {dir}"),
-                        OrderSort::Status => format!("status {dir}, created_at {dir}, id {dir}"),
-                        OrderSort::Type => {
-                            format!("order_type {dir}, created_at {dir}, id {dir}")
-                        }
-                        _ => format!("(next_due_at IS NULL), next_due_at {dir}, id {dir}"),
-                    };
+                    // By due time, orders without a running clock last either way.
+                    let order_by = simple_order(sort, dir).unwrap_or_else(|| {
+                        format!("(next_due_at IS NULL), next_due_at {dir}, id {dir}")
+                    });
                     format!(
                         "SELECT * FROM (SELECT {ORDER_COLS}{from}{where_}{matched} ORDER BY s.rowid DESC LIMIT {window}) newest \
                          ORDER BY {order_by} LIMIT {limit} OFFSET {offset}"
@@ -407,14 +415,7 @@ impl Store {
             let total = get_i64(&cq.fetch_one(self.reader()).await?, "n")?;
             return Ok((rows.iter().map(order).collect::<Result<_>>()?, total));
         }
-        let simple = match f.sort {
-            OrderSort::CreatedAt => Some(format!("created_at {dir}, id {dir}")),
-            OrderSort::UpdatedAt => Some(format!("updated_at {dir}, id {dir}")),
-            OrderSort::Id => Some(format!("id {dir}")),
-            OrderSort::Status => Some(format!("status {dir}, created_at {dir}, id {dir}")),
-            OrderSort::Type => Some(format!("order_type {dir}, created_at {dir}, id {dir}")),
-            OrderSort::DueAt => None,
-        };
+        let simple = simple_order(f.sort, dir);
         if let Some(order_by) = simple {
             let rows = page("", &order_by, limit, offset)
                 .fetch_all(self.reader())
