@@ -21,6 +21,7 @@ pub mod routing;
 pub mod saved_filter;
 pub mod search;
 pub mod signin;
+pub mod speech;
 pub mod trace;
 pub mod values;
 pub mod voltage;
