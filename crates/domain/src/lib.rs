@@ -9,6 +9,7 @@ pub mod clock;
 pub mod enums;
 pub mod import;
 pub mod intake;
+pub mod ivr;
 pub mod job;
 pub mod notify;
 pub mod offer;
