@@ -76,6 +76,8 @@
 
 mod flow;
 mod parse;
+mod run;
 
 pub use flow::*;
 pub use parse::{FlowError, FlowFault};
+pub use run::*;
