@@ -197,6 +197,30 @@ fn check_pick(
 }
 
 #[test]
+fn across_queues_an_agent_gets_the_best_caller_of_all_they_can_take() {
+    let mut d = Desk::new(vec![queue("bill", "bill"), queue("outage", "outage")]);
+    let care = CallerFlags {
+        care_group: true,
+        ..NORMAL
+    };
+    d.call(1, "bill", NORMAL);
+    d.at(SEC).call(2, "outage", NORMAL);
+    d.at(2 * SEC).call(3, "outage", care);
+    d.login(1, &[("bill", 5), ("outage", 5)]);
+    let mut served = Vec::new();
+    for round in 0..3 {
+        let ev = d.at(10 * SEC + round * 100 * SEC).ready(1);
+        let [(call, _)] = offers(&ev)[..] else {
+            panic!("one offer expected, got {ev:?}");
+        };
+        served.push(call);
+        d.answer(1, call);
+        d.hang_up(call);
+    }
+    assert_eq!(served, [3, 1, 2]);
+}
+
+#[test]
 fn longest_idle_picks_the_agent_whose_last_call_ended_first() {
     let agents = [(1, 5, 30, 0), (2, 5, 10, 9), (3, 9, 20, 0)];
     check_pick(Strategy::LongestIdle, 1, &agents, Some(2));
