@@ -2,6 +2,7 @@
 //! (policy, calendar, clocks), roles and masking. No I/O, no async, no clock reads: every
 //! instant is passed in as epoch milliseconds (UTC).
 
+pub mod acd;
 pub mod attachment;
 pub mod auth;
 pub mod calendar;
