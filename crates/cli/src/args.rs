@@ -53,6 +53,25 @@ pub enum Command {
     /// Benchmark set-ups and the scheduler benchmark (see BENCHMARKS.md)
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Check IVR flows and list the prompts they speak
+    #[command(subcommand)]
+    Ivr(IvrCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IvrCommand {
+    /// Check a flow file (and the queues file); errors name the node
+    Check {
+        #[arg(default_value = "config/ivr/95598.toml")]
+        flow: std::path::PathBuf,
+        #[arg(long, default_value = "config/queues.toml")]
+        queues: std::path::PathBuf,
+    },
+    /// Print every prompt a flow needs as `name<TAB>text`, for scripts/make-prompts.sh
+    Prompts {
+        #[arg(default_value = "config/ivr/95598.toml")]
+        flow: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +135,8 @@ pub struct ServeArgs {
     /// The largest attachment accepted, in MB
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1024), value_name = "MB")]
     pub attachment_limit_mb: u64,
+    #[command(flatten)]
+    pub sip: SipArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -271,4 +292,70 @@ pub struct DemoArgs {
     /// The largest attachment accepted, in MB
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1024), value_name = "MB")]
     pub attachment_limit_mb: u64,
+    #[command(flatten)]
+    pub sip: SipArgs,
+}
+
+/// The contact centre: SIP and RTP (off unless `--sip` is given).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SipArgs {
+    /// Answer SIP calls (UDP and TCP) on this address, e.g. 127.0.0.1:5060
+    #[arg(long, value_name = "ADDR")]
+    pub sip: Option<SocketAddr>,
+    /// The RTP ports calls use, FIRST-LAST
+    #[arg(long, default_value = "20000-20999", value_name = "FIRST-LAST", value_parser = parse_port_range)]
+    pub rtp_ports: (u16, u16),
+    /// The numbers answered, comma-separated
+    #[arg(long, default_value = "95598,12398", value_name = "NUMBERS")]
+    pub service_numbers: String,
+    /// Peers (IP addresses) allowed to call without credentials, besides loopback
+    #[arg(long = "sip-trust", value_name = "IP")]
+    pub trust: Vec<std::net::IpAddr>,
+    /// The IVR flow
+    #[arg(long, default_value = "config/ivr/95598.toml", value_name = "FILE")]
+    pub ivr_flow: std::path::PathBuf,
+    /// The queues and agents' skills
+    #[arg(long, default_value = "config/queues.toml", value_name = "FILE")]
+    pub queues: std::path::PathBuf,
+    /// The prompts (8 kHz mono WAV, made by scripts/make-prompts.sh or recorded)
+    #[arg(long, default_value = "prompts/zh", value_name = "DIR")]
+    pub prompts: std::path::PathBuf,
+    /// Record answered calls into this folder (a notice is played first); off by default
+    #[arg(long, value_name = "DIR")]
+    pub record_calls: Option<std::path::PathBuf>,
+}
+
+fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
+    let (a, b) = s
+        .split_once('-')
+        .ok_or_else(|| "give FIRST-LAST, e.g. 20000-20999".to_string())?;
+    let a: u16 = a.trim().parse().map_err(|_| format!("not a port: {a}"))?;
+    let b: u16 = b.trim().parse().map_err(|_| format!("not a port: {b}"))?;
+    if a < 1024 || b < a + 1 {
+        return Err("the range must be above 1023 and hold at least two ports".into());
+    }
+    Ok((a, b))
+}
+
+impl SipArgs {
+    /// The contact centre's settings, when `--sip` was given.
+    pub fn config(&self) -> Option<voltdesk_telephony::TelephonyConfig> {
+        let sip = self.sip?;
+        Some(voltdesk_telephony::TelephonyConfig {
+            sip,
+            rtp_ports: self.rtp_ports,
+            service_numbers: self
+                .service_numbers
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            trust_loopback: true,
+            trusted_peers: self.trust.clone(),
+            flow_file: self.ivr_flow.clone(),
+            queues_file: self.queues.clone(),
+            prompts_dir: self.prompts.clone(),
+            recordings: self.record_calls.clone(),
+        })
+    }
 }

@@ -14,7 +14,7 @@ mod table;
 mod users;
 
 use anyhow::{Context, Result};
-use args::{Cli, Command, ExportCommand, GenCommand, ImportCommand};
+use args::{Cli, Command, ExportCommand, GenCommand, ImportCommand, IvrCommand};
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 use open::Opened;
@@ -109,7 +109,7 @@ async fn run(cli: Cli, database_given: bool) -> Result<()> {
             };
             println!("voltdesk is serving at {url}");
             std::io::stdout().flush()?;
-            server::run(svc, listener, !a.no_rules, delivery, web).await
+            server::run(svc, listener, !a.no_rules, delivery, web, a.sip.config()).await
         }
         Command::Migrate => {
             let Opened { store, .. } = open::store(&url, policy_dir.as_deref()).await?;
@@ -125,6 +125,25 @@ async fn run(cli: Cli, database_given: bool) -> Result<()> {
         }
         Command::Export(ExportCommand::Orders(a)) => export::orders(&service().await?, a).await,
         Command::Gen(cmd) => gen_file(cmd),
+        Command::Ivr(IvrCommand::Check { flow, queues }) => {
+            let f = voltdesk_telephony::load_flow(&flow).map_err(anyhow::Error::msg)?;
+            let (q, _) = voltdesk_telephony::load_queues(&queues).map_err(anyhow::Error::msg)?;
+            voltdesk_domain::acd::Acd::new(q.clone())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", queues.display()))?;
+            println!("{}: {} nodes; {}: {} queues", flow.display(), f.nodes.len(), queues.display(), q.len());
+            Ok(())
+        }
+        Command::Ivr(IvrCommand::Prompts { flow }) => {
+            let f = voltdesk_telephony::load_flow(&flow).map_err(anyhow::Error::msg)?;
+            let mut lines = String::new();
+            for (name, text) in voltdesk_domain::ivr::prompt_texts(&f)
+                .chain(voltdesk_domain::speech::clip_texts())
+            {
+                lines.push_str(&format!("{name}\t{text}\n"));
+            }
+            std::io::stdout().write_all(lines.as_bytes())?;
+            Ok(())
+        }
         Command::Bench(cmd) => {
             let svc = service().await?;
             match cmd {

@@ -71,7 +71,19 @@ pub async fn run(
     rules: bool,
     delivery: Option<voltdesk_service::Delivery>,
     web: Web,
+    sip: Option<voltdesk_telephony::TelephonyConfig>,
 ) -> Result<()> {
+    // The contact centre, when asked for: a bad flow or queue file stops the start here.
+    let telephony = match sip {
+        Some(cfg) => {
+            let t = voltdesk_telephony::start(svc.clone(), cfg)
+                .await
+                .map_err(|e| anyhow::anyhow!("the contact centre cannot start: {e}"))?;
+            println!("voltdesk answers SIP at {} (UDP and TCP)", t.local_addr());
+            Some(t)
+        }
+        None => None,
+    };
     let scheduler = tokio::spawn(svc.clone().run_scheduler(Duration::from_millis(250)));
     // The dashboard's daily statistics: ended days are settled at start and every 10 minutes.
     let stats = tokio::spawn(svc.clone().run_stats(Duration::from_secs(600)));
@@ -128,6 +140,9 @@ pub async fn run(
     for task in [rules, delivery].into_iter().flatten() {
         task.abort();
         let _ = task.await;
+    }
+    if let Some(t) = &telephony {
+        t.stop();
     }
     svc.store().close().await;
     tracing::info!("stopped");

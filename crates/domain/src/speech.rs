@@ -107,6 +107,9 @@ pub const ALL_CLIPS: &[(&str, &str)] = &[
     ("repair_created", "您的报修已受理，工单号为"),
     ("repair_created_end", "。抢修人员将尽快与您联系。"),
     ("repair_failed", "报修登记未能完成。"),
+    ("queue_position", "您前面还有"),
+    ("queue_position_after", "位客户在等待，请您耐心等候。"),
+    ("recording_notice", "为了提高服务质量，您的通话可能被录音。"),
 ];
 
 /// The Chinese text of a clip, `None` for a name that is no clip.

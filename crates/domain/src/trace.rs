@@ -184,6 +184,7 @@ trace_kinds! {
         ReplyTemplateEnabled(ReplyTemplateRef) = "reply_template.enabled" / "启用回复模板" / "Reply template enabled",
         VoltageViolation(VoltageViolation) = "voltage.violation" / "电压越限" / "Voltage out of limits",
         VoltageRecorded(VoltageRecorded) = "voltage.recorded" / "导入电压数据" / "Voltage readings recorded",
+        AcdDecision(crate::acd::AcdEvent) = "acd.event" / "话务分配" / "Call distribution",
         UserCreated(UserCreated) = "user.created" / "新增用户" / "User created",
         UserPasswordChanged(UserRef) = "user.password_changed" / "修改密码" / "Password changed",
         UserSignedIn(UserRef) = "user.signed_in" / "登录" / "Signed in",

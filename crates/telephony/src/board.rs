@@ -9,7 +9,7 @@ use tokio::sync::{Notify, mpsc};
 use voltdesk_domain::Millis;
 use voltdesk_domain::acd::{
     Acd, AcdEvent, AgentId, AgentState, CallId, CallerFlags, Position, QueueConfig, QueueId,
-    RemoveReason, Skill, TransferTarget, WithdrawReason,
+    RemoveReason, RingFailure, Skill, TransferTarget, WithdrawReason,
 };
 
 /// What the switchboard tells a call's task.
@@ -185,7 +185,7 @@ impl Board {
         let now = now_ms();
         let events = {
             let mut acd = self.lock();
-            f(&mut acd, now).map_err(|e| e.code().to_string())?
+            f(&mut acd, now).map_err(|e| e.to_string())?
         };
         self.dispatch(events, now);
         self.wake.notify_one();
@@ -260,7 +260,7 @@ impl Board {
         self.apply(|acd, now| acd.answered(agent, call, now))
     }
 
-    pub fn rejected(&self, agent: AgentId, call: CallId, reason: WithdrawReason) -> Result<(), String> {
+    pub fn rejected(&self, agent: AgentId, call: CallId, reason: RingFailure) -> Result<(), String> {
         self.apply(|acd, now| acd.rejected(agent, call, reason, now))
     }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 use voltdesk_domain::Millis;
-use voltdesk_domain::acd::{AgentId, CallId, CallerFlags, RemoveReason, TransferTarget, WithdrawReason};
+use voltdesk_domain::acd::{AgentId, CallId, CallerFlags, RemoveReason, RingFailure, TransferTarget};
 use voltdesk_domain::ivr::{Flow, IvrAction, IvrEvent, IvrRun, LookupRequest};
 use voltdesk_domain::speech;
 
@@ -179,7 +179,6 @@ struct CallCtx<'a, S: Services> {
 enum Wake {
     HungUp,
     Key(char),
-    Timeout,
     Done,
 }
 
@@ -462,13 +461,13 @@ impl<S: Services> CallCtx<'_, S> {
     async fn ring(&mut self, agent: AgentId, ring_deadline: Millis) -> Rang {
         self.rec.offered_at.get_or_insert(self.now());
         let Some(target) = self.engine.services.agent_target(agent.0).await else {
-            self.engine.board.rejected(agent, self.call_id, WithdrawReason::Unreachable).ok();
+            self.engine.board.rejected(agent, self.call_id, RingFailure::Unreachable).ok();
             return Rang::Missed;
         };
         let (socket, port) = match self.engine.ports.bind().await {
             Some(x) => x,
             None => {
-                self.engine.board.rejected(agent, self.call_id, WithdrawReason::Unreachable).ok();
+                self.engine.board.rejected(agent, self.call_id, RingFailure::Unreachable).ok();
                 return Rang::Missed;
             }
         };
@@ -509,17 +508,15 @@ impl<S: Services> CallCtx<'_, S> {
             Some(DialOutcome::Answered { leg, answer }) => (leg, answer),
             Some(DialOutcome::Failed(code)) => {
                 let reason = match code {
-                    486 | 600 => WithdrawReason::Busy,
-                    603 => WithdrawReason::Declined,
-                    _ => WithdrawReason::Unreachable,
+                    486 | 600 => RingFailure::Busy,
+                    603 => RingFailure::Declined,
+                    _ => RingFailure::Unreachable,
                 };
                 self.engine.board.rejected(agent, self.call_id, reason).ok();
                 return Rang::Missed;
             }
-            Some(DialOutcome::NoAnswer) => {
-                self.engine.board.rejected(agent, self.call_id, WithdrawReason::RingTimeout).ok();
-                return Rang::Missed;
-            }
+            // The switchboard's own ring timeout withdraws the offer.
+            Some(DialOutcome::NoAnswer) => return Rang::Missed,
             Some(DialOutcome::CalledOff) | None => return Rang::Missed,
         };
         let neg = std::str::from_utf8(&answer)
