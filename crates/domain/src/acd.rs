@@ -297,6 +297,7 @@ pub struct QueueSnapshot {
 pub struct AgentSnapshot {
     pub agent: AgentId,
     pub state: AgentState,
+    pub skills: Vec<Skill>,
     pub answered_today: u32,
     /// Asked for while busy; taken once the call and its after-call work are done.
     pub pending_not_ready: Option<String>,
@@ -826,6 +827,7 @@ impl Acd {
             agents.push(AgentSnapshot {
                 agent: id,
                 state: a.state.clone(),
+                skills: a.skills.clone(),
                 answered_today: a.answered_today,
                 pending_not_ready: a.pending_not_ready.clone(),
             });
