@@ -297,6 +297,7 @@ pub struct QueueSnapshot {
 pub struct AgentSnapshot {
     pub agent: AgentId,
     pub state: AgentState,
+    pub skills: Vec<Skill>,
     pub answered_today: u32,
     /// Asked for while busy; taken once the call and its after-call work are done.
     pub pending_not_ready: Option<String>,
@@ -314,6 +315,25 @@ pub struct AgentCounts {
 
 /// A waiting call's place: priority, then when it began waiting, then id for ties.
 type WaitKey = (Priority, Millis, CallId);
+
+/// The 1-based place of `key` in the line that holds it. Counts from both ends at once and
+/// stops at the nearer, so a caller joining at the back (most) or the front (transferred,
+/// sensitive) of a long line costs a few steps, not the length of the line.
+fn place_in(line: &BTreeSet<WaitKey>, key: WaitKey) -> usize {
+    use std::ops::Bound::{Excluded, Unbounded};
+    let mut ahead = line.range(..key);
+    let mut behind = line.range((Excluded(key), Unbounded));
+    let mut steps = 0;
+    loop {
+        if ahead.next().is_none() {
+            return steps + 1;
+        }
+        if behind.next().is_none() {
+            return line.len() - steps;
+        }
+        steps += 1;
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Queue {
@@ -729,7 +749,7 @@ impl Acd {
             return None;
         }
         let q = &self.queues[c.queue];
-        let place = q.waiting.range(..c.key(call)).count() + 1;
+        let place = place_in(&q.waiting, c.key(call));
         let agents = self.pools[q.pool].logged_in(q.cfg.min_level).max(1);
         Some(Position {
             place,
@@ -807,6 +827,7 @@ impl Acd {
             agents.push(AgentSnapshot {
                 agent: id,
                 state: a.state.clone(),
+                skills: a.skills.clone(),
                 answered_today: a.answered_today,
                 pending_not_ready: a.pending_not_ready.clone(),
             });
@@ -1003,7 +1024,7 @@ impl Acd {
         ev.push(AcdEvent::Queued {
             call,
             queue: q.cfg.id.clone(),
-            position: q.waiting.range(..c.key(call)).count() + 1,
+            position: place_in(&q.waiting, c.key(call)),
         });
     }
 

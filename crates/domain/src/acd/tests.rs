@@ -980,3 +980,15 @@ fn events_serialize_with_a_kind_tag_in_snake_case() {
         assert_eq!(back, e);
     }
 }
+
+#[test]
+fn a_place_in_line_counts_from_the_nearer_end() {
+    for len in 1..8u64 {
+        let line: BTreeSet<WaitKey> = (0..len)
+            .map(|i| (Priority::Normal, i as Millis, CallId(i)))
+            .collect();
+        for (i, &key) in line.iter().enumerate() {
+            assert_eq!(place_in(&line, key), i + 1, "{key:?} in a line of {len}");
+        }
+    }
+}
