@@ -1,0 +1,9 @@
+//! The media side of a call: RTP in and out, G.711, key presses, SDP, prompts, recording.
+//!
+//! Nothing here opens a socket, reads a clock or spawns a task: the SIP engine owns those
+//! and calls in with bytes and instants. The parsers (`rtp`, `dtmf`, `sdp`) take whatever
+//! the network sends and answer with a value or an error, never a panic.
+
+pub mod rtp;
+
+pub use rtp::{Pacer, RtpHeader, RtpPacket, RtpSender};
