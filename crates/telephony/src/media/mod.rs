@@ -4,8 +4,10 @@
 //! and calls in with bytes and instants. The parsers (`rtp`, `dtmf`, `sdp`) take whatever
 //! the network sends and answer with a value or an error, never a panic.
 
+pub mod dtmf;
 pub mod g711;
 pub mod rtp;
 
+pub use dtmf::{DtmfKey, DtmfReceiver, TelephoneEvent};
 pub use g711::Codec;
 pub use rtp::{Pacer, RtpHeader, RtpPacket, RtpSender};
