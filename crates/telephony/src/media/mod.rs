@@ -7,7 +7,9 @@
 pub mod dtmf;
 pub mod g711;
 pub mod rtp;
+pub mod sdp;
 
 pub use dtmf::{DtmfKey, DtmfReceiver, TelephoneEvent};
 pub use g711::Codec;
 pub use rtp::{Pacer, RtpHeader, RtpPacket, RtpSender};
+pub use sdp::{Direction, LocalMedia, MediaOffer, Negotiated};
