@@ -6,10 +6,14 @@
 
 pub mod dtmf;
 pub mod g711;
+pub mod prompts;
 pub mod rtp;
 pub mod sdp;
+pub mod wav;
 
 pub use dtmf::{DtmfKey, DtmfReceiver, TelephoneEvent};
 pub use g711::Codec;
+pub use prompts::{Clip, Frame, PromptLibrary};
 pub use rtp::{Pacer, RtpHeader, RtpPacket, RtpSender};
 pub use sdp::{Direction, LocalMedia, MediaOffer, Negotiated};
+pub use wav::{Recorder, load_wav};
