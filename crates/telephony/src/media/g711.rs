@@ -70,7 +70,10 @@ const ULAW_SEGMENT_END: [i32; 8] = [0x3f, 0x7f, 0xff, 0x1ff, 0x3ff, 0x7ff, 0xfff
 const ALAW_SEGMENT_END: [i32; 8] = [0x1f, 0x3f, 0x7f, 0xff, 0x1ff, 0x3ff, 0x7ff, 0xfff];
 
 fn segment(magnitude: i32, ends: &[i32; 8]) -> Option<i32> {
-    (0..).zip(ends).find(|(_, end)| magnitude <= **end).map(|(seg, _)| seg)
+    (0..)
+        .zip(ends)
+        .find(|(_, end)| magnitude <= **end)
+        .map(|(seg, _)| seg)
 }
 
 /// Encodes one 16-bit sample as μ-law.
