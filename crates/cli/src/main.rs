@@ -46,7 +46,7 @@ fn main() -> ExitCode {
     };
     let serving = matches!(cli.command, Command::Serve(_) | Command::Demo(_));
     // sqlx reports each statement and notice at info and debug: too much for an operator.
-    init_tracing(if serving { "info,sqlx=warn" } else { "warn" });
+    init_tracing(if serving { "info,sqlx=warn,rsipstack=warn" } else { "warn" });
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -136,9 +136,10 @@ async fn run(cli: Cli, database_given: bool) -> Result<()> {
         Command::Ivr(IvrCommand::Prompts { flow }) => {
             let f = voltdesk_telephony::load_flow(&flow).map_err(anyhow::Error::msg)?;
             let mut lines = String::new();
-            for (name, text) in voltdesk_domain::ivr::prompt_texts(&f)
-                .chain(voltdesk_domain::speech::clip_texts())
-            {
+            for (name, text) in voltdesk_domain::ivr::prompt_texts(&f) {
+                lines.push_str(&format!("{name}\t{text}\n"));
+            }
+            for (name, text) in voltdesk_domain::speech::clip_texts() {
                 lines.push_str(&format!("{name}\t{text}\n"));
             }
             std::io::stdout().write_all(lines.as_bytes())?;

@@ -111,10 +111,10 @@ pub async fn start(
         tracing::warn!(dir = %cfg.prompts_dir.display(), "no prompts folder: every prompt plays a tone (scripts/make-prompts.sh makes them)");
         media::PromptLibrary::empty()
     };
-    let wanted: Vec<&str> = voltdesk_domain::ivr::prompt_texts(&flow)
+    let mut wanted: Vec<&str> = voltdesk_domain::ivr::prompt_texts(&flow)
         .map(|(n, _)| n)
-        .chain(voltdesk_domain::speech::clip_texts().map(|(n, _)| n))
         .collect();
+    wanted.extend(voltdesk_domain::speech::clip_texts().map(|(n, _)| n));
     let missing = prompts.missing(&wanted);
     if !missing.is_empty() {
         tracing::warn!(count = missing.len(), first = missing[0], "prompts missing: they play a tone");
