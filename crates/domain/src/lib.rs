@@ -5,6 +5,7 @@
 pub mod attachment;
 pub mod auth;
 pub mod calendar;
+pub mod call;
 pub mod clock;
 pub mod enums;
 pub mod import;
