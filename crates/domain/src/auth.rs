@@ -39,6 +39,16 @@ pub enum Permission {
     ReplyTemplateRead,
     /// Add, change, disable and enable reply templates.
     ReplyTemplateWrite,
+    /// Read call records: all of them with [`Permission::CallMonitor`], else one's own calls.
+    CallRead,
+    /// Watch the contact centre live (calls, queues, agents' states) and every call record.
+    CallMonitor,
+    /// Take calls: a phone and a state in the contact centre (ready, not ready, logged out).
+    CallTake,
+    /// Make the callbacks promised to callers and mark them done.
+    CallbackWork,
+    /// Set any agent's desk phone and SIP password.
+    AgentPhoneWrite,
 }
 
 impl Permission {
@@ -65,6 +75,11 @@ impl Permission {
             Permission::StatsRead => "stats.read",
             Permission::ReplyTemplateRead => "reply_template.read",
             Permission::ReplyTemplateWrite => "reply_template.write",
+            Permission::CallRead => "call.read",
+            Permission::CallMonitor => "call.monitor",
+            Permission::CallTake => "call.take",
+            Permission::CallbackWork => "callback.work",
+            Permission::AgentPhoneWrite => "agent_phone.write",
         }
     }
 
@@ -90,6 +105,11 @@ impl Permission {
         Permission::StatsRead,
         Permission::ReplyTemplateRead,
         Permission::ReplyTemplateWrite,
+        Permission::CallRead,
+        Permission::CallMonitor,
+        Permission::CallTake,
+        Permission::CallbackWork,
+        Permission::AgentPhoneWrite,
     ];
 
     pub fn parse(s: &str) -> Option<Permission> {
@@ -113,6 +133,9 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             TraceRead,
             PolicyRead,
             ReplyTemplateRead,
+            CallRead,
+            CallTake,
+            CallbackWork,
         ],
         Role::Handler => &[
             CustomerRead,
@@ -164,6 +187,9 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             Export,
             StatsRead,
             ReplyTemplateRead,
+            CallRead,
+            CallMonitor,
+            CallbackWork,
         ],
         Role::Analyst => &[
             CustomerRead,
@@ -189,6 +215,9 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             StatsRead,
             ReplyTemplateRead,
             ReplyTemplateWrite,
+            CallRead,
+            CallMonitor,
+            AgentPhoneWrite,
         ],
         Role::Auditor => &[
             CustomerRead,
@@ -205,6 +234,12 @@ pub fn permissions(role: Role) -> &'static [Permission] {
 /// Whether `role` holds `perm`; an API token may narrow this further with its scopes.
 pub fn allows(role: Role, perm: Permission) -> bool {
     permissions(role).contains(&perm)
+}
+
+/// Whether a user of `role` takes calls in the contact centre: has a phone, a SIP account
+/// and a state (ready, not ready, logged out). Agents do.
+pub fn takes_calls(role: Role) -> bool {
+    allows(role, Permission::CallTake)
 }
 
 /// Why a change to a user's account is refused: an administrator may not lock themselves out,
@@ -334,6 +369,31 @@ mod tests {
         assert!(allows(Role::Admin, Permission::ReplyTemplateRead));
         assert!(!allows(Role::Analyst, Permission::ReplyTemplateRead));
         assert!(!allows(Role::Auditor, Permission::ReplyTemplateRead));
+    }
+
+    #[test]
+    fn agents_take_calls_supervisors_watch_and_admins_keep_the_phones() {
+        for role in Role::ALL {
+            let (take, monitor) = (
+                allows(*role, Permission::CallTake),
+                allows(*role, Permission::CallMonitor),
+            );
+            assert_eq!(take, *role == Role::Agent, "{role}");
+            assert_eq!(
+                monitor,
+                matches!(role, Role::Supervisor | Role::Admin),
+                "{role}"
+            );
+            // Whoever takes or watches calls reads their records.
+            if take || monitor {
+                assert!(allows(*role, Permission::CallRead), "{role}");
+            }
+            assert_eq!(
+                allows(*role, Permission::AgentPhoneWrite),
+                *role == Role::Admin,
+                "{role}"
+            );
+        }
     }
 
     #[test]

@@ -315,6 +315,57 @@ impl WarningStatus {
     }
 }
 
+code_enum!(
+    /// How a call to the contact centre ended (`call::CallRecordDraft::outcome`).
+    CallOutcome, "call_outcome" {
+    Answered = "answered" / "接通",
+    Abandoned = "abandoned" / "放弃",
+    Callback = "callback" / "预约回拨",
+    SelfServed = "self_served" / "自助服务",
+    Refused = "refused" / "拒绝接入",
+    Failed = "failed" / "失败",
+});
+
+code_enum!(
+    /// Where a promised callback stands.
+    CallbackStatus, "callback_status" {
+    Open = "open" / "待回拨",
+    Done = "done" / "已回拨",
+    Cancelled = "cancelled" / "已取消",
+});
+
+code_enum!(
+    /// An agent's state in the contact centre, as the switchboard reports it.
+    AgentState, "agent_state" {
+    LoggedOut = "logged_out" / "未签入",
+    Ready = "ready" / "就绪",
+    NotReady = "not_ready" / "小休",
+    Offered = "offered" / "振铃中",
+    Talking = "talking" / "通话中",
+    WrapUp = "wrap_up" / "话后整理",
+});
+
+code_enum!(
+    /// Why an agent is not ready for calls.
+    NotReadyReason, "not_ready_reason" {
+    Break = "break" / "休息",
+    Meal = "meal" / "用餐",
+    Training = "training" / "培训",
+    Meeting = "meeting" / "会议",
+    Other = "other" / "其他",
+});
+
+code_enum!(
+    /// Where a live call is: in the voice menu, waiting in a queue, ringing an agent, talking
+    /// with one, or in the agent's wrap-up after the caller hung up.
+    CallStage, "call_stage" {
+    Ivr = "ivr" / "自助语音",
+    Queued = "queued" / "排队中",
+    Ringing = "ringing" / "振铃中",
+    Talking = "talking" / "通话中",
+    WrapUp = "wrap_up" / "话后整理",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

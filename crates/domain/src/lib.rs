@@ -6,6 +6,7 @@ pub mod acd;
 pub mod attachment;
 pub mod auth;
 pub mod calendar;
+pub mod call;
 pub mod clock;
 pub mod enums;
 pub mod import;

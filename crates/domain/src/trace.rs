@@ -12,7 +12,9 @@
 
 use crate::order::OrderEvent;
 use crate::outage::{CareTaskKind, OutageKind};
-use crate::{Channel, ClockKind, Millis, OrderType, Role, RuleKind, SubjectArea};
+use crate::{
+    AgentState, CallOutcome, Channel, ClockKind, Millis, OrderType, Role, RuleKind, SubjectArea,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -202,6 +204,13 @@ trace_kinds! {
         PolicySelected(PolicySelected) = "policy.selected" / "选择服务承诺" / "Policy selected",
         CalendarDaySet(CalendarDaySet) = "calendar.day_set" / "设置节假日" / "Calendar day set",
         CalendarDayDeleted(CalendarDayDeleted) = "calendar.day_deleted" / "删除节假日" / "Calendar day cleared",
+        CallEnded(CallEnded) = "call.ended" / "通话结束" / "Call ended",
+        CallRefused(CallRefused) = "call.refused" / "拒绝接入" / "Call refused",
+        CallbackRequested(CallbackRequested) = "callback.requested" / "预约回拨" / "Callback requested",
+        CallbackDone(CallbackDone) = "callback.done" / "回拨完成" / "Callback done",
+        AgentPhoneSet(AgentPhoneSet) = "agent.phone_set" / "设置坐席话机" / "Agent phone set",
+        AgentSipPasswordSet(UserRef) = "agent.sip_password_set" / "设置SIP密码" / "SIP password set",
+        AgentStateChanged(AgentStateChanged) = "agent.state" / "坐席状态变更" / "Agent state changed",
     }
 }
 
@@ -271,6 +280,15 @@ pub const NOT_IN_DEMO: &[TraceKind] = &[
     TraceKind::NoticeSent,
     TraceKind::NoticeDead,
     TraceKind::NoticeRequeued,
+    // The contact centre: calls and agents' states come from the telephony side, phones and
+    // SIP passwords from an administrator.
+    TraceKind::CallEnded,
+    TraceKind::CallRefused,
+    TraceKind::CallbackRequested,
+    TraceKind::CallbackDone,
+    TraceKind::AgentPhoneSet,
+    TraceKind::AgentSipPasswordSet,
+    TraceKind::AgentStateChanged,
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -747,6 +765,74 @@ pub struct CalendarDayDeleted {
     pub day: String,
 }
 
+/// A call of the contact centre ended and was recorded (`calls` row `call_id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallEnded {
+    pub call_id: i64,
+    pub call_key: String,
+    pub outcome: CallOutcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_user_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talk_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub order_ids: Vec<i64>,
+}
+
+/// A call refused: at the door (an unknown peer, a number not ours: the SIP status sent), or
+/// recorded with the outcome refused (no status).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallRefused {
+    pub source: String,
+    pub caller: String,
+    pub dialled: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+}
+
+/// A callback promised to a caller (`callbacks` row `callback_id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallbackRequested {
+    pub callback_id: i64,
+    pub call_id: i64,
+    pub queue: String,
+    pub due_at: Millis,
+}
+
+/// A promised callback made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallbackDone {
+    pub callback_id: i64,
+    pub call_id: i64,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// An agent's static desk phone set (`contact`) or cleared (absent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentPhoneSet {
+    pub user_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+/// An agent's state changed in the switchboard (ready, not ready for a reason, offered a
+/// call, talking, wrap-up, logged out).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentStateChanged {
+    pub user_id: i64,
+    pub from: AgentState,
+    pub to: AgentState,
+    /// Why not ready (`break`, `meal`, ...), or the switchboard's reason for a change it
+    /// made itself (a missed offer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 impl OrderEvent {
     /// The trace kind this event is written as.
     pub fn trace_kind(&self) -> TraceKind {
@@ -834,6 +920,8 @@ impl TraceEvent {
             | TraceEvent::WarningOpened(w) => Some(w.note.as_str()),
             TraceEvent::OutageRestored(r) => r.note.as_deref(),
             TraceEvent::CareTaskDone(c) => c.note.as_deref(),
+            TraceEvent::CallbackDone(c) => Some(c.note.as_str()),
+            TraceEvent::AgentStateChanged(a) => a.reason.as_deref(),
             TraceEvent::Unknown { payload, .. } => ["text", "note", "reason", "comment", "title"]
                 .iter()
                 .find_map(|k| payload.get(*k).and_then(|v| v.as_str())),
@@ -988,6 +1076,28 @@ mod tests {
             TraceEvent::ReplyTemplateDisabled(ReplyTemplateRef {
                 template_id: 4,
                 name: "停电致歉".into(),
+            }),
+            TraceEvent::CallEnded(CallEnded {
+                call_id: 3,
+                call_key: "c-1".into(),
+                outcome: CallOutcome::Answered,
+                queue: Some("repair".into()),
+                agent_user_id: Some(7),
+                wait_ms: Some(45_000),
+                talk_ms: Some(180_000),
+                order_ids: vec![12],
+            }),
+            TraceEvent::CallRefused(CallRefused {
+                source: "203.0.113.9:5060".into(),
+                caller: "1001".into(),
+                dialled: "95598".into(),
+                status: Some(403),
+            }),
+            TraceEvent::AgentStateChanged(AgentStateChanged {
+                user_id: 7,
+                from: AgentState::Ready,
+                to: AgentState::NotReady,
+                reason: Some("meal".into()),
             }),
         ];
         for e in events {

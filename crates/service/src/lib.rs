@@ -5,6 +5,7 @@
 mod attachments;
 mod auth;
 mod bulk;
+mod calls;
 mod care;
 mod contact;
 mod customers;
@@ -22,12 +23,14 @@ mod rules;
 mod saved_filters;
 pub mod scheduler;
 mod stats;
+mod switchboard;
 mod users;
 mod views;
 
 pub use attachments::*;
 pub use auth::*;
 pub use bulk::*;
+pub use calls::*;
 pub use care::*;
 pub use contact::*;
 pub use customers::*;
@@ -42,6 +45,7 @@ pub use quality::*;
 pub use replies::*;
 pub use rules::*;
 pub use stats::*;
+pub use switchboard::*;
 pub use users::*;
 pub use views::*;
 
@@ -152,6 +156,12 @@ pub enum ServiceError {
     /// A user who keeps as many saved filters as allowed saves one under a new name.
     #[error("{}", voltdesk_domain::saved_filter::SavedFilterFault::Full)]
     SavedFiltersFull,
+    /// The switchboard refused an agent's state change.
+    #[error("{}", .0.explain())]
+    AgentState(voltdesk_domain::call::StateRefusal),
+    /// A callback already done or cancelled is marked done.
+    #[error("the callback is no longer open")]
+    CallbackClosed,
     #[error("storage failure")]
     Store(#[source] StoreError),
 }
@@ -202,6 +212,8 @@ impl ServiceError {
             ServiceError::Attachment(f) => f.code(),
             ServiceError::Corrupt { .. } => "attachment_corrupt",
             ServiceError::SavedFiltersFull => "saved_filters_full",
+            ServiceError::AgentState(r) => r.code(),
+            ServiceError::CallbackClosed => "callback_not_open",
             ServiceError::Store(_) => "internal",
         }
     }
@@ -290,6 +302,9 @@ pub struct Service {
     pub(crate) notes: broadcast::Sender<i64>,
     /// Where attachments are kept (`set_attachments`); none until set.
     pub(crate) attachments: Arc<RwLock<Option<AttachmentSettings>>>,
+    /// The contact centre's live side (`set_switchboard`); [`NoSwitchboard`] until set.
+    /// Shared by every clone of the service, hence the outer `Arc`.
+    pub(crate) switchboard: Arc<RwLock<Arc<dyn Switchboard>>>,
 }
 
 impl Service {
@@ -321,6 +336,7 @@ impl Service {
             sign_in: Arc::default(),
             notes: broadcast::channel(1024).0,
             attachments: Arc::default(),
+            switchboard: Arc::new(RwLock::new(Arc::new(NoSwitchboard))),
         };
         svc.reload_org().await?;
         svc.intake.start(svc.clone());

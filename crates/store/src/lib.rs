@@ -10,6 +10,7 @@
 mod attachments;
 pub mod blob;
 mod bulk;
+mod calls;
 mod care;
 mod customers;
 mod dialect;
@@ -30,6 +31,7 @@ mod warnings;
 
 pub use attachments::*;
 pub use blob::{BlobError, BlobStore};
+pub use calls::*;
 pub use care::*;
 pub use customers::PrefixColumn;
 pub use jobs::*;
@@ -105,6 +107,7 @@ fn conflict_field(message: &str, constraint: Option<&str>) -> String {
             "work_orders_",
             "reply_templates_",
             "saved_filters_",
+            "calls_",
         ] {
             if let Some(col) = c.strip_prefix(table) {
                 return col.to_string();

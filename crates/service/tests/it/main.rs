@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod calls;
 mod delivery;
 mod desk;
 mod history;
