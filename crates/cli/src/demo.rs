@@ -91,7 +91,15 @@ pub async fn run(url: &str, policy_dir: Option<PathBuf>, args: DemoArgs) -> Resu
     };
     println!("voltdesk demo: {http}");
     print_users(&svc).await?;
-    server::run(svc, listener, true, None, server::Web::default(), args.sip.config()).await
+    server::run(
+        svc,
+        listener,
+        true,
+        None,
+        server::Web::default(),
+        args.sip.config(),
+    )
+    .await
 }
 
 async fn print_users(svc: &Service) -> Result<()> {

@@ -46,7 +46,11 @@ fn main() -> ExitCode {
     };
     let serving = matches!(cli.command, Command::Serve(_) | Command::Demo(_));
     // sqlx reports each statement and notice at info and debug: too much for an operator.
-    init_tracing(if serving { "info,sqlx=warn,rsipstack=warn" } else { "warn" });
+    init_tracing(if serving {
+        "info,sqlx=warn,rsipstack=warn"
+    } else {
+        "warn"
+    });
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -130,7 +134,13 @@ async fn run(cli: Cli, database_given: bool) -> Result<()> {
             let (q, _) = voltdesk_telephony::load_queues(&queues).map_err(anyhow::Error::msg)?;
             voltdesk_domain::acd::Acd::new(q.clone())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", queues.display()))?;
-            println!("{}: {} nodes; {}: {} queues", flow.display(), f.nodes.len(), queues.display(), q.len());
+            println!(
+                "{}: {} nodes; {}: {} queues",
+                flow.display(),
+                f.nodes.len(),
+                queues.display(),
+                q.len()
+            );
             Ok(())
         }
         Command::Ivr(IvrCommand::Prompts { flow }) => {

@@ -94,7 +94,9 @@ impl Service {
             severity: Some(Severity::General),
             title: Some("电话自助报修".to_string()),
             description: Some(format!("客户通过95598语音自助报修，来电号码 {phone}。")),
-            contact_phone: PhoneNumber::parse(phone).ok().map(|p| p.as_str().to_string()),
+            contact_phone: PhoneNumber::parse(phone)
+                .ok()
+                .map(|p| p.as_str().to_string()),
             idempotency_key: Some(format!("call:{call_key}:repair")),
         }
         .parse()
@@ -130,52 +132,4 @@ impl Service {
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
-}
-
-/// A call as the telephony side hands it over when it ends.
-#[derive(Debug, Clone, Default)]
-pub struct CallSummaryDraft {
-    pub key: String,
-    pub caller: String,
-    pub dialled: String,
-    pub source: String,
-    pub customer_id: Option<i64>,
-    pub started_at: Millis,
-    /// The IVR path as JSON.
-    pub ivr_path: String,
-    pub queue: Option<String>,
-    pub queued_at: Option<Millis>,
-    pub offered_at: Option<Millis>,
-    pub agent: Option<i64>,
-    pub answered_at: Option<Millis>,
-    pub ended_at: Millis,
-    pub outcome: String,
-    pub order_ids: Vec<i64>,
-    pub survey: Option<u8>,
-    pub recording: Option<String>,
-    pub caller_codec: String,
-    pub agent_codec: Option<String>,
-    pub relayed_to_agent: u64,
-    pub relayed_to_caller: u64,
-}
-
-// GLUE: replaced by the call records module.
-impl Service {
-    pub async fn agent_sip_ha1(&self, _username: &str) -> Result<Option<String>> {
-        Ok(None)
-    }
-    pub async fn record_refused(&self, _source: &str, _caller: &str, _dialled: &str, _status: u16) -> Result<()> {
-        Ok(())
-    }
-    pub async fn request_callback_from_call(&self, _c: Option<i64>, _phone: &str, _queue: &str, _key: &str) -> Result<()> {
-        Ok(())
-    }
-    pub async fn agent_dial_info(&self, user_id: i64) -> Result<Option<(String, Option<String>)>> {
-        Ok(self.store.user(user_id).await?.map(|u| (u.username, None)))
-    }
-    pub async fn record_call_summary(&self, d: CallSummaryDraft) -> Result<()> {
-        tracing::info!(call = %d.key, outcome = %d.outcome, "call record");
-        Ok(())
-    }
-    pub fn set_switchboard<T: Send + Sync + 'static>(&self, _b: std::sync::Arc<T>) {}
 }

@@ -16,9 +16,15 @@ use voltdesk_domain::acd::{
 #[derive(Debug, Clone)]
 pub enum BoardMsg {
     /// Ring this agent until `ring_deadline`.
-    Offer { agent: AgentId, ring_deadline: Millis },
+    Offer {
+        agent: AgentId,
+        ring_deadline: Millis,
+    },
     /// Stop ringing `agent`.
-    Withdraw { agent: AgentId, reason: WithdrawReason },
+    Withdraw {
+        agent: AgentId,
+        reason: WithdrawReason,
+    },
 }
 
 /// A call's live stage, for the supervisors' page.
@@ -231,7 +237,10 @@ impl Board {
                             .ok();
                         }
                     }
-                    AcdEvent::Queued { call, queue, .. } | AcdEvent::Overflowed { call, to: queue, .. } => {
+                    AcdEvent::Queued { call, queue, .. }
+                    | AcdEvent::Overflowed {
+                        call, to: queue, ..
+                    } => {
                         if let Some(c) = calls.get_mut(call) {
                             c.info.stage = Stage::Queued;
                             c.info.queue = Some(queue.as_str().to_string());
@@ -260,7 +269,12 @@ impl Board {
         self.apply(|acd, now| acd.answered(agent, call, now))
     }
 
-    pub fn rejected(&self, agent: AgentId, call: CallId, reason: RingFailure) -> Result<(), String> {
+    pub fn rejected(
+        &self,
+        agent: AgentId,
+        call: CallId,
+        reason: RingFailure,
+    ) -> Result<(), String> {
         self.apply(|acd, now| acd.rejected(agent, call, reason, now))
     }
 

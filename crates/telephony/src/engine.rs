@@ -13,19 +13,31 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 use voltdesk_domain::Millis;
-use voltdesk_domain::acd::{AgentId, CallId, CallerFlags, RemoveReason, RingFailure, TransferTarget};
+use voltdesk_domain::acd::{
+    AgentId, CallId, CallerFlags, RemoveReason, RingFailure, TransferTarget,
+};
 use voltdesk_domain::ivr::{Flow, IvrAction, IvrEvent, IvrRun, LookupRequest};
 use voltdesk_domain::speech;
 
 /// What a call needs from the rest of voltdesk. The service implements it; keeping it a trait
 /// keeps this crate's call logic testable and its dependencies one-way.
 pub trait Services: Send + Sync + 'static {
-    fn identify_phone(&self, phone: &str) -> impl Future<Output = Option<voltdesk_domain::ivr::CustomerFacts>> + Send;
-    fn identify_account(&self, account: &str) -> impl Future<Output = Option<voltdesk_domain::ivr::CustomerFacts>> + Send;
+    fn identify_phone(
+        &self,
+        phone: &str,
+    ) -> impl Future<Output = Option<voltdesk_domain::ivr::CustomerFacts>> + Send;
+    fn identify_account(
+        &self,
+        account: &str,
+    ) -> impl Future<Output = Option<voltdesk_domain::ivr::CustomerFacts>> + Send;
     fn call_facts(&self) -> impl Future<Output = voltdesk_domain::ivr::CallFacts> + Send;
     /// Creates a repair order from the call; the order's number.
-    fn create_repair(&self, customer_id: Option<i64>, phone: &str, call_key: &str) -> impl Future<Output = Option<(i64, String)>> + Send;
-    fn request_callback(&self, customer_id: Option<i64>, phone: &str, queue: &str, call_key: &str) -> impl Future<Output = ()> + Send;
+    fn create_repair(
+        &self,
+        customer_id: Option<i64>,
+        phone: &str,
+        call_key: &str,
+    ) -> impl Future<Output = Option<(i64, String)>> + Send;
     /// Where an agent's phone is: registered binding or static contact.
     fn agent_target(&self, agent: i64) -> impl Future<Output = Option<DialTarget>> + Send;
     fn record_call(&self, record: CallSummary) -> impl Future<Output = ()> + Send;
@@ -89,7 +101,14 @@ impl<S: Services> Engine<S> {
             source,
         } = call;
         let started_at = self.services.now();
-        let key = format!("{started_at:x}-{}", leg.id().chars().filter(|c| c.is_ascii_alphanumeric()).take(12).collect::<String>());
+        let key = format!(
+            "{started_at:x}-{}",
+            leg.id()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .take(12)
+                .collect::<String>()
+        );
         let mut rec = CallSummary {
             key: key.clone(),
             caller: caller.clone(),
@@ -99,7 +118,9 @@ impl<S: Services> Engine<S> {
             outcome: "failed",
             ..CallSummary::default()
         };
-        let offer = std::str::from_utf8(&offer).ok().and_then(|s| sdp::parse_offer(s).ok());
+        let offer = std::str::from_utf8(&offer)
+            .ok()
+            .and_then(|s| sdp::parse_offer(s).ok());
         let neg = offer.as_ref().and_then(|o| sdp::negotiate(o).ok());
         let (Some(offer), Some(neg)) = (offer, neg) else {
             leg.reject(488);
@@ -215,8 +236,13 @@ impl<S: Services> CallCtx<'_, S> {
     }
 
     async fn answer_reinvite(&mut self, offer: Vec<u8>, reply: crate::sip::Responder) {
-        let parsed = std::str::from_utf8(&offer).ok().and_then(|s| sdp::parse_offer(s).ok());
-        match parsed.as_ref().and_then(|o| sdp::negotiate(o).ok().map(|n| (o, n))) {
+        let parsed = std::str::from_utf8(&offer)
+            .ok()
+            .and_then(|s| sdp::parse_offer(s).ok());
+        match parsed
+            .as_ref()
+            .and_then(|o| sdp::negotiate(o).ok().map(|n| (o, n)))
+        {
             Some((o, n)) => {
                 self.media.renegotiate(&n);
                 self.local.session_version += 1;
@@ -251,7 +277,13 @@ impl<S: Services> CallCtx<'_, S> {
     }
 
     /// Collects keys until `max`, the finishing key, or `timeout` of silence.
-    async fn collect(&mut self, first: Option<char>, max: u8, finish: Option<char>, timeout: Duration) -> Option<String> {
+    async fn collect(
+        &mut self,
+        first: Option<char>,
+        max: u8,
+        finish: Option<char>,
+        timeout: Duration,
+    ) -> Option<String> {
         let mut got = String::new();
         if let Some(k) = first {
             if Some(k) == finish {
@@ -298,8 +330,16 @@ impl<S: Services> CallCtx<'_, S> {
                     match self.play(&names, collect_next).await {
                         Wake::HungUp => Some(IvrEvent::HungUp),
                         Wake::Key(k) => {
-                            if let Some(IvrAction::Collect { max_digits, finish_on, timeout_ms }) = actions.pop_front() {
-                                Some(self.digits_event(Some(k), max_digits, finish_on, timeout_ms).await)
+                            if let Some(IvrAction::Collect {
+                                max_digits,
+                                finish_on,
+                                timeout_ms,
+                            }) = actions.pop_front()
+                            {
+                                Some(
+                                    self.digits_event(Some(k), max_digits, finish_on, timeout_ms)
+                                        .await,
+                                )
                             } else {
                                 None
                             }
@@ -308,9 +348,14 @@ impl<S: Services> CallCtx<'_, S> {
                         _ => Some(IvrEvent::PlayDone),
                     }
                 }
-                IvrAction::Collect { max_digits, finish_on, timeout_ms } => {
-                    Some(self.digits_event(None, max_digits, finish_on, timeout_ms).await)
-                }
+                IvrAction::Collect {
+                    max_digits,
+                    finish_on,
+                    timeout_ms,
+                } => Some(
+                    self.digits_event(None, max_digits, finish_on, timeout_ms)
+                        .await,
+                ),
                 IvrAction::Lookup(LookupRequest::IdentifyCaller) => {
                     let facts = self.engine.services.identify_phone(&self.rec.caller).await;
                     self.note_customer(facts.as_ref());
@@ -326,15 +371,26 @@ impl<S: Services> CallCtx<'_, S> {
                     for q in self.engine.board.snapshot().queues {
                         let est = (q.waiting as i64 + 1) * q.average_handle_ms.max(1)
                             / (q.agents_logged_in.max(1) as i64);
-                        let est = if q.agents_ready > 0 && q.waiting == 0 { 0 } else { est };
-                        facts.queue_wait_s.insert(q.id.as_str().to_string(), (est / 1000) as u32);
+                        let est = if q.agents_ready > 0 && q.waiting == 0 {
+                            0
+                        } else {
+                            est
+                        };
+                        facts
+                            .queue_wait_s
+                            .insert(q.id.as_str().to_string(), (est / 1000) as u32);
                     }
                     Some(IvrEvent::Facts(facts))
                 }
                 IvrAction::CreateRepair => {
                     let cid = self.rec.customer_id;
                     let phone = self.rec.caller.clone();
-                    match self.engine.services.create_repair(cid, &phone, &self.rec.key).await {
+                    match self
+                        .engine
+                        .services
+                        .create_repair(cid, &phone, &self.rec.key)
+                        .await
+                    {
                         Some((id, no)) => {
                             self.rec.order_ids.push(id);
                             self.rec.outcome = "self_served";
@@ -343,12 +399,12 @@ impl<S: Services> CallCtx<'_, S> {
                         None => Some(IvrEvent::RepairFailed),
                     }
                 }
-                IvrAction::Queue { queue, callback_after_s } => self.queue(&queue, callback_after_s).await,
+                IvrAction::Queue {
+                    queue,
+                    callback_after_s,
+                } => self.queue(&queue, callback_after_s).await,
                 IvrAction::OfferCallbackAccepted => {
-                    let cid = self.rec.customer_id;
-                    let phone = self.rec.caller.clone();
-                    let queue = self.rec.queue.clone().unwrap_or_else(|| "general".into());
-                    self.engine.services.request_callback(cid, &phone, &queue, &self.rec.key).await;
+                    // The call record with the outcome `callback` promises the callback.
                     self.rec.outcome = "callback";
                     None
                 }
@@ -357,7 +413,10 @@ impl<S: Services> CallCtx<'_, S> {
                     None
                 }
                 IvrAction::Transfer(to) => {
-                    debug!(to, "transfer to another number is not connected; ending the call");
+                    debug!(
+                        to,
+                        "transfer to another number is not connected; ending the call"
+                    );
                     break;
                 }
                 IvrAction::Hangup => break,
@@ -393,12 +452,23 @@ impl<S: Services> CallCtx<'_, S> {
             self.rec.customer_id = Some(f.customer_id);
             self.customer_flags.sensitive = f.sensitive;
             self.customer_flags.care_group = f.care_group;
-            self.engine.board.set_customer(self.call_id, Some(f.customer_id));
+            self.engine
+                .board
+                .set_customer(self.call_id, Some(f.customer_id));
         }
     }
 
-    async fn digits_event(&mut self, first: Option<char>, max: u8, finish: Option<char>, timeout_ms: u32) -> IvrEvent {
-        match self.collect(first, max, finish, Duration::from_millis(timeout_ms as u64)).await {
+    async fn digits_event(
+        &mut self,
+        first: Option<char>,
+        max: u8,
+        finish: Option<char>,
+        timeout_ms: u32,
+    ) -> IvrEvent {
+        match self
+            .collect(first, max, finish, Duration::from_millis(timeout_ms as u64))
+            .await
+        {
             None => IvrEvent::HungUp,
             Some(d) if d.is_empty() => IvrEvent::Timeout,
             Some(d) => IvrEvent::Digits(d),
@@ -408,7 +478,11 @@ impl<S: Services> CallCtx<'_, S> {
     /// Waits in the queue (hold music, position announcements), rings the agents the
     /// switchboard picks, and talks. Returns the IVR event that ends the wait.
     async fn queue(&mut self, queue: &str, callback_after_s: Option<u32>) -> Option<IvrEvent> {
-        if let Err(e) = self.engine.board.enqueue(self.call_id, queue, self.customer_flags) {
+        if let Err(e) = self
+            .engine
+            .board
+            .enqueue(self.call_id, queue, self.customer_flags)
+        {
             debug!(error = e, "enqueue refused");
             return Some(IvrEvent::QueueWaitEstimate(u32::MAX));
         }
@@ -421,14 +495,24 @@ impl<S: Services> CallCtx<'_, S> {
             if let Some(limit) = callback_after_s
                 && secs > limit
             {
-                self.engine.board.remove(self.call_id, RemoveReason::CallbackAccepted).ok();
+                self.engine
+                    .board
+                    .remove(self.call_id, RemoveReason::CallbackAccepted)
+                    .ok();
                 self.in_acd = false;
                 return Some(IvrEvent::QueueWaitEstimate(secs));
             }
             let mut clips = vec!["queue_position".to_string()];
-            clips.extend(speech::say_number(p.place as u64).into_iter().map(str::to_string));
+            clips.extend(
+                speech::say_number(p.place as u64)
+                    .into_iter()
+                    .map(str::to_string),
+            );
             clips.push("queue_position_after".to_string());
-            let frames = self.engine.prompts.sequence(&clips.iter().map(String::as_str).collect::<Vec<_>>(), self.codec());
+            let frames = self.engine.prompts.sequence(
+                &clips.iter().map(String::as_str).collect::<Vec<_>>(),
+                self.codec(),
+            );
             self.media.play_detached(frames);
         }
         loop {
@@ -444,7 +528,13 @@ impl<S: Services> CallCtx<'_, S> {
                     continue;
                 }
             };
-            let Some(BoardMsg::Offer { agent, ring_deadline }) = msg else { continue };
+            let Some(BoardMsg::Offer {
+                agent,
+                ring_deadline,
+            }) = msg
+            else {
+                continue;
+            };
             match self.ring(agent, ring_deadline).await {
                 Rang::Talked => return Some(IvrEvent::AgentCallEnded),
                 Rang::CallerGone => return Some(IvrEvent::HungUp),
@@ -461,13 +551,19 @@ impl<S: Services> CallCtx<'_, S> {
     async fn ring(&mut self, agent: AgentId, ring_deadline: Millis) -> Rang {
         self.rec.offered_at.get_or_insert(self.now());
         let Some(target) = self.engine.services.agent_target(agent.0).await else {
-            self.engine.board.rejected(agent, self.call_id, RingFailure::Unreachable).ok();
+            self.engine
+                .board
+                .rejected(agent, self.call_id, RingFailure::Unreachable)
+                .ok();
             return Rang::Missed;
         };
         let (socket, port) = match self.engine.ports.bind().await {
             Some(x) => x,
             None => {
-                self.engine.board.rejected(agent, self.call_id, RingFailure::Unreachable).ok();
+                self.engine
+                    .board
+                    .rejected(agent, self.call_id, RingFailure::Unreachable)
+                    .ok();
                 return Rang::Missed;
             }
         };
@@ -479,12 +575,21 @@ impl<S: Services> CallCtx<'_, S> {
         };
         let offer = sdp::build_offer(&agent_local);
         let called_off = CancellationToken::new();
-        let ring_for = Duration::from_millis((ring_deadline - self.now()).clamp(1_000, 120_000) as u64 + 500);
+        let ring_for =
+            Duration::from_millis((ring_deadline - self.now()).clamp(1_000, 120_000) as u64 + 500);
         let sip = self.engine.sip.clone();
         let caller = self.rec.caller.clone();
         let cancel = called_off.clone();
         let mut dial = tokio::spawn(async move {
-            sip.dial(&target, &caller, offer.into_bytes(), ring_for, cancel, || {}).await
+            sip.dial(
+                &target,
+                &caller,
+                offer.into_bytes(),
+                ring_for,
+                cancel,
+                || {},
+            )
+            .await
         });
         let outcome = loop {
             tokio::select! {
@@ -600,9 +705,19 @@ impl<S: Services> CallCtx<'_, S> {
             }
         };
         MediaLeg::unbridge(self.media, &agent_media);
-        self.rec.relayed_to_agent += self.media.stats().relayed.load(std::sync::atomic::Ordering::Relaxed);
-        self.rec.relayed_to_caller += agent_media.stats().relayed.load(std::sync::atomic::Ordering::Relaxed);
-        debug!(talk_ms = started.elapsed().as_millis() as u64, "agent leg over");
+        self.rec.relayed_to_agent += self
+            .media
+            .stats()
+            .relayed
+            .load(std::sync::atomic::Ordering::Relaxed);
+        self.rec.relayed_to_caller += agent_media
+            .stats()
+            .relayed
+            .load(std::sync::atomic::Ordering::Relaxed);
+        debug!(
+            talk_ms = started.elapsed().as_millis() as u64,
+            "agent leg over"
+        );
         if !matches!(result, Rang::Transferred(_)) {
             self.engine.board.hang_up(self.call_id).ok();
             self.in_acd = false;

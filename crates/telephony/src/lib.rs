@@ -60,9 +60,9 @@ pub fn load_queues(path: &Path) -> Result<(Vec<QueueConfig>, HashMap<String, Vec
         let mut v = Vec::new();
         for s in skills {
             let (name, level) = s.split_once(':').unwrap_or((s.as_str(), "5"));
-            let level: u8 = level
-                .parse()
-                .map_err(|_| format!("{}: agent {user}: bad skill level in {s:?}", path.display()))?;
+            let level: u8 = level.parse().map_err(|_| {
+                format!("{}: agent {user}: bad skill level in {s:?}", path.display())
+            })?;
             v.push(Skill::new(name, level));
         }
         agents.insert(user, v);
@@ -117,7 +117,11 @@ pub async fn start(
     wanted.extend(voltdesk_domain::speech::clip_texts().map(|(n, _)| n));
     let missing = prompts.missing(&wanted);
     if !missing.is_empty() {
-        tracing::warn!(count = missing.len(), first = missing[0], "prompts missing: they play a tone");
+        tracing::warn!(
+            count = missing.len(),
+            first = missing[0],
+            "prompts missing: they play a tone"
+        );
     }
     let services = Arc::new(services::ServiceBridge::new(service.clone()));
     let board = board::Board::new(queues, skills, services.clone())?;
@@ -134,6 +138,7 @@ pub async fn start(
         .map_err(|e| format!("SIP on {}: {e}", cfg.sip))?;
     services.attach(sip.clone(), board.clone());
     service.set_switchboard(services.clone());
+    tokio::spawn(services.clone().refresh_directory());
     tokio::spawn(board.clone().run_timers());
     let engine = Arc::new(engine::Engine {
         sip: sip.clone(),

@@ -3,7 +3,9 @@
 //! legs (G.711 passed through, or converted PCMU↔PCMA when the legs differ).
 
 use crate::media::rtp::FRAME_DURATION;
-use crate::media::{Codec, DtmfReceiver, Frame, Negotiated, Pacer, Recorder, RtpPacket, RtpSender, g711};
+use crate::media::{
+    Codec, DtmfReceiver, Frame, Negotiated, Pacer, Recorder, RtpPacket, RtpSender, g711,
+};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
@@ -176,7 +178,11 @@ impl MediaLeg {
     }
 
     pub fn codec(&self) -> Codec {
-        self.shared.out.lock().unwrap_or_else(|e| e.into_inner()).codec
+        self.shared
+            .out
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .codec
     }
 
     /// Applies a new negotiation (re-INVITE: hold, resume, new address).
@@ -199,7 +205,10 @@ impl MediaLeg {
     }
 
     /// Starts playing without waiting.
-    pub fn play_detached(&self, frames: impl Iterator<Item = Frame> + Send + 'static) -> oneshot::Receiver<()> {
+    pub fn play_detached(
+        &self,
+        frames: impl Iterator<Item = Frame> + Send + 'static,
+    ) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
         self.cmd.send(Cmd::Play(Box::new(frames), tx)).ok();
         rx
@@ -233,14 +242,26 @@ impl MediaLeg {
     pub fn unbridge(a: &MediaLeg, b: &MediaLeg) {
         a.shared.bridged.store(false, Ordering::Relaxed);
         b.shared.bridged.store(false, Ordering::Relaxed);
-        a.shared.peer.lock().unwrap_or_else(|e| e.into_inner()).take();
-        b.shared.peer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        a.shared
+            .peer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        b.shared
+            .peer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
     }
 
     /// Records what this leg receives to a WAV file (8 kHz mono PCM16).
     pub fn record_to(&self, path: PathBuf) -> std::io::Result<()> {
         let r = Recorder::create(&path).map_err(|e| std::io::Error::other(e.to_string()))?;
-        *self.shared.recorder.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+        *self
+            .shared
+            .recorder
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(r);
         Ok(())
     }
 }
@@ -248,10 +269,22 @@ impl MediaLeg {
 impl Drop for MediaLeg {
     fn drop(&mut self) {
         self.task.abort();
-        if let Some(peer) = self.shared.peer.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        if let Some(peer) = self
+            .shared
+            .peer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
             peer.peer.lock().unwrap_or_else(|e| e.into_inner()).take();
         }
-        if let Some(r) = self.shared.recorder.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        if let Some(r) = self
+            .shared
+            .recorder
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
             r.finish().ok();
         }
     }

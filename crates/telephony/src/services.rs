@@ -3,13 +3,18 @@
 use crate::board::{Board, EventSink};
 use crate::engine::{CallSummary, Services};
 use crate::sip::{DialTarget, Directory, Sip};
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use tracing::warn;
 use voltdesk_domain::Millis;
-use voltdesk_domain::acd::AcdEvent;
-use voltdesk_domain::ivr::{CallFacts, CustomerFacts};
-use voltdesk_service::Service;
+use voltdesk_domain::acd::{AcdEvent, AgentId, AgentState};
+use voltdesk_domain::call::{CallLeg, CallRecordDraft, IvrStep, LegRole};
+use voltdesk_domain::ivr::{CallFacts, CustomerFacts, PathStep};
+use voltdesk_domain::{CallOutcome, NotReadyReason};
+use voltdesk_service::{
+    AgentWant, LiveAgent, LiveBoard, LiveCall, LiveQueue, Service, Switchboard,
+};
 
 pub struct ServiceBridge {
     service: Service,
@@ -17,6 +22,10 @@ pub struct ServiceBridge {
     board: OnceLock<Arc<Board>>,
     /// ACD events are written to the trace in order, by one task.
     trace_tx: tokio::sync::mpsc::UnboundedSender<(Vec<AcdEvent>, Millis)>,
+    /// Usernames by user id, for the registrar (filled as phones register and agents ask).
+    names: Mutex<HashMap<i64, String>>,
+    /// Agents with a desk phone set (a static contact), refreshed every minute.
+    desk_phones: Mutex<HashSet<i64>>,
 }
 
 impl ServiceBridge {
@@ -42,6 +51,70 @@ impl ServiceBridge {
             sip: OnceLock::new(),
             board: OnceLock::new(),
             trace_tx,
+            names: Mutex::new(HashMap::new()),
+            desk_phones: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Learns the users' names and desk phones now and every minute after.
+    pub async fn refresh_directory(self: Arc<Self>) {
+        loop {
+            if let Ok(users) = self.service.store().users().await {
+                let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
+                for u in users {
+                    names.insert(u.id, u.username);
+                }
+            }
+            if let Ok(phones) = self.service.agent_phones().await {
+                let set: HashSet<i64> = phones
+                    .into_iter()
+                    .filter(|p| p.static_contact.is_some())
+                    .map(|p| p.user_id)
+                    .collect();
+                *self.desk_phones.lock().unwrap_or_else(|e| e.into_inner()) = set;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    }
+
+    fn username(&self, user_id: i64) -> Option<String> {
+        self.names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&user_id)
+            .cloned()
+    }
+
+    fn has_phone(&self, user_id: i64) -> bool {
+        let registered = self
+            .username(user_id)
+            .zip(self.sip.get())
+            .is_some_and(|(u, sip)| sip.registrar().registered(&u));
+        registered
+            || self
+                .desk_phones
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(&user_id)
+    }
+
+    fn live_agent(&self, user_id: i64, state: Option<AgentState>) -> LiveAgent {
+        use voltdesk_domain::AgentState as Code;
+        let registered = self.has_phone(user_id);
+        let (code, reason, since) = match state {
+            None | Some(AgentState::LoggedOut) => (Code::LoggedOut, None, 0),
+            Some(AgentState::Ready { since }) => (Code::Ready, None, since),
+            Some(AgentState::NotReady { reason, since }) => (Code::NotReady, Some(reason), since),
+            Some(AgentState::Offered { since, .. }) => (Code::Offered, None, since),
+            Some(AgentState::Talking { since, .. }) => (Code::Talking, None, since),
+            Some(AgentState::WrapUp { until, .. }) => (Code::WrapUp, None, until),
+        };
+        LiveAgent {
+            user_id,
+            state: code.code(),
+            reason,
+            since,
+            registered,
         }
     }
 
@@ -83,7 +156,7 @@ impl Directory for ServiceBridge {
         let (caller, dialled) = (caller.to_string(), dialled.to_string());
         tokio::spawn(async move {
             if let Err(e) = svc
-                .record_refused(&source.to_string(), &caller, &dialled, status)
+                .record_refused(&source.to_string(), &caller, &dialled, status, svc.now())
                 .await
             {
                 warn!(error = %e, "refused call not traced");
@@ -102,7 +175,11 @@ impl Services for ServiceBridge {
     }
 
     async fn identify_account(&self, account: &str) -> Option<CustomerFacts> {
-        self.service.ivr_caller_by_account(account).await.ok().flatten()
+        self.service
+            .ivr_caller_by_account(account)
+            .await
+            .ok()
+            .flatten()
     }
 
     async fn call_facts(&self) -> CallFacts {
@@ -112,8 +189,17 @@ impl Services for ServiceBridge {
         }
     }
 
-    async fn create_repair(&self, customer_id: Option<i64>, phone: &str, call_key: &str) -> Option<(i64, String)> {
-        match self.service.ivr_create_repair(customer_id, phone, call_key).await {
+    async fn create_repair(
+        &self,
+        customer_id: Option<i64>,
+        phone: &str,
+        call_key: &str,
+    ) -> Option<(i64, String)> {
+        match self
+            .service
+            .ivr_create_repair(customer_id, phone, call_key)
+            .await
+        {
             Ok(x) => Some(x),
             Err(e) => {
                 warn!(error = %e, "repair from the phone not created");
@@ -122,18 +208,25 @@ impl Services for ServiceBridge {
         }
     }
 
-    async fn request_callback(&self, customer_id: Option<i64>, phone: &str, queue: &str, call_key: &str) {
-        if let Err(e) = self
-            .service
-            .request_callback_from_call(customer_id, phone, queue, call_key)
-            .await
-        {
-            warn!(error = %e, "callback not registered");
-        }
-    }
-
     async fn agent_target(&self, agent: i64) -> Option<DialTarget> {
-        let (username, static_contact) = self.service.agent_dial_info(agent).await.ok().flatten()?;
+        let username = match self.username(agent) {
+            Some(u) => u,
+            None => {
+                let u = self
+                    .service
+                    .store()
+                    .user(agent)
+                    .await
+                    .ok()
+                    .flatten()?
+                    .username;
+                self.names
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(agent, u.clone());
+                u
+            }
+        };
         if let Some(b) = self.sip.get().and_then(|s| s.registrar().lookup(&username)) {
             return Some(DialTarget {
                 uri: b.contact,
@@ -141,7 +234,8 @@ impl Services for ServiceBridge {
                 tcp: b.tcp,
             });
         }
-        static_contact.map(|uri| DialTarget {
+        let phone = self.service.agent_phone(agent).await.ok()?;
+        phone.static_contact.map(|uri| DialTarget {
             uri,
             via: None,
             tcp: false,
@@ -149,7 +243,7 @@ impl Services for ServiceBridge {
     }
 
     async fn record_call(&self, r: CallSummary) {
-        if let Err(e) = self.service.record_call_summary(to_draft(r)).await {
+        if let Err(e) = self.service.record_call(to_draft(r)).await {
             warn!(error = %e, "call record not written");
         }
     }
@@ -159,28 +253,172 @@ impl Services for ServiceBridge {
     }
 }
 
-fn to_draft(r: CallSummary) -> voltdesk_service::CallSummaryDraft {
-    voltdesk_service::CallSummaryDraft {
-        key: r.key,
+fn to_draft(r: CallSummary) -> CallRecordDraft {
+    let ivr_path = r
+        .ivr_path
+        .iter()
+        .map(|p| IvrStep {
+            node: p.node().to_string(),
+            digits: match p {
+                PathStep::Keyed { digits, .. } if !digits.is_empty() => Some(digits.clone()),
+                _ => None,
+            },
+            at: step_at(p),
+        })
+        .collect();
+    let outcome = CallOutcome::parse(r.outcome).unwrap_or(CallOutcome::Failed);
+    let mut legs = vec![CallLeg {
+        role: LegRole::Caller,
+        peer: r.source.clone(),
+        codec: format!("{}/8000", r.caller_codec),
+        started_at: r.started_at,
+        ended_at: r.ended_at,
+    }];
+    if let (Some(codec), Some(at)) = (&r.agent_codec, r.agent_leg_started) {
+        legs.push(CallLeg {
+            role: LegRole::Agent,
+            peer: r.agent.map(|a| format!("agent {a}")).unwrap_or_default(),
+            codec: format!("{codec}/8000"),
+            started_at: at,
+            ended_at: r.ended_at,
+        });
+    }
+    CallRecordDraft {
+        call_key: r.key,
         caller: r.caller,
         dialled: r.dialled,
         source: r.source,
         customer_id: r.customer_id,
+        station_id: None,
         started_at: r.started_at,
-        ivr_path: serde_json::to_string(&r.ivr_path).unwrap_or_else(|_| "[]".into()),
+        ivr_path,
         queue: r.queue,
         queued_at: r.queued_at,
         offered_at: r.offered_at,
-        agent: r.agent,
+        agent_user_id: r.agent,
         answered_at: r.answered_at,
         ended_at: r.ended_at,
-        outcome: r.outcome.to_string(),
+        wrap_up_ms: None,
+        outcome,
         order_ids: r.order_ids,
         survey: r.survey,
         recording: r.recording,
-        caller_codec: r.caller_codec,
-        agent_codec: r.agent_codec,
-        relayed_to_agent: r.relayed_to_agent,
-        relayed_to_caller: r.relayed_to_caller,
+        legs,
     }
+}
+
+fn step_at(p: &PathStep) -> Millis {
+    match p {
+        PathStep::Entered { at, .. }
+        | PathStep::Keyed { at, .. }
+        | PathStep::TimedOut { at, .. }
+        | PathStep::AgentAnswered { at, .. }
+        | PathStep::HungUp { at, .. }
+        | PathStep::Error { at, .. } => *at,
+    }
+}
+
+impl Switchboard for ServiceBridge {
+    fn live(&self) -> LiveBoard {
+        let Some(board) = self.board.get() else {
+            return LiveBoard {
+                sip_on: false,
+                calls: vec![],
+                queues: vec![],
+                agents: vec![],
+            };
+        };
+        let snap = board.snapshot();
+        let calls = board
+            .live_calls()
+            .into_iter()
+            .map(|c| LiveCall {
+                call_key: c.key,
+                caller_masked: mask(&c.caller),
+                customer_id: c.customer_id,
+                stage: c.stage.code(),
+                queue: c.queue,
+                agent_user_id: c.agent,
+                since: c.since,
+            })
+            .collect();
+        let queues = snap
+            .queues
+            .iter()
+            .map(|q| LiveQueue {
+                id: q.id.as_str().to_string(),
+                name: q.name.clone(),
+                waiting: q.waiting,
+                longest_wait_ms: q.longest_wait_ms,
+                ready: q.agents_ready,
+                busy: (q.agents_logged_in as usize).saturating_sub(q.agents_ready),
+            })
+            .collect();
+        let agents = snap
+            .agents
+            .iter()
+            .map(|a| self.live_agent(a.agent.0, Some(a.state.clone())))
+            .collect();
+        LiveBoard {
+            sip_on: true,
+            calls,
+            queues,
+            agents,
+        }
+    }
+
+    fn agent(&self, user_id: i64) -> Option<LiveAgent> {
+        let board = self.board.get()?;
+        Some(self.live_agent(user_id, board.agent_state(AgentId(user_id))))
+    }
+
+    fn set_agent_state(
+        &self,
+        user_id: i64,
+        want: AgentWant,
+        _now: Millis,
+    ) -> Result<LiveAgent, String> {
+        let board = self.board.get().ok_or_else(|| "sip_off".to_string())?;
+        let agent = AgentId(user_id);
+        let name = self.username(user_id).unwrap_or_default();
+        let busy = matches!(
+            board.agent_state(agent),
+            Some(AgentState::Offered { .. } | AgentState::Talking { .. })
+        );
+        match want {
+            AgentWant::Ready => {
+                if !self.has_phone(user_id) {
+                    return Err("not_registered".into());
+                }
+                board.ready(agent, &name)?;
+            }
+            AgentWant::NotReady(reason) => {
+                let reason = NotReadyReason::parse(&reason)
+                    .map(|r| r.code())
+                    .unwrap_or("other");
+                board.not_ready(agent, &name, reason)?;
+            }
+            AgentWant::LogOut => {
+                if busy {
+                    return Err("on_call".into());
+                }
+                board.logout(agent)?;
+            }
+        }
+        Ok(self.live_agent(user_id, board.agent_state(agent)))
+    }
+}
+
+/// `13812345678` → `138****5678`; short numbers are shown as they are.
+fn mask(n: &str) -> String {
+    let c: Vec<char> = n.chars().collect();
+    if c.len() < 7 {
+        return n.to_string();
+    }
+    let (head, tail) = (&c[..3], &c[c.len() - 4..]);
+    format!(
+        "{}****{}",
+        head.iter().collect::<String>(),
+        tail.iter().collect::<String>()
+    )
 }

@@ -57,7 +57,9 @@ impl Nonces {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        now.saturating_sub(secs) <= NONCE_TTL_SECS && secs <= now + 5 && self.issue_at(secs) == nonce
+        now.saturating_sub(secs) <= NONCE_TTL_SECS
+            && secs <= now + 5
+            && self.issue_at(secs) == nonce
     }
 }
 
@@ -183,7 +185,11 @@ mod tests {
         let stored = ha1("Mufasa", "testrealm@host.com", "Circle Of Life");
         assert!(verify(&c, &stored, "GET"));
         assert!(!verify(&c, &stored, "POST"));
-        assert!(!verify(&c, &ha1("Mufasa", "testrealm@host.com", "x"), "GET"));
+        assert!(!verify(
+            &c,
+            &ha1("Mufasa", "testrealm@host.com", "x"),
+            "GET"
+        ));
     }
 
     #[test]

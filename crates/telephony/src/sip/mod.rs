@@ -13,9 +13,10 @@ pub mod digest;
 pub mod registrar;
 
 use registrar::Registrar;
+use rsipstack::EndpointBuilder;
 use rsipstack::dialog::DialogId;
-use rsipstack::dialog::dialog::{Dialog, DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::dialog::TransactionHandle;
+use rsipstack::dialog::dialog::{Dialog, DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
@@ -25,7 +26,6 @@ use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transport::tcp_listener::TcpListenerConnection;
 use rsipstack::transport::udp::UdpConnection;
 use rsipstack::transport::{SipAddr, SipConnection, TransportLayer};
-use rsipstack::EndpointBuilder;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,9 +110,15 @@ pub enum LegEvent {
     /// The dialog is confirmed (our 200 was ACKed, or the agent answered).
     Confirmed,
     /// A re-INVITE with a new offer (hold, resume); answer with an SDP.
-    Reinvite { offer: Vec<u8>, reply: Responder },
+    Reinvite {
+        offer: Vec<u8>,
+        reply: Responder,
+    },
     /// A blind transfer request (REFER) with its Refer-To user part.
-    Refer { target: String, reply: Responder },
+    Refer {
+        target: String,
+        reply: Responder,
+    },
     /// A key pressed, sent as SIP INFO (application/dtmf-relay or application/dtmf).
     Dtmf(char),
     Ended(EndReason),
@@ -153,7 +159,9 @@ impl Leg {
     /// Refuses an unanswered call with `status` (486 busy, 488 not acceptable, 503 ...).
     pub fn reject(&self, status: u16) {
         if self.server {
-            self.dialog.reject(Some(StatusCode::from(status)), None).ok();
+            self.dialog
+                .reject(Some(StatusCode::from(status)), None)
+                .ok();
         }
     }
 
@@ -163,7 +171,8 @@ impl Leg {
         if d.state().is_confirmed() {
             d.bye().await.ok();
         } else if self.server {
-            d.reject(Some(StatusCode::TemporarilyUnavailable), None).ok();
+            d.reject(Some(StatusCode::TemporarilyUnavailable), None)
+                .ok();
         } else {
             d.hangup().await.ok();
         }
@@ -200,7 +209,10 @@ pub struct DialTarget {
 
 /// How a dial attempt ended.
 pub enum DialOutcome {
-    Answered { leg: Leg, answer: Vec<u8> },
+    Answered {
+        leg: Leg,
+        answer: Vec<u8>,
+    },
     /// A final error status from the phone (486 busy, 603 declined, 404 ...).
     Failed(u16),
     /// No answer before the ring timeout (we sent CANCEL).
@@ -231,10 +243,7 @@ impl Sip {
         let udp = UdpConnection::create_connection(config.listen, None, Some(cancel.child_token()))
             .await
             .map_err(io)?;
-        let local = udp
-            .get_addr()
-            .get_socketaddr()
-            .map_err(io)?;
+        let local = udp.get_addr().get_socketaddr().map_err(io)?;
         transport.add_transport(udp.into());
         let tcp = TcpListenerConnection::new(local, None).await.map_err(io)?;
         transport.add_transport(tcp.into());
@@ -322,7 +331,8 @@ impl Sip {
             Method::Invite => self.on_invite(tx, directory, calls, nonces).await,
             Method::Register => self.on_register(tx, directory, nonces).await,
             Method::Options => {
-                let allow = Header::Allow("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, UPDATE".into());
+                let allow =
+                    Header::Allow("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, UPDATE".into());
                 tx.reply_with(StatusCode::OK, vec![allow], None).await.ok();
             }
             Method::Ack => {}
@@ -359,7 +369,12 @@ impl Sip {
     }
 
     /// Checks the request's Authorization against `lookup`; `Ok(user)` when valid.
-    async fn authorize<F, Fut>(&self, tx: &Transaction, nonces: &digest::Nonces, lookup: F) -> Option<String>
+    async fn authorize<F, Fut>(
+        &self,
+        tx: &Transaction,
+        nonces: &digest::Nonces,
+        lookup: F,
+    ) -> Option<String>
     where
         F: FnOnce(String) -> Fut,
         Fut: std::future::Future<Output = Option<String>>,
@@ -375,17 +390,29 @@ impl Sip {
     }
 
     async fn challenge(&self, tx: &mut Transaction, nonces: &digest::Nonces) {
-        let h = Header::WwwAuthenticate(digest::challenge(&self.config.realm, &nonces.issue()).into());
-        tx.reply_with(StatusCode::Unauthorized, vec![h], None).await.ok();
+        let h =
+            Header::WwwAuthenticate(digest::challenge(&self.config.realm, &nonces.issue()).into());
+        tx.reply_with(StatusCode::Unauthorized, vec![h], None)
+            .await
+            .ok();
     }
 
-    async fn on_register<D: Directory>(&self, mut tx: Transaction, directory: &D, nonces: &digest::Nonces) {
+    async fn on_register<D: Directory>(
+        &self,
+        mut tx: Transaction,
+        directory: &D,
+        nonces: &digest::Nonces,
+    ) {
         let Some(source) = Self::source(&tx) else {
             tx.reply(StatusCode::BadRequest).await.ok();
             return;
         };
         let Some(user) = self
-            .authorize(&tx, nonces, |u| async move { directory.agent_ha1(&u).await })
+            .authorize(
+                &tx,
+                nonces,
+                |u| async move { directory.agent_ha1(&u).await },
+            )
             .await
         else {
             return self.challenge(&mut tx, nonces).await;
@@ -416,16 +443,27 @@ impl Sip {
         };
         let raw = contact.value().to_string();
         let star = raw.trim() == "*";
-        let param_expires = raw
-            .split(';')
-            .find_map(|p| p.trim().strip_prefix("expires=").and_then(|v| v.trim().parse::<u32>().ok()));
-        let expires = if star { 0 } else { param_expires.or(expires_header).unwrap_or(3600) };
+        let param_expires = raw.split(';').find_map(|p| {
+            p.trim()
+                .strip_prefix("expires=")
+                .and_then(|v| v.trim().parse::<u32>().ok())
+        });
+        let expires = if star {
+            0
+        } else {
+            param_expires.or(expires_header).unwrap_or(3600)
+        };
         let uri = contact
             .typed()
             .map(|c| c.uri.to_string())
             .unwrap_or_else(|_| raw.clone());
-        let tcp = !matches!(tx.connection.as_ref().map(|c| c.transport()), Some(rsipstack::sip::Transport::Udp) | None);
-        let granted = self.registrar.bind(&user, uri.clone(), source, tcp, expires);
+        let tcp = !matches!(
+            tx.connection.as_ref().map(|c| c.transport()),
+            Some(rsipstack::sip::Transport::Udp) | None
+        );
+        let granted = self
+            .registrar
+            .bind(&user, uri.clone(), source, tcp, expires);
         directory.registered(&user, granted > 0);
         let mut headers = vec![Header::Expires(granted.to_string().into())];
         if granted > 0 {
@@ -456,7 +494,11 @@ impl Sip {
         if !self.trusted(source.ip()) {
             let has_auth = tx.original.header_value("Authorization").is_some();
             let ok = self
-                .authorize(&tx, nonces, |u| async move { directory.trunk_ha1(&u).await })
+                .authorize(
+                    &tx,
+                    nonces,
+                    |u| async move { directory.trunk_ha1(&u).await },
+                )
                 .await
                 .is_some();
             if !ok {
@@ -489,7 +531,12 @@ impl Sip {
         };
         let server = dialog;
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-        tokio::spawn(pump_states(state_rx, ev_tx, self.layer.clone(), server.id()));
+        tokio::spawn(pump_states(
+            state_rx,
+            ev_tx,
+            self.layer.clone(),
+            server.id(),
+        ));
         let leg = Leg {
             dialog: server.clone(),
             server: true,
@@ -538,7 +585,9 @@ impl Sip {
         let Ok(callee) = rsipstack::sip::Uri::try_from(target.uri.as_str()) else {
             return DialOutcome::Failed(400);
         };
-        let Ok(caller) = rsipstack::sip::Uri::try_from(format!("sip:{from_user}@{}", self.local).as_str()) else {
+        let Ok(caller) =
+            rsipstack::sip::Uri::try_from(format!("sip:{from_user}@{}", self.local).as_str())
+        else {
             return DialOutcome::Failed(400);
         };
         let destination = target.via.map(|a| {
@@ -682,7 +731,9 @@ async fn pump_states(
                     TerminatedReason::UacBye | TerminatedReason::UasBye => EndReason::RemoteHangup,
                     TerminatedReason::UacCancel => EndReason::Cancelled,
                     TerminatedReason::Timeout => EndReason::Timeout,
-                    TerminatedReason::UacBusy | TerminatedReason::UasBusy => EndReason::Rejected(486),
+                    TerminatedReason::UacBusy | TerminatedReason::UasBusy => {
+                        EndReason::Rejected(486)
+                    }
                     TerminatedReason::UasDecline => EndReason::Rejected(603),
                     TerminatedReason::ProxyError(c)
                     | TerminatedReason::UacOther(c)
@@ -721,7 +772,10 @@ fn dtmf_from_info(req: &rsipstack::sip::Request) -> Option<char> {
 fn refer_user(v: &str) -> String {
     let v = v.trim().trim_start_matches('<');
     let v = v.split('>').next().unwrap_or(v);
-    let v = v.strip_prefix("sip:").or_else(|| v.strip_prefix("sips:")).unwrap_or(v);
+    let v = v
+        .strip_prefix("sip:")
+        .or_else(|| v.strip_prefix("sips:"))
+        .unwrap_or(v);
     v.split(['@', ';']).next().unwrap_or("").to_string()
 }
 

@@ -27,7 +27,14 @@ pub const MAX_EXPIRES: u32 = 3600;
 
 impl Registrar {
     /// Records or refreshes a binding; `expires` 0 removes it. Returns the expiry granted.
-    pub fn bind(&self, user: &str, contact: String, source: SocketAddr, tcp: bool, expires: u32) -> u32 {
+    pub fn bind(
+        &self,
+        user: &str,
+        contact: String,
+        source: SocketAddr,
+        tcp: bool,
+        expires: u32,
+    ) -> u32 {
         let mut map = self.bindings.lock().unwrap_or_else(|e| e.into_inner());
         if expires == 0 {
             map.remove(user);
@@ -82,7 +89,10 @@ mod tests {
     fn bind_refresh_and_unbind() {
         let r = Registrar::default();
         let a: SocketAddr = "127.0.0.1:5070".parse().unwrap();
-        assert_eq!(r.bind("agent1", "sip:agent1@127.0.0.1:5070".into(), a, false, 10), MIN_EXPIRES);
+        assert_eq!(
+            r.bind("agent1", "sip:agent1@127.0.0.1:5070".into(), a, false, 10),
+            MIN_EXPIRES
+        );
         assert!(r.registered("agent1"));
         assert_eq!(r.bind("agent1", "x".into(), a, false, 99_999), MAX_EXPIRES);
         assert_eq!(r.lookup("agent1").unwrap().contact, "x");
