@@ -490,6 +490,7 @@ impl<S: Services> CallCtx<'_, S> {
         self.rec.queue = Some(queue.to_string());
         self.rec.queued_at.get_or_insert(self.now());
         // Announce the place in line once, then hold music until an agent answers.
+        let (_, mut playing) = tokio::sync::oneshot::channel::<()>();
         if let Some(p) = self.engine.board.position(self.call_id) {
             let secs = (p.estimated_wait_ms / 1000).max(0) as u32;
             if let Some(limit) = callback_after_s
@@ -513,7 +514,7 @@ impl<S: Services> CallCtx<'_, S> {
                 &clips.iter().map(String::as_str).collect::<Vec<_>>(),
                 self.codec(),
             );
-            self.media.play_detached(frames);
+            playing = self.media.play_detached(frames);
         }
         loop {
             let msg = tokio::select! {
@@ -522,9 +523,10 @@ impl<S: Services> CallCtx<'_, S> {
                     if self.leg_event_owned(ev).await { return Some(IvrEvent::HungUp); }
                     continue;
                 }
-                _ = tokio::time::sleep(Duration::from_secs(30)) => {
+                // Hold music, over and over, while the caller waits.
+                _ = &mut playing => {
                     let hold = self.engine.prompts.sequence(&["hold_music"], self.codec());
-                    self.media.play_detached(hold);
+                    playing = self.media.play_detached(hold);
                     continue;
                 }
             };

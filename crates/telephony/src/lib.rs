@@ -123,6 +123,10 @@ pub async fn start(
             "prompts missing: they play a tone"
         );
     }
+    let mut prompts = prompts;
+    if !prompts.contains("hold_music") {
+        prompts.insert("hold_music", &hold_music());
+    }
     let services = Arc::new(services::ServiceBridge::new(service.clone()));
     let board = board::Board::new(queues, skills, services.clone())?;
     let cancel = CancellationToken::new();
@@ -150,6 +154,56 @@ pub async fn start(
         recordings: cfg.recordings.clone(),
     });
     tokio::spawn(engine.serve(calls));
+    tokio::spawn(report_media(sip.clone(), board.clone(), cancel.clone()));
     tracing::info!(sip = %sip.local_addr(), "contact centre answering");
     Ok(Telephony { sip, board, cancel })
+}
+
+/// Eight seconds of a quiet arpeggio (C major, then A minor), for callers waiting in a
+/// queue when no `hold_music.wav` is given.
+pub fn hold_music() -> Vec<i16> {
+    const NOTES: [f64; 8] = [261.63, 329.63, 392.00, 523.25, 220.00, 261.63, 329.63, 440.00];
+    let per_note = 8000; // one second
+    let mut pcm = Vec::with_capacity(NOTES.len() * per_note);
+    for f in NOTES {
+        for i in 0..per_note {
+            let t = i as f64 / 8000.0;
+            // A soft attack and decay so the notes do not click.
+            let env = (t * 20.0).min(1.0) * (1.0 - t).max(0.0);
+            let v = (2.0 * std::f64::consts::PI * f * t).sin() * env * 4000.0;
+            pcm.push(v as i16);
+        }
+    }
+    pcm
+}
+
+/// Every 10 s while calls are up: live calls, open dialogs and how late paced RTP went out
+/// (p50, p99, max, in µs, since the last report). The load benchmark reads these lines.
+async fn report_media(sip: Arc<sip::Sip>, board: Arc<board::Board>, cancel: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => {}
+            _ = cancel.cancelled() => return,
+        }
+        let (n, p50, p99, max) = {
+            let mut h = rtp_io::jitter_histogram()
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let r = (h.len(), h.value_at_quantile(0.5), h.value_at_quantile(0.99), h.max());
+            h.reset();
+            r
+        };
+        let live = board.live_count();
+        if live > 0 || n > 0 {
+            tracing::info!(
+                live_calls = live,
+                open_dialogs = sip.open_dialogs(),
+                frames = n,
+                jitter_p50_us = p50,
+                jitter_p99_us = p99,
+                jitter_max_us = max,
+                "media"
+            );
+        }
+    }
 }
