@@ -111,15 +111,151 @@ impl Shared {
     }
 }
 
-enum Cmd {
-    Play(Box<dyn Iterator<Item = Frame> + Send>, oneshot::Sender<()>),
-    Stop,
+/// What the pacing thread is told.
+enum PaceCmd {
+    /// Play these frames on leg `leg` (replacing what it played), then say done.
+    Play {
+        leg: u64,
+        shared: Arc<Shared>,
+        frames: Box<dyn Iterator<Item = Frame> + Send>,
+        done: oneshot::Sender<()>,
+    },
+    Stop { leg: u64 },
 }
+
+struct Paced {
+    shared: Arc<Shared>,
+    frames: Box<dyn Iterator<Item = Frame> + Send>,
+    done: Option<oneshot::Sender<()>>,
+    pacer: Pacer,
+    generation: u64,
+}
+
+/// The one thread that sends every leg's prompts on time. It sleeps with the operating
+/// system's timer (tens of microseconds) rather than the async runtime's (a millisecond),
+/// and keeps the legs' next deadlines in a heap.
+fn pacer() -> &'static std::sync::mpsc::Sender<PaceCmd> {
+    static TX: std::sync::OnceLock<std::sync::mpsc::Sender<PaceCmd>> = std::sync::OnceLock::new();
+    TX.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("rtp-pacer".into())
+            .spawn(move || pace(rx))
+            .expect("the RTP pacing thread starts");
+        tx
+    })
+}
+
+fn pace(rx: std::sync::mpsc::Receiver<PaceCmd>) {
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, HashMap};
+    let mut streams: HashMap<u64, Paced> = HashMap::new();
+    let mut heap: BinaryHeap<Reverse<(Instant, u64, u64)>> = BinaryHeap::new();
+    let mut generation = 0u64;
+    let finish = |p: &mut Paced| {
+        if let Some(d) = p.done.take() {
+            d.send(()).ok();
+        }
+    };
+    loop {
+        // Commands first; block only when nothing is playing.
+        let cmd = match heap.peek() {
+            None => match rx.recv() {
+                Ok(c) => Some(c),
+                Err(_) => return,
+            },
+            Some(Reverse((at, _, _))) => {
+                let now = Instant::now();
+                if *at > now {
+                    match rx.recv_timeout(*at - now) {
+                        Ok(c) => Some(c),
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+                    }
+                } else {
+                    rx.try_recv().ok()
+                }
+            }
+        };
+        match cmd {
+            Some(PaceCmd::Play {
+                leg,
+                shared,
+                frames,
+                done,
+            }) => {
+                if let Some(mut old) = streams.remove(&leg) {
+                    finish(&mut old);
+                }
+                generation += 1;
+                let start = Instant::now();
+                streams.insert(
+                    leg,
+                    Paced {
+                        shared,
+                        frames,
+                        done: Some(done),
+                        pacer: Pacer::new(start),
+                        generation,
+                    },
+                );
+                heap.push(Reverse((start, leg, generation)));
+                continue;
+            }
+            Some(PaceCmd::Stop { leg }) => {
+                if let Some(mut old) = streams.remove(&leg) {
+                    finish(&mut old);
+                }
+                continue;
+            }
+            None => {}
+        }
+        // Send every frame that is due.
+        let now = Instant::now();
+        while let Some(Reverse((at, leg, generation))) = heap.peek().copied() {
+            if at > now {
+                break;
+            }
+            heap.pop();
+            let Some(p) = streams.get_mut(&leg) else { continue };
+            if p.generation != generation {
+                continue;
+            }
+            let next = if p.shared.bridged.load(Ordering::Relaxed) {
+                None
+            } else {
+                p.frames.next()
+            };
+            match next {
+                Some(frame) => {
+                    let sent = Instant::now();
+                    let codec = p.shared.out.lock().unwrap_or_else(|e| e.into_inner()).codec;
+                    p.shared.send_payload(frame.as_bytes(), codec);
+                    p.pacer.sent(sent);
+                    let slot = pacer_deadline_before(&p.pacer);
+                    let off = sent.checked_duration_since(slot).unwrap_or_else(|| slot - sent);
+                    jitter_histogram()
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .saturating_record(off.as_micros() as u64);
+                    heap.push(Reverse((p.pacer.next_deadline(), leg, generation)));
+                }
+                None => {
+                    if let Some(mut p) = streams.remove(&leg) {
+                        finish(&mut p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+static NEXT_LEG: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// One leg's media: a socket, its task, the keys it heard.
 pub struct MediaLeg {
     shared: Arc<Shared>,
-    cmd: mpsc::UnboundedSender<Cmd>,
+    id: u64,
     keys: mpsc::UnboundedReceiver<char>,
     port: u16,
     task: tokio::task::JoinHandle<()>,
@@ -129,9 +265,11 @@ pub struct MediaLeg {
 pub fn jitter_histogram() -> &'static Mutex<hdrhistogram::Histogram<u64>> {
     static H: std::sync::OnceLock<Mutex<hdrhistogram::Histogram<u64>>> = std::sync::OnceLock::new();
     H.get_or_init(|| {
-        Mutex::new(hdrhistogram::Histogram::new(2).unwrap_or_else(|_| {
-            hdrhistogram::Histogram::new_with_bounds(1, 60_000_000, 2).expect("valid bounds")
-        }))
+        // 1 µs to 60 s at two significant figures: `saturating_record` clamps to these
+        // bounds, so they must hold any lateness worth knowing.
+        Mutex::new(
+            hdrhistogram::Histogram::new_with_bounds(1, 60_000_000, 2).expect("valid bounds"),
+        )
     })
 }
 
@@ -156,13 +294,12 @@ impl MediaLeg {
             recorder: Mutex::new(None),
             stats: LegStats::default(),
         });
-        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (key_tx, key_rx) = mpsc::unbounded_channel();
         let dtmf = DtmfReceiver::new(neg.and_then(|n| n.dtmf_pt).unwrap_or(101));
-        let task = tokio::spawn(run(shared.clone(), cmd_rx, key_tx, dtmf, codec));
+        let task = tokio::spawn(run(shared.clone(), key_tx, dtmf, codec));
         MediaLeg {
             shared,
-            cmd: cmd_tx,
+            id: NEXT_LEG.fetch_add(1, Ordering::Relaxed),
             keys: key_rx,
             port,
             task,
@@ -199,9 +336,20 @@ impl MediaLeg {
     /// Plays frames, returning when they have all been sent (or playback was stopped).
     pub async fn play(&self, frames: impl Iterator<Item = Frame> + Send + 'static) {
         let (tx, rx) = oneshot::channel();
-        if self.cmd.send(Cmd::Play(Box::new(frames), tx)).is_ok() {
+        if self.send_play(Box::new(frames), tx) {
             rx.await.ok();
         }
+    }
+
+    fn send_play(&self, frames: Box<dyn Iterator<Item = Frame> + Send>, done: oneshot::Sender<()>) -> bool {
+        pacer()
+            .send(PaceCmd::Play {
+                leg: self.id,
+                shared: self.shared.clone(),
+                frames,
+                done,
+            })
+            .is_ok()
     }
 
     /// Starts playing without waiting.
@@ -210,12 +358,12 @@ impl MediaLeg {
         frames: impl Iterator<Item = Frame> + Send + 'static,
     ) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
-        self.cmd.send(Cmd::Play(Box::new(frames), tx)).ok();
+        self.send_play(Box::new(frames), tx);
         rx
     }
 
     pub fn stop(&self) {
-        self.cmd.send(Cmd::Stop).ok();
+        pacer().send(PaceCmd::Stop { leg: self.id }).ok();
     }
 
     /// The next key pressed (RFC 4733), or `None` when the leg is gone.
@@ -269,6 +417,7 @@ impl MediaLeg {
 impl Drop for MediaLeg {
     fn drop(&mut self) {
         self.task.abort();
+        pacer().send(PaceCmd::Stop { leg: self.id }).ok();
         if let Some(peer) = self
             .shared
             .peer
@@ -292,75 +441,46 @@ impl Drop for MediaLeg {
 
 async fn run(
     shared: Arc<Shared>,
-    mut cmds: mpsc::UnboundedReceiver<Cmd>,
     keys: mpsc::UnboundedSender<char>,
     mut dtmf: DtmfReceiver,
     codec_in: Codec,
 ) {
     let mut buf = vec![0u8; 2048];
-    let mut playing: Option<(Box<dyn Iterator<Item = Frame> + Send>, oneshot::Sender<()>)> = None;
-    let mut pacer = Pacer::new(Instant::now());
     loop {
-        let deadline = playing.as_ref().map(|_| pacer.next_deadline());
-        tokio::select! {
-            r = shared.socket.recv_from(&mut buf) => {
-                let Ok((n, from)) = r else { continue };
-                let Ok(pkt) = RtpPacket::parse(&buf[..n]) else { continue };
-                {
-                    // Symmetric RTP: answer to where the peer really sends from.
-                    let mut out = shared.out.lock().unwrap_or_else(|e| e.into_inner());
-                    if out.remote.is_none_or(|r| r != from) && !out.muted {
-                        out.remote = Some(from);
-                    }
-                }
-                if pkt.header.payload_type == dtmf.payload_type() {
-                    shared.stats.rx_dtmf.fetch_add(1, Ordering::Relaxed);
-                    if let Some(k) = dtmf.push_packet(&pkt) {
-                        keys.send(k.to_char()).ok();
-                    }
-                    continue;
-                }
-                shared.stats.rx_audio.fetch_add(1, Ordering::Relaxed);
-                let peer = shared.peer.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                let in_codec = match pkt.header.payload_type { 8 => Codec::Pcma, 0 => Codec::Pcmu, _ => codec_in };
-                if let Some(peer) = peer {
-                    peer.send_payload(pkt.payload, in_codec);
-                    shared.stats.relayed.fetch_add(1, Ordering::Relaxed);
-                }
-                let mut rec = shared.recorder.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(r) = rec.as_mut() {
-                    r.write_g711(in_codec, pkt.payload).ok();
-                }
+        let Ok((n, from)) = shared.socket.recv_from(&mut buf).await else {
+            continue;
+        };
+        let Ok(pkt) = RtpPacket::parse(&buf[..n]) else {
+            continue;
+        };
+        {
+            // Symmetric RTP: answer to where the peer really sends from.
+            let mut out = shared.out.lock().unwrap_or_else(|e| e.into_inner());
+            if out.remote.is_none_or(|r| r != from) && !out.muted {
+                out.remote = Some(from);
             }
-            cmd = cmds.recv() => match cmd {
-                Some(Cmd::Play(frames, done)) => {
-                    if let Some((_, old)) = playing.take() { old.send(()).ok(); }
-                    pacer = Pacer::new(Instant::now());
-                    playing = Some((frames, done));
-                }
-                Some(Cmd::Stop) => {
-                    if let Some((_, old)) = playing.take() { old.send(()).ok(); }
-                }
-                None => break,
-            },
-            _ = sleep_until(deadline), if deadline.is_some() => {
-                let now = Instant::now();
-                let bridged = shared.bridged.load(Ordering::Relaxed);
-                let next = if bridged { None } else { playing.as_mut().and_then(|(f, _)| f.next()) };
-                match next {
-                    Some(frame) => {
-                        let codec = shared.out.lock().unwrap_or_else(|e| e.into_inner()).codec;
-                        shared.send_payload(frame.as_bytes(), codec);
-                        pacer.sent(now);
-                        if let Some(late) = now.checked_duration_since(pacer_deadline_before(&pacer)) {
-                            jitter_histogram().lock().unwrap_or_else(|e| e.into_inner()).saturating_record(late.as_micros() as u64);
-                        }
-                    }
-                    None => {
-                        if let Some((_, done)) = playing.take() { done.send(()).ok(); }
-                    }
-                }
+        }
+        if pkt.header.payload_type == dtmf.payload_type() {
+            shared.stats.rx_dtmf.fetch_add(1, Ordering::Relaxed);
+            if let Some(k) = dtmf.push_packet(&pkt) {
+                keys.send(k.to_char()).ok();
             }
+            continue;
+        }
+        shared.stats.rx_audio.fetch_add(1, Ordering::Relaxed);
+        let peer = shared.peer.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let in_codec = match pkt.header.payload_type {
+            8 => Codec::Pcma,
+            0 => Codec::Pcmu,
+            _ => codec_in,
+        };
+        if let Some(peer) = peer {
+            peer.send_payload(pkt.payload, in_codec);
+            shared.stats.relayed.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut rec = shared.recorder.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = rec.as_mut() {
+            r.write_g711(in_codec, pkt.payload).ok();
         }
     }
 }
@@ -368,11 +488,4 @@ async fn run(
 /// The deadline of the frame just sent.
 fn pacer_deadline_before(p: &Pacer) -> Instant {
     p.next_deadline() - FRAME_DURATION
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
-    }
 }
