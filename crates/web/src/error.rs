@@ -28,6 +28,11 @@
 //! | `self_demote` | 409 | an administrator may not give themselves another role (`field`: `role`) |
 //! | `last_admin` | 409 | the last active administrator cannot be disabled or demoted |
 //! | `saved_filters_full` | 409 | the user keeps 20 saved filters and saves one under a new name (`field`: `name`) |
+//! | `callback_not_open` | 409 | the callback is already done or cancelled |
+//! | `sip_off` | 503 | the contact centre (SIP) is not running: an agent's state cannot change |
+//! | `phone_not_registered` | 409 | ready needs a phone: a registered softphone or a desk phone |
+//! | `agent_on_call` | 409 | an agent's state cannot change while a call is offered or in progress |
+//! | `agent_state_refused` | 409 | the switchboard refused the agent's state change for another reason |
 //! | `unavailable` | 503 | a part of the server the request needs is not running; retry later |
 //! | `internal` | 500 | a failure on our side; the log has the cause |
 
@@ -196,6 +201,12 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::SavedFiltersFull => {
                 ApiError::new(StatusCode::CONFLICT, code, msg).field("name")
+            }
+            ServiceError::AgentState(voltdesk_domain::call::StateRefusal::SipOff) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, msg)
+            }
+            ServiceError::AgentState(_) | ServiceError::CallbackClosed => {
+                ApiError::new(StatusCode::CONFLICT, code, msg)
             }
             ServiceError::Import(rows) => {
                 let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg);
