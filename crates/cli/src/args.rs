@@ -167,6 +167,14 @@ pub enum UserCommand {
     },
     /// List users
     List,
+    /// Set an agent's SIP password (the softphone's; stored as HA1 over the realm voltdesk)
+    SipPassword {
+        username: String,
+        /// The SIP password (else read from standard input: asked for on a terminal, the
+        /// first line when piped)
+        #[arg(long, value_name = "P")]
+        password: Option<String>,
+    },
     /// Set a user's password
     Passwd {
         username: String,

@@ -62,6 +62,23 @@ pub async fn user(svc: &Service, cmd: UserCommand) -> Result<()> {
             println!("added user {} ({}, id {})", u.username, u.role, u.id);
         }
         UserCommand::List => list(svc).await?,
+        UserCommand::SipPassword { username, password } => {
+            let password = match password {
+                Some(p) => p,
+                None => secret_from_stdin(&username)?,
+            };
+            let u = svc
+                .user_by_name(&username)
+                .await
+                .with_context(|| format!("no user `{username}`"))?;
+            svc.set_sip_password(&cli_actor(), u.id, &password)
+                .await
+                .with_context(|| format!("cannot set the SIP password of `{username}`"))?;
+            println!(
+                "SIP password of {username} set (realm {})",
+                voltdesk_service::REALM
+            );
+        }
         UserCommand::Passwd { username, password } => {
             let password = password_from(password, &username)?;
             svc.set_password(&cli_actor(), &username, &password)
@@ -167,6 +184,25 @@ fn password_from(given: Option<String>, username: &str) -> Result<String> {
         bail!("the two passwords differ");
     }
     Ok(first)
+}
+
+/// A secret from standard input: asked for twice on a terminal, else the first line.
+fn secret_from_stdin(username: &str) -> Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = prompt_hidden(&format!("SIP password for {username}: "))?;
+        let second = prompt_hidden("again: ")?;
+        if first != second {
+            bail!("the two passwords differ");
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let line = line.trim_end_matches(['\r', '\n']).to_string();
+    if line.is_empty() {
+        bail!("no SIP password given: use --password or write it on standard input");
+    }
+    Ok(line)
 }
 
 /// Reads a line from the terminal with echo off (`stty`, so no extra dependency).

@@ -257,6 +257,51 @@ fn users_are_added_listed_and_given_tokens() {
         .unwrap();
     assert!(r.status.success(), "{}", Run(r));
 
+    // An agent's SIP password: from the flag, or piped on standard input; only for a user
+    // who takes calls, and long enough.
+    let r = s.ok(&[
+        "user",
+        "sip-password",
+        "wang.li",
+        "--password",
+        "desk-8001-pw",
+    ]);
+    assert!(r.stdout().contains("realm voltdesk"), "{r}");
+    let mut piped = s
+        .command()
+        .args([
+            "--database",
+            &s.database(),
+            "user",
+            "sip-password",
+            "wang.li",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    piped
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"piped-secret-1\n")
+        .unwrap();
+    let out = Run(piped.wait_with_output().unwrap());
+    assert!(out.success(), "{out}");
+    let crew = s.fails(&[
+        "user",
+        "sip-password",
+        "li.jun",
+        "--password",
+        "desk-8001-pw",
+    ]);
+    assert!(crew.stderr().contains("takes calls"), "{crew}");
+    let short = s.fails(&["user", "sip-password", "wang.li", "--password", "short"]);
+    assert!(short.stderr().contains("8 to 128"), "{short}");
+    let empty = s.fails(&["user", "sip-password", "wang.li"]);
+    assert!(empty.stderr().contains("no SIP password"), "{empty}");
+
     let token = s.ok(&[
         "token",
         "create",

@@ -1049,7 +1049,7 @@ pub struct OrderQ {
     per_page: Option<i64>,
 }
 
-fn day_start(field: &str, s: &str) -> ApiResult<i64> {
+pub(crate) fn day_start(field: &str, s: &str) -> ApiResult<i64> {
     let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -1209,7 +1209,7 @@ pub(crate) async fn order_filter(
 /// false), so that a broad filter over millions of orders stays fast.
 /// Each counted order is an index entry read and often a row looked up: on millions of
 /// orders a broad filter's exact total costs seconds, and nobody pages past a thousand.
-const LIST_COUNT_CAP: i64 = 1_000;
+pub(crate) const LIST_COUNT_CAP: i64 = 1_000;
 
 /// Where a list's total stops being exact.
 pub fn list_count_cap(_f: &OrderFilter) -> i64 {

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod api_attachments;
+pub mod api_calls;
 pub mod api_imports;
 pub mod api_notify;
 pub mod api_outages;

@@ -338,6 +338,7 @@ pub fn api_routes() -> Vec<ApiRoute> {
     all.extend(crate::api_attachments::routes());
     all.extend(crate::api_reply_templates::routes());
     all.extend(crate::api_saved_filters::routes());
+    all.extend(crate::api_calls::routes());
     all
 }
 

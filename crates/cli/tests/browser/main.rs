@@ -10,6 +10,7 @@
 
 mod attachments;
 mod board;
+mod calls;
 mod forms;
 mod handling;
 mod lifecycle;

@@ -360,6 +360,25 @@ struct UserEditPage {
     bad: String,
     bad_text: String,
     name_max: usize,
+    /// An agent's desk phone and SIP password, for a user whose role takes calls.
+    phone: Option<PhoneCard>,
+}
+
+/// The desk phone and SIP password forms of an agent's edit page.
+pub struct PhoneCard {
+    /// The desk phone as stored, or as typed into a refused form.
+    pub uri: String,
+    pub sip_account: bool,
+    /// The form's field that was refused (`uri`, `sip_password`) and why.
+    pub bad: String,
+    pub bad_text: String,
+}
+
+/// A refused phone or SIP password form: what was typed, the field, the words.
+pub struct PhoneForm {
+    pub uri: String,
+    pub bad: String,
+    pub text: String,
 }
 
 impl UserEditPage {
@@ -390,14 +409,38 @@ const EDIT_FIELDS: &[&str] = &[
     "grids",
 ];
 
-async fn edit_page(
+pub(super) async fn edit_page(
     svc: &Service,
     v: &Viewer,
     id: i64,
     f: Option<EditForm>,
     failed: Option<&PageError>,
+    phone_failed: Option<PhoneForm>,
 ) -> PageResult {
     let u = svc.user(id).await?;
+    let phone = if voltdesk_domain::auth::takes_calls(u.role) && v.may(AgentPhoneWrite) {
+        let stored = svc.agent_phone(u.id).await?;
+        Some(match phone_failed.as_ref() {
+            Some(p) => PhoneCard {
+                uri: if p.bad == "uri" {
+                    p.uri.clone()
+                } else {
+                    stored.static_contact.clone().unwrap_or_default()
+                },
+                sip_account: stored.sip_account,
+                bad: p.bad.clone(),
+                bad_text: p.text.clone(),
+            },
+            None => PhoneCard {
+                uri: stored.static_contact.unwrap_or_default(),
+                sip_account: stored.sip_account,
+                bad: String::new(),
+                bad_text: String::new(),
+            },
+        })
+    } else {
+        None
+    };
     let stations = svc.stations().await?;
     let station_name = |sid: i64| {
         stations
@@ -457,17 +500,19 @@ async fn edit_page(
         bad,
         bad_text,
         name_max: voltdesk_service::DISPLAY_NAME_MAX,
+        phone,
     };
     let status = match failed {
         Some(e) if e.status.is_client_error() => StatusCode::UNPROCESSABLE_ENTITY,
         Some(e) => e.status,
+        None if phone_failed.is_some() => StatusCode::UNPROCESSABLE_ENTITY,
         None => StatusCode::OK,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
 
 pub async fn edit_user(State(svc): State<Service>, v: Viewer, Path(id): Path<i64>) -> PageResult {
-    edit_page(&svc, &v, id, None, None).await
+    edit_page(&svc, &v, id, None, None, None).await
 }
 
 /// Saves the edit form: every field at once (the grids ticked are the whole set).
@@ -529,7 +574,7 @@ pub async fn save_user(
             &format!("{} ✓", u.username),
         )),
         Err(e) if e.status == StatusCode::NOT_FOUND => Err(e),
-        Err(e) => edit_page(&svc, &v, id, Some(f), Some(&e)).await,
+        Err(e) => edit_page(&svc, &v, id, Some(f), Some(&e), None).await,
     }
 }
 

@@ -98,8 +98,45 @@ labels!(
     Verdict,
     RootCause,
     RuleKind,
-    WarningStatus
+    WarningStatus,
+    CallOutcome,
+    CallbackStatus,
+    NotReadyReason
 );
+
+/// An agent's state and a call's stage read better in English than their codes in words.
+impl Label for AgentState {
+    fn zh_label(&self) -> &'static str {
+        self.zh()
+    }
+    fn en_label(&self) -> String {
+        match self {
+            AgentState::LoggedOut => "Logged out",
+            AgentState::Ready => "Ready",
+            AgentState::NotReady => "Not ready",
+            AgentState::Offered => "Ringing",
+            AgentState::Talking => "Talking",
+            AgentState::WrapUp => "Wrap-up",
+        }
+        .to_string()
+    }
+}
+
+impl Label for CallStage {
+    fn zh_label(&self) -> &'static str {
+        self.zh()
+    }
+    fn en_label(&self) -> String {
+        match self {
+            CallStage::Ivr => "Voice menu",
+            CallStage::Queued => "Waiting",
+            CallStage::Ringing => "Ringing",
+            CallStage::Talking => "Talking",
+            CallStage::WrapUp => "Wrap-up",
+        }
+        .to_string()
+    }
+}
 
 fn lbl_or<L: Label>(tr: &Tr, r: Result<L, UnknownCode>, code: &str) -> String {
     r.map(|l| tr.label(l)).unwrap_or_else(|_| code.to_string())
@@ -308,6 +345,30 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("calendar.note", "备注", "Note"),
     ("calendar.off", "休息日", "Day off"),
     ("calendar.working", "工作日", "Working day"),
+    ("call.agent", "坐席", "Agent"),
+    ("call.caller", "主叫号码", "Caller"),
+    ("call.dialled", "被叫号码", "Dialled"),
+    ("call.for", "持续", "For"),
+    ("call.order_ids", "工单ID", "Order ids"),
+    ("call.outcome", "结果", "Outcome"),
+    ("call.queue", "队列", "Queue"),
+    ("call.stage", "阶段", "Stage"),
+    ("call.started", "开始时间", "Started"),
+    ("call.survey", "满意度评价", "Survey"),
+    ("call.talk", "通话", "Talk"),
+    ("call.talk_s", "通话（秒）", "Talk (s)"),
+    ("call.wait", "等待", "Wait"),
+    ("call.wait_s", "等待（秒）", "Wait (s)"),
+    ("call.wrap_up_s", "话后整理（秒）", "Wrap-up (s)"),
+    ("calls", "话务", "Calls"),
+    ("calls.agents", "坐席状态", "Agents"),
+    ("calls.live", "当前通话", "Calls in progress"),
+    ("calls.records", "通话记录", "Call records"),
+    (
+        "calls.sip_off",
+        "话务系统未运行：暂无来电接入，坐席状态不能切换",
+        "The contact centre is not running: no calls come in and agents cannot change state",
+    ),
     ("care", "关爱服务", "Care"),
     ("care_groups", "特殊关爱", "Care groups"),
     ("channel", "渠道", "Channel"),
@@ -381,13 +442,20 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "该客户已有同一诉求的在办工单：",
         "This customer already has an open order on this subject:",
     ),
+    ("empty.agents", "暂无坐席", "No agents"),
     ("empty.attachments", "暂无附件", "No attachments yet"),
     (
         "empty.board",
         "暂无需要督办的工单",
         "Nothing needs supervising right now",
     ),
+    (
+        "empty.calls",
+        "没有符合条件的通话记录",
+        "No call records match these filters",
+    ),
     ("empty.import_jobs", "暂无导入记录", "No imports yet"),
+    ("empty.live_calls", "当前没有通话", "No calls right now"),
     ("empty.notifications", "暂无通知", "No notifications"),
     ("empty.orders", "暂无工单", "No orders"),
     (
@@ -401,6 +469,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "队列已清空，没有待办工单",
         "Your queue is empty",
     ),
+    ("empty.queues", "暂无队列", "No queues"),
     ("empty.templates", "暂无回复模板", "No reply templates yet"),
     ("empty.trace", "暂无服务记录", "No contacts yet"),
     ("empty.visits", "暂无待回访工单", "No return visits waiting"),
@@ -411,9 +480,24 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "The account is locked; ask an administrator to unlock it",
     ),
     (
+        "err.agent_on_call",
+        "振铃或通话中，暂不能切换状态",
+        "Not while a call is ringing or in progress",
+    ),
+    (
+        "err.agent_state_refused",
+        "话务系统拒绝了这次状态切换",
+        "The contact centre refused the change",
+    ),
+    (
         "err.attachment_corrupt",
         "附件文件已损坏或丢失，请联系管理员",
         "The attachment's stored file is damaged or missing; tell an administrator",
+    ),
+    (
+        "err.callback_not_open",
+        "该回拨已完成或已取消",
+        "This callback is already done or cancelled",
     ),
     ("err.conflict", "“{field}”已存在", "{field} already exists"),
     (
@@ -509,6 +593,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "A service request needs a service kind; other types take none",
     ),
     (
+        "err.invalid_field.sip_password",
+        "SIP密码须为8至128个字符",
+        "A SIP password is 8 to 128 characters",
+    ),
+    (
         "err.invalid_field.template_body",
         "模板内容须为1至2000个字",
         "The text must be 1 to 2000 characters",
@@ -527,6 +616,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "err.invalid_field.title",
         "标题须为1至200个字",
         "The title is 1 to 200 characters",
+    ),
+    (
+        "err.invalid_field.uri",
+        "话机地址应为SIP地址：号码@主机[:端口]",
+        "A desk phone's address is a SIP address: sip:user@host[:port]",
     ),
     (
         "err.invalid_json",
@@ -566,6 +660,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "The file is larger than the limit",
     ),
     (
+        "err.phone_not_registered",
+        "话机未登录：请先登录软电话，或请管理员设置固定话机",
+        "The phone is not registered: sign in the softphone, or ask for a desk phone",
+    ),
+    (
         "err.return_visit_required",
         "归档前须先完成回访",
         "Record a return visit before closing",
@@ -584,6 +683,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "err.self_disable",
         "不能停用自己的账号",
         "You cannot disable your own account",
+    ),
+    (
+        "err.sip_off",
+        "话务系统未运行，暂不能切换坐席状态",
+        "The contact centre is not running; the state cannot change now",
     ),
     ("err.title", "操作未完成", "Not done"),
     (
@@ -644,6 +748,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("field.root_cause", "原因分析", "the root cause"),
     ("field.satisfaction", "满意度", "the satisfaction"),
     ("field.service_kind", "服务类别", "the service kind"),
+    ("field.sip_password", "SIP密码", "the SIP password"),
+    ("field.state", "状态", "the state"),
     ("field.station_id", "供电所", "the station"),
     ("field.subject", "诉求分类", "the subject"),
     ("field.template_body", "模板内容", "the text"),
@@ -651,6 +757,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("field.template_subject", "适用诉求分类", "the subject"),
     ("field.text", "说明", "the text"),
     ("field.title", "标题", "the title"),
+    ("field.uri", "话机地址", "the phone's address"),
+    ("field.user_id", "用户", "the user"),
     ("field.verdict", "是否属实", "the verdict"),
     ("filter", "筛选", "Filter"),
     ("filters.delete", "删除", "Delete"),
@@ -809,6 +917,26 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("password", "密码", "Password"),
     ("payment_method", "缴费方式", "Payment"),
     ("phone", "电话", "Phone"),
+    ("phone.desk", "固定话机地址", "Desk phone address"),
+    (
+        "phone.hint",
+        "坐席的软电话以用户名和这里设置的SIP密码登录；没有登录软电话时，来电转到这里设置的固定话机。",
+        "The agent's softphone registers with the username and the SIP password set here; without a registered softphone, calls ring the desk phone set here.",
+    ),
+    ("phone.label", "话机", "Phone"),
+    ("phone.log_out", "签出", "Log out"),
+    ("phone.not_ready", "小休", "Break"),
+    ("phone.ready", "就绪", "Ready"),
+    ("phone.registered", "已登录", "Registered"),
+    ("phone.saved", "话机已保存", "Phone saved"),
+    ("phone.sip.none", "尚未设置SIP密码", "No SIP password yet"),
+    ("phone.sip.save", "设置SIP密码", "Set the SIP password"),
+    ("phone.sip.saved", "SIP密码已设置", "SIP password set"),
+    ("phone.sip.set", "已设置SIP密码", "A SIP password is set"),
+    ("phone.sip_password", "新SIP密码", "New SIP password"),
+    ("phone.state", "话机状态", "Phone state"),
+    ("phone.title", "话机与SIP账号", "Phone and SIP account"),
+    ("phone.unregistered", "未登录", "Not registered"),
     ("policy", "服务承诺标准", "Service policy"),
     ("policy.current", "当前标准", "Current policy"),
     ("prev", "上一页", "Previous"),
@@ -851,7 +979,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("problem.status.open", "处理中", "Open"),
     ("problems", "问题管理", "Problems"),
     ("queue", "工单队列", "Work queue"),
+    ("queue.busy", "忙碌", "busy"),
+    ("queue.longest", "最长等待", "longest"),
+    ("queue.ready", "就绪", "ready"),
     ("queue.team", "本部门", "My department"),
+    ("queue.waiting", "排队", "waiting"),
     ("reason", "原因", "Reason"),
     ("related", "相关工单", "Related orders"),
     ("reliability", "供电可靠性", "Reliability"),

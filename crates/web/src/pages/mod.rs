@@ -9,6 +9,7 @@
 mod admin;
 mod assets;
 mod board;
+mod calls;
 mod dashboard;
 mod desk;
 pub mod i18n;
@@ -225,6 +226,7 @@ pub const TABLES: &[&[Route]] = &[
     reliability::PAGES,
     reply_templates::PAGES,
     saved_filters::PAGES,
+    calls::PAGES,
 ];
 
 /// Every page route.
@@ -243,6 +245,8 @@ pub struct Viewer {
     pub tr: Tr,
     /// The message the flash cookie brought, shown by the page this request draws.
     pub flash: Flash,
+    /// A user who takes calls: their phone and state, for the header's widget.
+    pub phone: Option<voltdesk_service::LiveAgent>,
 }
 
 impl Viewer {
@@ -271,6 +275,7 @@ impl Viewer {
         item("/queue", "queue", OrderWork);
         item("/orders", "orders.list", OrderRead);
         item("/board", "board", OrderSupervise);
+        item("/calls", "calls", CallMonitor);
         item("/warnings", "warnings", OrderRead);
         item("/problems", "problems", ProblemRead);
         item("/outages", "outages", OrgRead);
@@ -290,6 +295,10 @@ impl Viewer {
                 flash.clone()
             },
             lang: self.tr.lang.code(),
+            phone: self
+                .phone
+                .as_ref()
+                .map(|a| calls::PhoneWidget::of(a, self.tr)),
         }
     }
 }
@@ -308,6 +317,8 @@ pub struct Chrome {
     pub nav: Vec<NavItem>,
     pub flash: Flash,
     pub lang: &'static str,
+    /// The agent's phone widget (users who take calls only).
+    pub phone: Option<calls::PhoneWidget>,
 }
 
 /// A message shown once at the top of a page. It travels across a redirect in a short-lived
@@ -461,6 +472,12 @@ async fn authorize(State(svc): State<Service>, mut req: Request, next: Next) -> 
     let had_flash = flash.is_some();
     let flash = flash.unwrap_or_default();
     let partial = req.headers().contains_key("hx-request");
+    // The switchboard answers from memory: no query for the widget.
+    let phone_of = |p: &Principal| {
+        p.may(CallTake)
+            .then(|| svc.agent_state(&p.actor).ok())
+            .flatten()
+    };
     let opts = req
         .extensions()
         .get::<crate::WebOptions>()
@@ -469,6 +486,7 @@ async fn authorize(State(svc): State<Service>, mut req: Request, next: Next) -> 
     match (route.access, principal) {
         (Access::Public, Some(principal)) => {
             req.extensions_mut().insert(Viewer {
+                phone: phone_of(&principal),
                 principal,
                 tr,
                 flash,
@@ -492,6 +510,7 @@ async fn authorize(State(svc): State<Service>, mut req: Request, next: Next) -> 
         }
         (_, Some(principal)) => {
             req.extensions_mut().insert(Viewer {
+                phone: phone_of(&principal),
                 principal,
                 tr,
                 flash,
@@ -549,6 +568,7 @@ pub fn not_found(tr: Tr, viewer: Option<&Viewer>) -> Response {
             nav: Vec::new(),
             flash: Flash::default(),
             lang: tr.lang.code(),
+            phone: None,
         },
     };
     match (NotFoundPage { c }).render() {
@@ -567,6 +587,10 @@ async fn fallback(State(svc): State<Service>, headers: HeaderMap) -> Response {
         _ => None,
     };
     let viewer = principal.map(|principal| Viewer {
+        phone: principal
+            .may(CallTake)
+            .then(|| svc.agent_state(&principal.actor).ok())
+            .flatten(),
         principal,
         tr,
         flash: Flash::default(),
@@ -826,6 +850,7 @@ pub fn router(svc: Service) -> Router<Service> {
         .merge(reliability::router())
         .merge(reply_templates::router())
         .merge(saved_filters::router())
+        .merge(calls::router())
         .route_layer(middleware::from_fn_with_state(svc, authorize));
     Router::new()
         .merge(pages)

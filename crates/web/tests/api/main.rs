@@ -4,6 +4,7 @@
 mod support;
 
 mod attachments;
+mod calls;
 mod exposure;
 mod flows;
 mod forms;

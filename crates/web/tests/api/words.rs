@@ -156,6 +156,15 @@ async fn every_page_speaks_from_the_word_table(app: TestApp) {
             .await;
         assert_eq!(s, StatusCode::CREATED, "{f}");
     }
+    // A recorded call, and a contact centre running with a call waiting, so that /calls
+    // draws its records, queues and agents and the agent's widget its state.
+    let agent = app.users[&Role::Agent];
+    app.svc
+        .record_call(crate::calls::answered("w-1", crate::support::T0, agent))
+        .await
+        .unwrap();
+    app.svc
+        .set_switchboard(std::sync::Arc::new(crate::calls::Busy { agent }));
     let usernames: Vec<String> = Role::ALL.iter().map(|r| format!("{}1", r.code())).collect();
     let mut walked = 0;
     let mut problems = Vec::new();
