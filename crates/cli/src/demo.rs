@@ -116,6 +116,7 @@ async fn print_users(svc: &Service) -> Result<()> {
     for (name, role, _, _) in demo {
         println!("  {name:<12} {} {}", role.code(), role.zh());
     }
+    println!("softphone: SIP user agent1, password {PASSWORD}, realm voltdesk (with --sip)");
     Ok(())
 }
 
@@ -187,6 +188,10 @@ async fn seed(svc: &Service, clock: &ManualClock, now: Millis, args: &DemoArgs) 
             .ok_or_else(|| anyhow!("no demo user {name}"))
     };
     reply_templates(svc, &actor_of(user("admin1")?)).await?;
+    // The demo agent can register a softphone at once (`demo --sip`), with the same password.
+    svc.set_sip_password(&actor_of(user("admin1")?), user("agent1")?.id, PASSWORD)
+        .await
+        .context("cannot set the demo agent's SIP password")?;
     let org = OrgModel::build();
     for grid in org.grids.iter().take(2) {
         svc.set_grid_manager(&by, &grid.code, "grid1").await?;

@@ -162,7 +162,9 @@ pub async fn start(
 /// Eight seconds of a quiet arpeggio (C major, then A minor), for callers waiting in a
 /// queue when no `hold_music.wav` is given.
 pub fn hold_music() -> Vec<i16> {
-    const NOTES: [f64; 8] = [261.63, 329.63, 392.00, 523.25, 220.00, 261.63, 329.63, 440.00];
+    const NOTES: [f64; 8] = [
+        261.63, 329.63, 392.00, 523.25, 220.00, 261.63, 329.63, 440.00,
+    ];
     let per_note = 8000; // one second
     let mut pcm = Vec::with_capacity(NOTES.len() * per_note);
     for f in NOTES {
@@ -189,7 +191,12 @@ async fn report_media(sip: Arc<sip::Sip>, board: Arc<board::Board>, cancel: Canc
             let mut h = rtp_io::jitter_histogram()
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
-            let r = (h.len(), h.value_at_quantile(0.5), h.value_at_quantile(0.99), h.max());
+            let r = (
+                h.len(),
+                h.value_at_quantile(0.5),
+                h.value_at_quantile(0.99),
+                h.max(),
+            );
             h.reset();
             r
         };

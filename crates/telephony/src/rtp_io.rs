@@ -120,7 +120,9 @@ enum PaceCmd {
         frames: Box<dyn Iterator<Item = Frame> + Send>,
         done: oneshot::Sender<()>,
     },
-    Stop { leg: u64 },
+    Stop {
+        leg: u64,
+    },
 }
 
 struct Paced {
@@ -217,7 +219,9 @@ fn pace(rx: std::sync::mpsc::Receiver<PaceCmd>) {
                 break;
             }
             heap.pop();
-            let Some(p) = streams.get_mut(&leg) else { continue };
+            let Some(p) = streams.get_mut(&leg) else {
+                continue;
+            };
             if p.generation != generation {
                 continue;
             }
@@ -233,7 +237,9 @@ fn pace(rx: std::sync::mpsc::Receiver<PaceCmd>) {
                     p.shared.send_payload(frame.as_bytes(), codec);
                     p.pacer.sent(sent);
                     let slot = pacer_deadline_before(&p.pacer);
-                    let off = sent.checked_duration_since(slot).unwrap_or_else(|| slot - sent);
+                    let off = sent
+                        .checked_duration_since(slot)
+                        .unwrap_or_else(|| slot - sent);
                     jitter_histogram()
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -341,7 +347,11 @@ impl MediaLeg {
         }
     }
 
-    fn send_play(&self, frames: Box<dyn Iterator<Item = Frame> + Send>, done: oneshot::Sender<()>) -> bool {
+    fn send_play(
+        &self,
+        frames: Box<dyn Iterator<Item = Frame> + Send>,
+        done: oneshot::Sender<()>,
+    ) -> bool {
         pacer()
             .send(PaceCmd::Play {
                 leg: self.id,
@@ -468,7 +478,11 @@ async fn run(
             continue;
         }
         shared.stats.rx_audio.fetch_add(1, Ordering::Relaxed);
-        let peer = shared.peer.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let peer = shared
+            .peer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let in_codec = match pkt.header.payload_type {
             8 => Codec::Pcma,
             0 => Codec::Pcmu,
