@@ -52,7 +52,10 @@ struct QueuesFile {
 }
 
 /// Reads `config/queues.toml`: the queues, and `[agents] username = ["general:5", ...]`.
-pub fn load_queues(path: &Path) -> Result<(Vec<QueueConfig>, HashMap<String, Vec<Skill>>), String> {
+/// The queues, and the skills of the agents listed by username.
+pub type Queues = (Vec<QueueConfig>, HashMap<String, Vec<Skill>>);
+
+pub fn load_queues(path: &Path) -> Result<Queues, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let file: QueuesFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut agents = HashMap::new();
