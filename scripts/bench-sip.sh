@@ -40,7 +40,7 @@ done
     cd "$work"
     sipp "127.0.0.1:$SIP_PORT" -sf "$OLDPWD/bench/sip/caller_hold.xml" -r "$RATE" -l 5000 \
         -m "$TOTAL" -d "$HOLD_MS" -mp 40000 -p 5095 -trace_stat -stf stat.csv -fd 5 \
-        -trace_rtt -rtt_freq 1 -nostdin -bg >sipp.out 2>&1
+        -trace_rtt -rtt_freq 1 -nostdin -bg >sipp.out 2>&1 || true  # -bg exits 99
 )
 peak_rss=0
 while pgrep -x sipp >/dev/null; do
