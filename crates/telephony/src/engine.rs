@@ -160,6 +160,7 @@ impl<S: Services> Engine<S> {
             in_acd: false,
             hung_up: false,
             customer_flags: CallerFlags::default(),
+            callback_offered: false,
         };
         ctx.run_ivr().await;
         let hung_up = ctx.hung_up;
@@ -194,6 +195,8 @@ struct CallCtx<'a, S: Services> {
     in_acd: bool,
     hung_up: bool,
     customer_flags: CallerFlags,
+    /// A callback is offered once per call: a caller who declined it waits in line.
+    callback_offered: bool,
 }
 
 /// What interrupted waiting on the call.
@@ -494,7 +497,9 @@ impl<S: Services> CallCtx<'_, S> {
             let secs = (p.estimated_wait_ms / 1000).max(0) as u32;
             if let Some(limit) = callback_after_s
                 && secs > limit
+                && !self.callback_offered
             {
+                self.callback_offered = true;
                 self.engine
                     .board
                     .remove(self.call_id, RemoveReason::CallbackAccepted)
