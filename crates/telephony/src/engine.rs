@@ -161,6 +161,7 @@ impl<S: Services> Engine<S> {
             hung_up: false,
             customer_flags: CallerFlags::default(),
             callback_offered: false,
+            held_msg: None,
         };
         ctx.run_ivr().await;
         let hung_up = ctx.hung_up;
@@ -197,6 +198,9 @@ struct CallCtx<'a, S: Services> {
     customer_flags: CallerFlags,
     /// A callback is offered once per call: a caller who declined it waits in line.
     callback_offered: bool,
+    /// A switchboard message that arrived while a ring was winding down (the next offer
+    /// comes right after the withdrawal of the last one), for the queue to act on.
+    held_msg: Option<BoardMsg>,
 }
 
 /// What interrupted waiting on the call.
@@ -521,17 +525,20 @@ impl<S: Services> CallCtx<'_, S> {
             self.media.play_detached(frames);
         }
         loop {
-            let msg = tokio::select! {
-                m = self.board_rx.recv() => m,
-                ev = self.leg.event() => {
-                    if self.leg_event_owned(ev).await { return Some(IvrEvent::HungUp); }
-                    continue;
-                }
-                _ = tokio::time::sleep(Duration::from_secs(30)) => {
-                    let hold = self.engine.prompts.sequence(&["hold_music"], self.codec());
-                    self.media.play_detached(hold);
-                    continue;
-                }
+            let msg = match self.held_msg.take() {
+                Some(m) => Some(m),
+                None => tokio::select! {
+                    m = self.board_rx.recv() => m,
+                    ev = self.leg.event() => {
+                        if self.leg_event_owned(ev).await { return Some(IvrEvent::HungUp); }
+                        continue;
+                    }
+                    _ = tokio::time::sleep(Duration::from_secs(30)) => {
+                        let hold = self.engine.prompts.sequence(&["hold_music"], self.codec());
+                        self.media.play_detached(hold);
+                        continue;
+                    }
+                },
             };
             let Some(BoardMsg::Offer {
                 agent,
@@ -599,11 +606,12 @@ impl<S: Services> CallCtx<'_, S> {
         let outcome = loop {
             tokio::select! {
                 r = &mut dial => break r.ok(),
-                m = self.board_rx.recv() => {
-                    if let Some(BoardMsg::Withdraw { .. }) = m {
-                        called_off.cancel();
-                    }
-                }
+                m = self.board_rx.recv() => match m {
+                    Some(BoardMsg::Withdraw { agent: a, .. }) if a == agent => called_off.cancel(),
+                    // The next offer, sent with this one's withdrawal: the queue takes it.
+                    Some(other) => self.held_msg = Some(other),
+                    None => {}
+                },
                 ev = self.leg.event() => {
                     if self.leg_event_owned(ev).await {
                         called_off.cancel();
