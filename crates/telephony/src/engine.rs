@@ -718,6 +718,9 @@ impl<S: Services> CallCtx<'_, S> {
             }
         };
         MediaLeg::unbridge(self.media, &agent_media);
+        // Keys pressed while talking were meant for the agent, not for the menu that follows
+        // (the survey would take the first of them for the caller's mark).
+        self.media.clear_keys();
         self.rec.relayed_to_agent += self
             .media
             .stats()
