@@ -709,6 +709,9 @@ impl<S: Services> CallCtx<'_, S> {
                                 },
                             };
                             MediaLeg::unbridge(self.media, &agent_media);
+                            // The 202 leaves from the stack's own task: the NOTIFY that the
+                            // transfer is done, answered, keeps the BYE from overtaking it.
+                            agent_leg.refer_done().await;
                             agent_leg.hangup().await;
                             break Rang::Transferred(to);
                         }

@@ -179,6 +179,18 @@ impl Leg {
         self.layer.remove_dialog(&d.id());
     }
 
+    /// Tells the phone that sent a REFER that the transfer is carried out: the NOTIFY with
+    /// the final status (RFC 3515 §2.4.5), ending the implicit subscription. Waits for the
+    /// phone's answer for at most two seconds.
+    pub async fn refer_done(&self) {
+        let notify = self
+            .dialog
+            .notify_refer(StatusCode::OK, "terminated;reason=noresource");
+        tokio::time::timeout(Duration::from_secs(2), notify)
+            .await
+            .ok();
+    }
+
     /// Sends a re-INVITE with a new offer (hold or resume the far end).
     pub async fn reinvite(&self, sdp: Vec<u8>) -> Option<Vec<u8>> {
         let headers = vec![Header::ContentType("application/sdp".into())];
