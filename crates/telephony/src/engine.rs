@@ -81,6 +81,8 @@ pub struct Engine<S: Services> {
     pub flow: Arc<Flow>,
     pub ports: PortPool,
     pub recordings: Option<PathBuf>,
+    /// Every call's summary once it is recorded (the relay counters are only here).
+    pub ended: tokio::sync::broadcast::Sender<CallSummary>,
 }
 
 impl<S: Services> Engine<S> {
@@ -125,13 +127,13 @@ impl<S: Services> Engine<S> {
         let (Some(offer), Some(neg)) = (offer, neg) else {
             leg.reject(488);
             rec.ended_at = self.services.now();
-            self.services.record_call(rec).await;
+            self.hand_over(rec).await;
             return;
         };
         let Some((socket, port)) = self.ports.bind().await else {
             leg.reject(503);
             rec.ended_at = self.services.now();
-            self.services.record_call(rec).await;
+            self.hand_over(rec).await;
             return;
         };
         let mut media = MediaLeg::start(socket, port, Some(&neg));
@@ -145,7 +147,7 @@ impl<S: Services> Engine<S> {
         let answer = sdp::build_answer(&offer, &neg, &local);
         if !leg.answer(answer.into_bytes()) {
             rec.ended_at = self.services.now();
-            self.services.record_call(rec).await;
+            self.hand_over(rec).await;
             return;
         }
         let (call_id, mut board_rx) = self.board.open_call(&key, &caller);
@@ -181,7 +183,13 @@ impl<S: Services> Engine<S> {
         rec.ended_at = self.services.now();
         rec.ivr_path.shrink_to_fit();
         info!(call = %rec.key, outcome = rec.outcome, "call ended");
-        self.services.record_call(rec).await;
+        self.hand_over(rec).await;
+    }
+
+    /// Records the call, then tells whoever watches.
+    async fn hand_over(&self, rec: CallSummary) {
+        self.services.record_call(rec.clone()).await;
+        self.ended.send(rec).ok();
     }
 }
 

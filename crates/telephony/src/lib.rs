@@ -85,12 +85,19 @@ pub fn load_flow(path: &Path) -> Result<Flow, String> {
 pub struct Telephony {
     pub sip: Arc<sip::Sip>,
     pub board: Arc<board::Board>,
+    ended: tokio::sync::broadcast::Sender<engine::CallSummary>,
     cancel: CancellationToken,
 }
 
 impl Telephony {
     pub fn local_addr(&self) -> SocketAddr {
         self.sip.local_addr()
+    }
+
+    /// The summary of each call from now on, once its record is handed to the service; it
+    /// carries what the record does not (the packets relayed each way).
+    pub fn ended_calls(&self) -> tokio::sync::broadcast::Receiver<engine::CallSummary> {
+        self.ended.subscribe()
     }
 
     pub fn stop(&self) {
@@ -140,6 +147,7 @@ pub async fn start(
     service.set_switchboard(services.clone());
     tokio::spawn(services.clone().refresh_directory());
     tokio::spawn(board.clone().run_timers());
+    let (ended, _) = tokio::sync::broadcast::channel(64);
     let engine = Arc::new(engine::Engine {
         sip: sip.clone(),
         board: board.clone(),
@@ -148,8 +156,14 @@ pub async fn start(
         flow: Arc::new(flow),
         ports: rtp_io::PortPool::new(cfg.sip.ip(), cfg.rtp_ports.0, cfg.rtp_ports.1),
         recordings: cfg.recordings.clone(),
+        ended: ended.clone(),
     });
     tokio::spawn(engine.serve(calls));
     tracing::info!(sip = %sip.local_addr(), "contact centre answering");
-    Ok(Telephony { sip, board, cancel })
+    Ok(Telephony {
+        sip,
+        board,
+        ended,
+        cancel,
+    })
 }
