@@ -372,8 +372,13 @@ impl Sip {
         }
     }
 
+    /// Where the request really came from: the transport writes the packet's source into
+    /// the top Via (`received`, `rport`) whenever the Via's sent-by does not name it.
+    /// (`SipConnection::get_destination` of a request is its Request-URI: our own address.)
     fn source(tx: &Transaction) -> Option<SocketAddr> {
-        SipConnection::get_destination(&tx.original.clone().into()).ok()
+        let via = tx.original.via_header().ok()?;
+        let (_, host_port) = SipConnection::parse_target_from_via(via).ok()?;
+        host_port.try_into().ok()
     }
 
     fn trusted(&self, ip: IpAddr) -> bool {
