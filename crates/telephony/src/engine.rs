@@ -558,12 +558,8 @@ impl<S: Services> CallCtx<'_, S> {
             match self.ring(agent, ring_deadline).await {
                 Rang::Talked => return Some(IvrEvent::AgentCallEnded),
                 Rang::CallerGone => return Some(IvrEvent::HungUp),
-                Rang::Transferred(to) => {
-                    // A blind transfer puts the caller back in line for the target.
-                    self.engine.board.transfer(self.call_id, to).ok();
-                    continue;
-                }
-                Rang::Missed => continue,
+                // The switchboard has the caller in line for the transfer's target.
+                Rang::Transferred | Rang::Missed => continue,
             }
         }
     }
@@ -708,7 +704,6 @@ impl<S: Services> CallCtx<'_, S> {
                             }
                         }
                         Some(LegEvent::Refer { target, reply }) => {
-                            reply.respond(202, None).await;
                             let to = match target.strip_prefix("q.") {
                                 Some(q) => TransferTarget::Queue(voltdesk_domain::acd::QueueId::new(q)),
                                 None => match target.parse::<i64>() {
@@ -716,12 +711,22 @@ impl<S: Services> CallCtx<'_, S> {
                                     Err(_) => TransferTarget::Queue(voltdesk_domain::acd::QueueId::new(target.clone())),
                                 },
                             };
+                            // The switchboard takes the call first: a target it refuses (no
+                            // such queue, an agent who is not ready) is refused to the agent,
+                            // who keeps the caller, instead of leaving the caller in a line
+                            // that leads nowhere.
+                            if let Err(e) = self.engine.board.transfer(self.call_id, to) {
+                                debug!(error = e, target, "transfer refused");
+                                reply.respond(403, None).await;
+                                continue;
+                            }
+                            reply.respond(202, None).await;
                             MediaLeg::unbridge(self.media, &agent_media);
                             // The 202 leaves from the stack's own task: the NOTIFY that the
                             // transfer is done, answered, keeps the BYE from overtaking it.
                             agent_leg.refer_done().await;
                             agent_leg.hangup().await;
-                            break Rang::Transferred(to);
+                            break Rang::Transferred;
                         }
                         _ => {}
                     }
@@ -745,7 +750,7 @@ impl<S: Services> CallCtx<'_, S> {
             talk_ms = started.elapsed().as_millis() as u64,
             "agent leg over"
         );
-        if !matches!(result, Rang::Transferred(_)) {
+        if !matches!(result, Rang::Transferred) {
             self.engine.board.hang_up(self.call_id).ok();
             self.in_acd = false;
         }
@@ -757,5 +762,5 @@ enum Rang {
     Talked,
     CallerGone,
     Missed,
-    Transferred(TransferTarget),
+    Transferred,
 }
