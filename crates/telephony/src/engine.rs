@@ -658,9 +658,10 @@ impl<S: Services> CallCtx<'_, S> {
         self.rec.agent_leg_started = Some(now);
         self.rec.outcome = "answered";
         if let Some(dir) = &self.engine.recordings {
-            let path = dir.join(format!("{}.wav", self.rec.key));
-            if self.media.record_to(path.clone()).is_ok() {
-                self.rec.recording = Some(path.display().to_string());
+            // The record names the file; the folder is the server's setting.
+            let name = format!("{}.wav", self.rec.key);
+            if self.media.record_to(dir.join(&name)).is_ok() {
+                self.rec.recording = Some(name);
             }
         }
         MediaLeg::bridge(self.media, &agent_media);
