@@ -328,6 +328,14 @@ impl<S: Services> CallCtx<'_, S> {
         let flow = self.flow();
         let (mut run, first) = IvrRun::start(&flow, self.now());
         let mut actions: VecDeque<IvrAction> = first.into();
+        if self.engine.recordings.is_some() {
+            // Callers hear that calls may be recorded before anything else.
+            let notice = ["recording_notice".to_string()];
+            if let Wake::HungUp = self.play(&notice, false).await {
+                run.on_event(&flow, IvrEvent::HungUp, self.now());
+                actions.clear();
+            }
+        }
         let mut hops = 0u32;
         loop {
             hops += 1;
