@@ -731,8 +731,7 @@ impl<S: Services> CallCtx<'_, S> {
                             }
                             reply.respond(202, None).await;
                             MediaLeg::unbridge(self.media, &agent_media);
-                            // The 202 leaves from the stack's own task: the NOTIFY that the
-                            // transfer is done, answered, keeps the BYE from overtaking it.
+                            // The NOTIFY that the transfer is done, answered before the BYE.
                             agent_leg.refer_done().await;
                             agent_leg.hangup().await;
                             break Rang::Transferred;
