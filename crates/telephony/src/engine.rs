@@ -246,7 +246,11 @@ impl<S: Services> CallCtx<'_, S> {
                 reply.respond(403, None).await;
                 false
             }
-            Some(LegEvent::Dtmf(_)) | Some(LegEvent::Ringing) | Some(LegEvent::Confirmed) => false,
+            Some(LegEvent::Dtmf(key)) => {
+                self.media.push_key(key);
+                false
+            }
+            Some(LegEvent::Ringing) | Some(LegEvent::Confirmed) => false,
         }
     }
 
