@@ -51,8 +51,11 @@ struct QueuesFile {
     agents: HashMap<String, Vec<String>>,
 }
 
+/// Agents' skills by username, from the queues file's `[agents]`.
+pub type AgentSkills = HashMap<String, Vec<Skill>>;
+
 /// Reads `config/queues.toml`: the queues, and `[agents] username = ["general:5", ...]`.
-pub fn load_queues(path: &Path) -> Result<(Vec<QueueConfig>, HashMap<String, Vec<Skill>>), String> {
+pub fn load_queues(path: &Path) -> Result<(Vec<QueueConfig>, AgentSkills), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let file: QueuesFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut agents = HashMap::new();

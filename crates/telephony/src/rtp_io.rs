@@ -103,10 +103,10 @@ impl Shared {
         }
         let Outbound { sender, buf, .. } = &mut *out;
         buf.resize(n + 12 + 64, 0);
-        if let Ok(len) = sender.frame(buf, &body[..n]) {
-            if self.socket.try_send_to(&buf[..len], remote).is_ok() {
-                self.stats.tx_packets.fetch_add(1, Ordering::Relaxed);
-            }
+        if let Ok(len) = sender.frame(buf, &body[..n])
+            && self.socket.try_send_to(&buf[..len], remote).is_ok()
+        {
+            self.stats.tx_packets.fetch_add(1, Ordering::Relaxed);
         }
     }
 }

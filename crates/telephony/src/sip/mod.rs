@@ -543,7 +543,7 @@ impl Sip {
                 return;
             }
         }
-        if !self.config.service_numbers.iter().any(|n| *n == dialled) {
+        if !self.config.service_numbers.contains(&dialled) {
             directory.refused(source, &caller, &dialled, 404);
             tx.reply(StatusCode::NotFound).await.ok();
             return;
