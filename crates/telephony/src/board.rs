@@ -94,10 +94,14 @@ impl Board {
         agent_skills: HashMap<String, Vec<Skill>>,
         sink: Arc<dyn EventSink>,
     ) -> Result<Arc<Board>, String> {
-        let default_skills = queues
-            .iter()
-            .map(|q| Skill::new(q.skill.clone(), 5))
-            .collect::<Vec<_>>();
+        // Each skill once: queues may share one (general and priority do), and the ACD
+        // refuses a login that names a skill twice.
+        let mut default_skills: Vec<Skill> = Vec::new();
+        for q in &queues {
+            if !default_skills.iter().any(|s| s.name == q.skill) {
+                default_skills.push(Skill::new(q.skill.clone(), 5));
+            }
+        }
         let acd = Acd::new(queues).map_err(|e| e.to_string())?;
         Ok(Arc::new(Board {
             acd: Mutex::new(acd),
@@ -351,5 +355,31 @@ impl Board {
 
     pub fn live_count(&self) -> usize {
         self.calls().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Nowhere;
+
+    impl EventSink for Nowhere {
+        fn acd_events(&self, _: Vec<AcdEvent>, _: Millis) {}
+    }
+
+    #[test]
+    fn an_agent_without_skills_of_their_own_serves_queues_that_share_a_skill() {
+        let queues = vec![
+            QueueConfig::new("general", "综合服务", "general"),
+            QueueConfig::new("priority", "优先服务", "general"),
+            QueueConfig::new("business", "业务受理", "business"),
+        ];
+        let board = Board::new(queues, HashMap::new(), Arc::new(Nowhere)).unwrap();
+        board.ready(AgentId(7), "agent7").unwrap();
+        assert!(matches!(
+            board.agent_state(AgentId(7)),
+            Some(AgentState::Ready { .. })
+        ));
     }
 }

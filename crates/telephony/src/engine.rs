@@ -81,6 +81,8 @@ pub struct Engine<S: Services> {
     pub flow: Arc<Flow>,
     pub ports: PortPool,
     pub recordings: Option<PathBuf>,
+    /// Every call's summary once it is recorded (the relay counters are only here).
+    pub ended: tokio::sync::broadcast::Sender<CallSummary>,
 }
 
 impl<S: Services> Engine<S> {
@@ -125,13 +127,13 @@ impl<S: Services> Engine<S> {
         let (Some(offer), Some(neg)) = (offer, neg) else {
             leg.reject(488);
             rec.ended_at = self.services.now();
-            self.services.record_call(rec).await;
+            self.hand_over(rec).await;
             return;
         };
         let Some((socket, port)) = self.ports.bind().await else {
             leg.reject(503);
             rec.ended_at = self.services.now();
-            self.services.record_call(rec).await;
+            self.hand_over(rec).await;
             return;
         };
         let mut media = MediaLeg::start(socket, port, Some(&neg));
@@ -145,7 +147,7 @@ impl<S: Services> Engine<S> {
         let answer = sdp::build_answer(&offer, &neg, &local);
         if !leg.answer(answer.into_bytes()) {
             rec.ended_at = self.services.now();
-            self.services.record_call(rec).await;
+            self.hand_over(rec).await;
             return;
         }
         let (call_id, mut board_rx) = self.board.open_call(&key, &caller);
@@ -160,6 +162,8 @@ impl<S: Services> Engine<S> {
             in_acd: false,
             hung_up: false,
             customer_flags: CallerFlags::default(),
+            callback_offered: false,
+            held_msg: None,
         };
         ctx.run_ivr().await;
         let hung_up = ctx.hung_up;
@@ -179,7 +183,13 @@ impl<S: Services> Engine<S> {
         rec.ended_at = self.services.now();
         rec.ivr_path.shrink_to_fit();
         info!(call = %rec.key, outcome = rec.outcome, "call ended");
-        self.services.record_call(rec).await;
+        self.hand_over(rec).await;
+    }
+
+    /// Records the call, then tells whoever watches.
+    async fn hand_over(&self, rec: CallSummary) {
+        self.services.record_call(rec.clone()).await;
+        self.ended.send(rec).ok();
     }
 }
 
@@ -194,6 +204,11 @@ struct CallCtx<'a, S: Services> {
     in_acd: bool,
     hung_up: bool,
     customer_flags: CallerFlags,
+    /// A callback is offered once per call: a caller who declined it waits in line.
+    callback_offered: bool,
+    /// A switchboard message that arrived while a ring was winding down (the next offer
+    /// comes right after the withdrawal of the last one), for the queue to act on.
+    held_msg: Option<BoardMsg>,
 }
 
 /// What interrupted waiting on the call.
@@ -231,7 +246,11 @@ impl<S: Services> CallCtx<'_, S> {
                 reply.respond(403, None).await;
                 false
             }
-            Some(LegEvent::Dtmf(_)) | Some(LegEvent::Ringing) | Some(LegEvent::Confirmed) => false,
+            Some(LegEvent::Dtmf(key)) => {
+                self.media.push_key(key);
+                false
+            }
+            Some(LegEvent::Ringing) | Some(LegEvent::Confirmed) => false,
         }
     }
 
@@ -313,6 +332,14 @@ impl<S: Services> CallCtx<'_, S> {
         let flow = self.flow();
         let (mut run, first) = IvrRun::start(&flow, self.now());
         let mut actions: VecDeque<IvrAction> = first.into();
+        if self.engine.recordings.is_some() {
+            // Callers hear that calls may be recorded before anything else.
+            let notice = ["recording_notice".to_string()];
+            if let Wake::HungUp = self.play(&notice, false).await {
+                run.on_event(&flow, IvrEvent::HungUp, self.now());
+                actions.clear();
+            }
+        }
         let mut hops = 0u32;
         loop {
             hops += 1;
@@ -495,7 +522,9 @@ impl<S: Services> CallCtx<'_, S> {
             let secs = (p.estimated_wait_ms / 1000).max(0) as u32;
             if let Some(limit) = callback_after_s
                 && secs > limit
+                && !self.callback_offered
             {
+                self.callback_offered = true;
                 self.engine
                     .board
                     .remove(self.call_id, RemoveReason::CallbackAccepted)
@@ -517,18 +546,21 @@ impl<S: Services> CallCtx<'_, S> {
             playing = self.media.play_detached(frames);
         }
         loop {
-            let msg = tokio::select! {
-                m = self.board_rx.recv() => m,
-                ev = self.leg.event() => {
-                    if self.leg_event_owned(ev).await { return Some(IvrEvent::HungUp); }
-                    continue;
-                }
-                // Hold music, over and over, while the caller waits.
-                _ = &mut playing => {
-                    let hold = self.engine.prompts.sequence(&["hold_music"], self.codec());
-                    playing = self.media.play_detached(hold);
-                    continue;
-                }
+            let msg = match self.held_msg.take() {
+                Some(m) => Some(m),
+                None => tokio::select! {
+                    m = self.board_rx.recv() => m,
+                    ev = self.leg.event() => {
+                        if self.leg_event_owned(ev).await { return Some(IvrEvent::HungUp); }
+                        continue;
+                    }
+                    // Hold music, over and over, while the caller waits.
+                    _ = &mut playing => {
+                        let hold = self.engine.prompts.sequence(&["hold_music"], self.codec());
+                        playing = self.media.play_detached(hold);
+                        continue;
+                    }
+                },
             };
             let Some(BoardMsg::Offer {
                 agent,
@@ -540,12 +572,8 @@ impl<S: Services> CallCtx<'_, S> {
             match self.ring(agent, ring_deadline).await {
                 Rang::Talked => return Some(IvrEvent::AgentCallEnded),
                 Rang::CallerGone => return Some(IvrEvent::HungUp),
-                Rang::Transferred(to) => {
-                    // A blind transfer puts the caller back in line for the target.
-                    self.engine.board.transfer(self.call_id, to).ok();
-                    continue;
-                }
-                Rang::Missed => continue,
+                // The switchboard has the caller in line for the transfer's target.
+                Rang::Transferred | Rang::Missed => continue,
             }
         }
     }
@@ -596,11 +624,12 @@ impl<S: Services> CallCtx<'_, S> {
         let outcome = loop {
             tokio::select! {
                 r = &mut dial => break r.ok(),
-                m = self.board_rx.recv() => {
-                    if let Some(BoardMsg::Withdraw { .. }) = m {
-                        called_off.cancel();
-                    }
-                }
+                m = self.board_rx.recv() => match m {
+                    Some(BoardMsg::Withdraw { agent: a, .. }) if a == agent => called_off.cancel(),
+                    // The next offer, sent with this one's withdrawal: the queue takes it.
+                    Some(other) => self.held_msg = Some(other),
+                    None => {}
+                },
                 ev = self.leg.event() => {
                     if self.leg_event_owned(ev).await {
                         called_off.cancel();
@@ -643,9 +672,10 @@ impl<S: Services> CallCtx<'_, S> {
         self.rec.agent_leg_started = Some(now);
         self.rec.outcome = "answered";
         if let Some(dir) = &self.engine.recordings {
-            let path = dir.join(format!("{}.wav", self.rec.key));
-            if self.media.record_to(path.clone()).is_ok() {
-                self.rec.recording = Some(path.display().to_string());
+            // The record names the file; the folder is the server's setting.
+            let name = format!("{}.wav", self.rec.key);
+            if self.media.record_to(dir.join(&name)).is_ok() {
+                self.rec.recording = Some(name);
             }
         }
         MediaLeg::bridge(self.media, &agent_media);
@@ -689,7 +719,6 @@ impl<S: Services> CallCtx<'_, S> {
                             }
                         }
                         Some(LegEvent::Refer { target, reply }) => {
-                            reply.respond(202, None).await;
                             let to = match target.strip_prefix("q.") {
                                 Some(q) => TransferTarget::Queue(voltdesk_domain::acd::QueueId::new(q)),
                                 None => match target.parse::<i64>() {
@@ -697,9 +726,21 @@ impl<S: Services> CallCtx<'_, S> {
                                     Err(_) => TransferTarget::Queue(voltdesk_domain::acd::QueueId::new(target.clone())),
                                 },
                             };
+                            // The switchboard takes the call first: a target it refuses (no
+                            // such queue, an agent who is not ready) is refused to the agent,
+                            // who keeps the caller, instead of leaving the caller in a line
+                            // that leads nowhere.
+                            if let Err(e) = self.engine.board.transfer(self.call_id, to) {
+                                debug!(error = e, target, "transfer refused");
+                                reply.respond(403, None).await;
+                                continue;
+                            }
+                            reply.respond(202, None).await;
                             MediaLeg::unbridge(self.media, &agent_media);
+                            // The NOTIFY that the transfer is done, answered before the BYE.
+                            agent_leg.refer_done().await;
                             agent_leg.hangup().await;
-                            break Rang::Transferred(to);
+                            break Rang::Transferred;
                         }
                         _ => {}
                     }
@@ -707,6 +748,9 @@ impl<S: Services> CallCtx<'_, S> {
             }
         };
         MediaLeg::unbridge(self.media, &agent_media);
+        // Keys pressed while talking were meant for the agent, not for the menu that follows
+        // (the survey would take the first of them for the caller's mark).
+        self.media.clear_keys();
         self.rec.relayed_to_agent += self
             .media
             .stats()
@@ -720,7 +764,7 @@ impl<S: Services> CallCtx<'_, S> {
             talk_ms = started.elapsed().as_millis() as u64,
             "agent leg over"
         );
-        if !matches!(result, Rang::Transferred(_)) {
+        if !matches!(result, Rang::Transferred) {
             self.engine.board.hang_up(self.call_id).ok();
             self.in_acd = false;
         }
@@ -732,5 +776,5 @@ enum Rang {
     Talked,
     CallerGone,
     Missed,
-    Transferred(TransferTarget),
+    Transferred,
 }

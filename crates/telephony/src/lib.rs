@@ -51,11 +51,11 @@ struct QueuesFile {
     agents: HashMap<String, Vec<String>>,
 }
 
-/// Reads `config/queues.toml`: the queues, and `[agents] username = ["general:5", ...]`.
-/// The queues, and the skills of the agents listed by username.
-pub type Queues = (Vec<QueueConfig>, HashMap<String, Vec<Skill>>);
+/// Agents' skills by username, from the queues file's `[agents]`.
+pub type AgentSkills = HashMap<String, Vec<Skill>>;
 
-pub fn load_queues(path: &Path) -> Result<Queues, String> {
+/// Reads `config/queues.toml`: the queues, and `[agents] username = ["general:5", ...]`.
+pub fn load_queues(path: &Path) -> Result<(Vec<QueueConfig>, AgentSkills), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let file: QueuesFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut agents = HashMap::new();
@@ -88,12 +88,19 @@ pub fn load_flow(path: &Path) -> Result<Flow, String> {
 pub struct Telephony {
     pub sip: Arc<sip::Sip>,
     pub board: Arc<board::Board>,
+    ended: tokio::sync::broadcast::Sender<engine::CallSummary>,
     cancel: CancellationToken,
 }
 
 impl Telephony {
     pub fn local_addr(&self) -> SocketAddr {
         self.sip.local_addr()
+    }
+
+    /// The summary of each call from now on, once its record is handed to the service; it
+    /// carries what the record does not (the packets relayed each way).
+    pub fn ended_calls(&self) -> tokio::sync::broadcast::Receiver<engine::CallSummary> {
+        self.ended.subscribe()
     }
 
     pub fn stop(&self) {
@@ -147,6 +154,7 @@ pub async fn start(
     service.set_switchboard(services.clone());
     tokio::spawn(services.clone().refresh_directory());
     tokio::spawn(board.clone().run_timers());
+    let (ended, _) = tokio::sync::broadcast::channel(64);
     let engine = Arc::new(engine::Engine {
         sip: sip.clone(),
         board: board.clone(),
@@ -155,11 +163,17 @@ pub async fn start(
         flow: Arc::new(flow),
         ports: rtp_io::PortPool::new(cfg.sip.ip(), cfg.rtp_ports.0, cfg.rtp_ports.1),
         recordings: cfg.recordings.clone(),
+        ended: ended.clone(),
     });
     tokio::spawn(engine.serve(calls));
     tokio::spawn(report_media(sip.clone(), board.clone(), cancel.clone()));
     tracing::info!(sip = %sip.local_addr(), "contact centre answering");
-    Ok(Telephony { sip, board, cancel })
+    Ok(Telephony {
+        sip,
+        board,
+        ended,
+        cancel,
+    })
 }
 
 /// Eight seconds of a quiet arpeggio (C major, then A minor), for callers waiting in a

@@ -263,6 +263,8 @@ pub struct MediaLeg {
     shared: Arc<Shared>,
     id: u64,
     keys: mpsc::UnboundedReceiver<char>,
+    /// Keys that come another way (SIP INFO) join the RTP ones here.
+    key_tx: mpsc::UnboundedSender<char>,
     port: u16,
     task: tokio::task::JoinHandle<()>,
 }
@@ -302,11 +304,12 @@ impl MediaLeg {
         });
         let (key_tx, key_rx) = mpsc::unbounded_channel();
         let dtmf = DtmfReceiver::new(neg.and_then(|n| n.dtmf_pt).unwrap_or(101));
-        let task = tokio::spawn(run(shared.clone(), key_tx, dtmf, codec));
+        let task = tokio::spawn(run(shared.clone(), key_tx.clone(), dtmf, codec));
         MediaLeg {
             shared,
             id: NEXT_LEG.fetch_add(1, Ordering::Relaxed),
             keys: key_rx,
+            key_tx,
             port,
             task,
         }
@@ -379,6 +382,11 @@ impl MediaLeg {
     /// The next key pressed (RFC 4733), or `None` when the leg is gone.
     pub async fn key(&mut self) -> Option<char> {
         self.keys.recv().await
+    }
+
+    /// A key pressed on the call that did not come as RTP (SIP INFO): heard like the others.
+    pub fn push_key(&self, key: char) {
+        self.key_tx.send(key).ok();
     }
 
     /// Drops keys pressed before now.

@@ -23,7 +23,7 @@ pub struct ServiceBridge {
     /// ACD events are written to the trace in order, by one task.
     trace_tx: tokio::sync::mpsc::UnboundedSender<(Vec<AcdEvent>, Millis)>,
     /// Usernames by user id, for the registrar (filled as phones register and agents ask).
-    names: Mutex<HashMap<i64, String>>,
+    names: Arc<Mutex<HashMap<i64, String>>>,
     /// Agents with a desk phone set (a static contact), refreshed every minute.
     desk_phones: Mutex<HashSet<i64>>,
 }
@@ -51,7 +51,7 @@ impl ServiceBridge {
             sip: OnceLock::new(),
             board: OnceLock::new(),
             trace_tx,
-            names: Mutex::new(HashMap::new()),
+            names: Arc::new(Mutex::new(HashMap::new())),
             desk_phones: Mutex::new(HashSet::new()),
         }
     }
@@ -166,6 +166,25 @@ impl Directory for ServiceBridge {
 
     fn registered(&self, user: &str, bound: bool) {
         tracing::info!(user, bound, "softphone registration");
+        let known = self
+            .names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .any(|n| n == user);
+        if bound && !known {
+            // An agent added since the last directory refresh: learn their id now, or they
+            // could not be set ready (no phone, as far as we knew) for up to a minute.
+            let (svc, names, user) = (self.service.clone(), self.names.clone(), user.to_string());
+            tokio::spawn(async move {
+                if let Ok(Some(u)) = svc.store().user_by_name(&user).await {
+                    names
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(u.id, u.username);
+                }
+            });
+        }
     }
 }
 

@@ -89,17 +89,33 @@ pub enum EndReason {
 }
 
 /// Answers an in-dialog request (re-INVITE, REFER) the engine was handed.
-pub struct Responder(TransactionHandle);
+pub struct Responder {
+    handle: TransactionHandle,
+    /// REFER: fires once the stack has sent the final response (the dialog is back to
+    /// Confirmed), so that what the engine sends next follows it on the wire.
+    sent: Option<tokio::sync::oneshot::Receiver<()>>,
+}
 
 impl Responder {
+    fn new(handle: TransactionHandle) -> Responder {
+        Responder { handle, sent: None }
+    }
+
+    /// Sends the final response. The stack sends it from its own task: for a REFER this
+    /// waits (at most a second) until it has.
     pub async fn respond(self, status: u16, sdp: Option<Vec<u8>>) {
         let headers = sdp
             .as_ref()
             .map(|_| vec![Header::ContentType("application/sdp".into())]);
-        self.0
+        self.handle
             .respond(StatusCode::from(status), headers, sdp)
             .await
             .ok();
+        if let Some(sent) = self.sent {
+            tokio::time::timeout(Duration::from_secs(1), sent)
+                .await
+                .ok();
+        }
     }
 }
 
@@ -177,6 +193,18 @@ impl Leg {
             d.hangup().await.ok();
         }
         self.layer.remove_dialog(&d.id());
+    }
+
+    /// Tells the phone that sent a REFER that the transfer is carried out: the NOTIFY with
+    /// the final status (RFC 3515 §2.4.5), ending the implicit subscription. Waits for the
+    /// phone's answer for at most two seconds.
+    pub async fn refer_done(&self) {
+        let notify = self
+            .dialog
+            .notify_refer(StatusCode::OK, "terminated;reason=noresource");
+        tokio::time::timeout(Duration::from_secs(2), notify)
+            .await
+            .ok();
     }
 
     /// Sends a re-INVITE with a new offer (hold or resume the far end).
@@ -360,8 +388,13 @@ impl Sip {
         }
     }
 
+    /// Where the request really came from: the transport writes the packet's source into
+    /// the top Via (`received`, `rport`) whenever the Via's sent-by does not name it.
+    /// (`SipConnection::get_destination` of a request is its Request-URI: our own address.)
     fn source(tx: &Transaction) -> Option<SocketAddr> {
-        SipConnection::get_destination(&tx.original.clone().into()).ok()
+        let via = tx.original.via_header().ok()?;
+        let (_, host_port) = SipConnection::parse_target_from_via(via).ok()?;
+        host_port.try_into().ok()
     }
 
     fn trusted(&self, ip: IpAddr) -> bool {
@@ -679,6 +712,7 @@ async fn pump_states(
     id: DialogId,
 ) {
     let mut confirmed = false;
+    let mut refer_answered: Option<tokio::sync::oneshot::Sender<()>> = None;
     while let Some(state) = rx.recv().await {
         let ev = match state {
             DialogState::Early(..) => Some(LegEvent::Ringing),
@@ -686,12 +720,18 @@ async fn pump_states(
                 confirmed = true;
                 Some(LegEvent::Confirmed)
             }
-            DialogState::Confirmed(..) => None,
+            DialogState::Confirmed(..) => {
+                // Back to Confirmed after an in-dialog request: its response is sent.
+                if let Some(done) = refer_answered.take() {
+                    done.send(()).ok();
+                }
+                None
+            }
             DialogState::Updated(_, req, handle) => {
                 if req.method == Method::Invite {
                     Some(LegEvent::Reinvite {
                         offer: req.body().to_vec(),
-                        reply: Responder(handle),
+                        reply: Responder::new(handle),
                     })
                 } else {
                     // UPDATE (session refresh): accept without a new offer.
@@ -713,9 +753,14 @@ async fn pump_states(
                     .header_value("Refer-To")
                     .map(|v| refer_user(&v))
                     .unwrap_or_default();
+                let (done, sent) = tokio::sync::oneshot::channel();
+                refer_answered = Some(done);
                 Some(LegEvent::Refer {
                     target,
-                    reply: Responder(handle),
+                    reply: Responder {
+                        handle,
+                        sent: Some(sent),
+                    },
                 })
             }
             DialogState::Message(_, _, handle) | DialogState::Notify(_, _, handle) => {
