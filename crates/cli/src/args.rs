@@ -319,6 +319,10 @@ pub struct SipArgs {
     /// Peers (IP addresses) allowed to call without credentials, besides loopback
     #[arg(long = "sip-trust", value_name = "IP")]
     pub trust: Vec<std::net::IpAddr>,
+    /// A trunk account allowed to call with digest credentials from any address, as
+    /// USER:HA1 (HA1 = MD5 of `USER:voltdesk:PASSWORD`, lowercase hex), repeatable
+    #[arg(long = "sip-trunk", value_name = "USER:HA1", value_parser = parse_trunk)]
+    pub trunks: Vec<(String, String)>,
     /// The IVR flow
     #[arg(long, default_value = "config/ivr/95598.toml", value_name = "FILE")]
     pub ivr_flow: std::path::PathBuf,
@@ -331,6 +335,19 @@ pub struct SipArgs {
     /// Record answered calls into this folder (a notice is played first); off by default
     #[arg(long, value_name = "DIR")]
     pub record_calls: Option<std::path::PathBuf>,
+}
+
+fn parse_trunk(s: &str) -> Result<(String, String), String> {
+    let (user, ha1) = s
+        .split_once(':')
+        .ok_or_else(|| "give USER:HA1".to_string())?;
+    let ha1 = ha1.trim().to_ascii_lowercase();
+    if user.trim().is_empty() || ha1.len() != 32 || !ha1.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(
+            "give USER:HA1, HA1 being 32 hex digits (md5 of USER:voltdesk:PASSWORD)".into(),
+        );
+    }
+    Ok((user.trim().to_string(), ha1))
 }
 
 fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
@@ -360,6 +377,7 @@ impl SipArgs {
                 .collect(),
             trust_loopback: true,
             trusted_peers: self.trust.clone(),
+            trunks: self.trunks.clone(),
             flow_file: self.ivr_flow.clone(),
             queues_file: self.queues.clone(),
             prompts_dir: self.prompts.clone(),

@@ -33,6 +33,9 @@ pub struct TelephonyConfig {
     pub service_numbers: Vec<String>,
     pub trust_loopback: bool,
     pub trusted_peers: Vec<std::net::IpAddr>,
+    /// Trunk accounts allowed to call with digest credentials: (user, HA1 over the realm
+    /// `voltdesk`). An INVITE from an untrusted address is challenged when there are any.
+    pub trunks: Vec<(String, String)>,
     /// `config/ivr/<name>.toml`.
     pub flow_file: PathBuf,
     /// `config/queues.toml`.
@@ -137,7 +140,7 @@ pub async fn start(
     if !prompts.contains("hold_music") {
         prompts.insert("hold_music", &hold_music());
     }
-    let services = Arc::new(services::ServiceBridge::new(service.clone()));
+    let services = Arc::new(services::ServiceBridge::new(service.clone()).with_trunks(&cfg.trunks));
     let board = board::Board::new(queues, skills, services.clone())?;
     let cancel = CancellationToken::new();
     let sip_cfg = sip::SipConfig {

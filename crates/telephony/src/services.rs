@@ -26,6 +26,8 @@ pub struct ServiceBridge {
     names: Arc<Mutex<HashMap<i64, String>>>,
     /// Agents with a desk phone set (a static contact), refreshed every minute.
     desk_phones: Mutex<HashSet<i64>>,
+    /// Trunk accounts: user → HA1.
+    trunks: HashMap<String, String>,
 }
 
 impl ServiceBridge {
@@ -53,7 +55,14 @@ impl ServiceBridge {
             trace_tx,
             names: Arc::new(Mutex::new(HashMap::new())),
             desk_phones: Mutex::new(HashSet::new()),
+            trunks: HashMap::new(),
         }
+    }
+
+    /// Lets these trunk accounts (user, HA1) call with digest credentials.
+    pub fn with_trunks(mut self, trunks: &[(String, String)]) -> ServiceBridge {
+        self.trunks = trunks.iter().cloned().collect();
+        self
     }
 
     /// Learns the users' names and desk phones now and every minute after.
@@ -147,8 +156,12 @@ impl Directory for ServiceBridge {
         self.service.agent_sip_ha1(user).await.ok().flatten()
     }
 
-    async fn trunk_ha1(&self, _user: &str) -> Option<String> {
-        None
+    async fn trunk_ha1(&self, user: &str) -> Option<String> {
+        // "" asks whether there are trunk accounts at all (the door then challenges).
+        if user.is_empty() {
+            return (!self.trunks.is_empty()).then(String::new);
+        }
+        self.trunks.get(user).cloned()
     }
 
     fn refused(&self, source: SocketAddr, caller: &str, dialled: &str, status: u16) {

@@ -59,6 +59,52 @@ async fn the_door_judges_the_callers_own_address() {
     centre.no_open_dialogs().await;
 }
 
+/// A trunk from an address the door does not trust: its INVITE is challenged, and with the
+/// trunk account's credentials it is answered; with a wrong password it is refused (403).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trunk_with_credentials_is_let_in() {
+    if !crate::have_sipp("the trunk credentials test") {
+        return;
+    }
+    let centre = Setup::new()
+        .trust_nobody()
+        .trunk("county-trunk", "trunk-secret-1")
+        .start()
+        .await;
+    Sipp::caller(
+        "trunk_with_credentials.xml",
+        centre.dir.path(),
+        centre.sip(),
+    )
+    .from(LI_SI_PHONE)
+    .dial("95598")
+    .pause_ms(500)
+    .arg("-au")
+    .arg("county-trunk")
+    .arg("-ap")
+    .arg("trunk-secret-1")
+    .spawn()
+    .passes()
+    .await;
+    let call = centre.call().await;
+    assert!(call.source.starts_with("127.0.0.1:"), "{}", call.source);
+    assert!(centre.traces("call.refused").await.is_empty());
+
+    Sipp::caller("trunk_wrong_password.xml", centre.dir.path(), centre.sip())
+        .from(LI_SI_PHONE)
+        .dial("95598")
+        .arg("-au")
+        .arg("county-trunk")
+        .arg("-ap")
+        .arg("not-the-secret")
+        .spawn()
+        .passes()
+        .await;
+    let refused = centre.wait_traces("call.refused", 1).await;
+    assert_eq!(refused[0].payload["status"], 403, "{}", refused[0].payload);
+    centre.no_open_dialogs().await;
+}
+
 /// A trusted caller dialling a number that is not ours gets 404, traced as refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_number_that_is_not_ours_gets_404() {

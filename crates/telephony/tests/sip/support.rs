@@ -114,6 +114,7 @@ pub struct Setup {
     record: bool,
     trust_loopback: bool,
     trusted_peers: Vec<std::net::IpAddr>,
+    trunks: Vec<(String, String)>,
     queues: Option<&'static str>,
     /// Agents and their desk phones' ports.
     agents: Vec<(String, u16)>,
@@ -125,6 +126,7 @@ impl Setup {
             record: false,
             trust_loopback: true,
             trusted_peers: Vec::new(),
+            trunks: Vec::new(),
             queues: None,
             agents: Vec::new(),
         }
@@ -140,6 +142,15 @@ impl Setup {
     pub fn trust_only(mut self, ip: &str) -> Self {
         self.trust_loopback = false;
         self.trusted_peers = vec![ip.parse().expect("an IP address")];
+        self
+    }
+
+    /// A trunk account that may call with digest credentials (user, password).
+    pub fn trunk(mut self, user: &str, password: &str) -> Self {
+        self.trunks.push((
+            user.to_string(),
+            voltdesk_telephony::sip::digest::ha1(user, "voltdesk", password),
+        ));
         self
     }
 
@@ -277,6 +288,7 @@ impl Setup {
             service_numbers: vec!["95598".into(), "12398".into()],
             trust_loopback: self.trust_loopback,
             trusted_peers: self.trusted_peers.clone(),
+            trunks: self.trunks.clone(),
             flow_file: repo_file("config/ivr/95598.toml"),
             queues_file,
             // Empty: every prompt is a half-second tone, which keeps the calls short.
