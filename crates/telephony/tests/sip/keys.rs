@@ -111,3 +111,24 @@ fn written_presses_read_back_as_the_keys() {
     }
     assert_eq!(heard, "11231#");
 }
+
+/// The callers' SDP (`scenarios/caller_*.xml`) offers telephone-event as payload type 101:
+/// the type SIPp's captures carry, which the raw captures are played with.
+#[test]
+fn the_captures_are_telephone_events_of_the_offered_payload_type() {
+    use voltdesk_telephony::media::rtp::RtpPacket;
+    if !Path::new(SIPP_PCAPS).join(capture_name('1')).is_file() {
+        eprintln!("notice: SIPp's captures are absent; the payload type check checked nothing");
+        return;
+    }
+    let offered =
+        std::fs::read_to_string(crate::sipp::scenario("caller_keys_account.xml")).unwrap();
+    assert!(offered.contains("m=audio [media_port] RTP/AVP 8 101"));
+    assert!(offered.contains("a=rtpmap:101 telephone-event/8000"));
+    for key in "0123456789*#".chars() {
+        for p in press(key) {
+            let pt = RtpPacket::parse(&p).unwrap().header.payload_type;
+            assert_eq!(pt, 101, "{}", capture_name(key));
+        }
+    }
+}
