@@ -24,6 +24,11 @@ pub fn have_tool(tool: &str, test: &str) -> bool {
         .status()
         .is_ok();
     if !found {
+        // CI installs every tool and sets this, so a missing one fails rather than skips.
+        assert!(
+            std::env::var_os("VOLTDESK_REQUIRE_TOOLS").is_none(),
+            "{tool} is not installed and VOLTDESK_REQUIRE_TOOLS is set ({test})"
+        );
         eprintln!("notice: {tool} is not installed; {test} checked nothing");
     }
     found
