@@ -25,6 +25,7 @@ pub mod saved_filter;
 pub mod search;
 pub mod signin;
 pub mod speech;
+pub mod staffing;
 pub mod trace;
 pub mod values;
 pub mod voltage;
