@@ -18,12 +18,17 @@ async fn api_as(w: &World, user: &str) -> (reqwest::Client, i64) {
     (http, me["user_id"].as_i64().unwrap())
 }
 
-/// The unread count the bell was last told (the badge reads 99+ beyond 99).
+/// The unread count the bell was last told (the badge reads 99+ beyond 99); -1 while the
+/// bell cannot be read, e.g. when htmx swapped it between finding it and reading it (a stale
+/// element): the callers poll until the count they wait for.
 async fn bell_count(c: &Client) -> i64 {
-    let e = c.find(Locator::Id("bell")).await.unwrap();
+    let Ok(e) = c.find(Locator::Id("bell")).await else {
+        return -1;
+    };
     e.attr("data-count")
         .await
-        .unwrap()
+        .ok()
+        .flatten()
         .and_then(|n| n.parse().ok())
         .unwrap_or(-1)
 }
@@ -43,7 +48,13 @@ async fn a_dispatch_rings_the_handlers_bell_live() {
         async move { bell_count(&c).await >= 0 }
     })
     .await;
-    let before = bell_count(&c).await;
+    let before = loop {
+        let n = bell_count(&c).await;
+        if n >= 0 {
+            break n;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     shot(&c, "notify-01-queue-before").await;
 
     let agent = agent_api(&w).await;
