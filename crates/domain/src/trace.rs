@@ -280,15 +280,16 @@ pub const NOT_IN_DEMO: &[TraceKind] = &[
     TraceKind::NoticeSent,
     TraceKind::NoticeDead,
     TraceKind::NoticeRequeued,
-    // The contact centre: calls and agents' states come from the telephony side, phones and
-    // SIP passwords from an administrator.
+    // The contact centre: calls, the ACD's decisions and agents' states come from the
+    // telephony side (`demo --sip`), desk phones from an administrator. (The demo gives
+    // agent1 a SIP password, so `agent.sip_password_set` is written.)
     TraceKind::CallEnded,
     TraceKind::CallRefused,
     TraceKind::CallbackRequested,
     TraceKind::CallbackDone,
     TraceKind::AgentPhoneSet,
-    TraceKind::AgentSipPasswordSet,
     TraceKind::AgentStateChanged,
+    TraceKind::AcdDecision,
 ];
 
 // ---------------------------------------------------------------------------------------
