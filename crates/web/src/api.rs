@@ -1306,20 +1306,30 @@ async fn export_rows(svc: &Service, mut q: OrderQ) -> ApiResult<Vec<[String; 11]
 
 pub async fn export_orders(State(svc): S, Q(q): Q<OrderQ>) -> ApiResult<Response> {
     let rows = export_rows(&svc, q).await?;
+    csv_download("work-orders.csv", EXPORT_HEADERS.iter().copied(), &rows)
+}
+
+/// A CSV download: UTF-8 with a byte-order mark (so Excel reads the Chinese), a header row,
+/// then the rows.
+pub(crate) fn csv_download<'h, R: AsRef<[String]>>(
+    filename: &str,
+    header_row: impl IntoIterator<Item = &'h str>,
+    rows: &[R],
+) -> ApiResult<Response> {
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let _ = w.write_record(EXPORT_HEADERS);
-    for r in &rows {
-        let _ = w.write_record(r);
+    let _ = w.write_record(header_row);
+    for r in rows {
+        let _ = w.write_record(r.as_ref());
     }
     let bytes = w
         .into_inner()
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "csv"))?;
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                "attachment; filename=\"work-orders.csv\"",
+                format!("attachment; filename=\"{filename}\""),
             ),
         ],
         bytes,

@@ -12,8 +12,8 @@ use crate::routes::Access::{Needs, SignedIn};
 use crate::routes::{ApiRoute, get, post, put};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -387,25 +387,7 @@ pub async fn export_calls(
         lang: crate::pages::lang_of(&headers),
     };
     let rows = export_rows(&svc, &p, &q, tr).await?;
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let _ = w.write_record(EXPORT_HEADERS.iter().map(|k| tr.t(k)));
-    for r in &rows {
-        let _ = w.write_record(r);
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "csv"))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"calls.csv\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    crate::api::csv_download("calls.csv", EXPORT_HEADERS.iter().map(|k| tr.t(k)), &rows)
 }
 
 pub async fn live(State(svc): S, Caller(p): Caller) -> ApiResult<Json<LiveBoard>> {
