@@ -60,16 +60,7 @@ async fn a_supervisor_watches_calls_and_an_agent_sees_the_phone() {
     // 2. Two calls as the telephony side records them: an answered one that took an order,
     //    and one the caller gave up in the queue.
     let (customer, phone) = some_customer(&w).await;
-    let agent = agent_api(&w).await;
-    let me: serde_json::Value = agent
-        .get(format!("{}/api/v1/me", w.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let agent_id = me["user_id"].as_i64().unwrap();
+    let (agent, agent_id) = api_as(&w, "agent1").await;
     let order: serde_json::Value = agent
         .post(format!("{}/api/v1/work-orders", w.base))
         .json(

@@ -284,6 +284,20 @@ async fn agent_api(w: &World) -> reqwest::Client {
 }
 
 /// An HTTP client signed in to the API as `user`.
+/// An API client signed in as `user`, and their user id.
+async fn api_as(w: &World, user: &str) -> (reqwest::Client, i64) {
+    let http = signed_in_api(w, user).await;
+    let me: serde_json::Value = http
+        .get(format!("{}/api/v1/me", w.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (http, me["user_id"].as_i64().unwrap())
+}
+
 async fn signed_in_api(w: &World, user: &str) -> reqwest::Client {
     let http = reqwest::Client::builder()
         .cookie_store(true)

@@ -4,20 +4,6 @@
 
 use super::*;
 
-/// An API client signed in as `user`, and their user id.
-async fn api_as(w: &World, user: &str) -> (reqwest::Client, i64) {
-    let http = signed_in_api(w, user).await;
-    let me: serde_json::Value = http
-        .get(format!("{}/api/v1/me", w.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (http, me["user_id"].as_i64().unwrap())
-}
-
 /// The unread count the bell was last told (the badge reads 99+ beyond 99); -1 while the
 /// bell cannot be read, e.g. when htmx swapped it between finding it and reading it (a stale
 /// element): the callers poll until the count they wait for.
